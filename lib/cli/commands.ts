@@ -1,0 +1,261 @@
+/**
+ * @module
+ * The command table: every command's words, options and help, with its code loaded lazily.
+ */
+import type { CommandSpec } from "./spec.ts";
+
+const authLogin: CommandSpec = {
+  path: ["auth", "login"],
+  summary: "Log in to Datadog in your browser (OAuth2 with PKCE)",
+  description:
+    "Registers pup with the site if needed, opens Datadog's authorization page, waits for the\n" +
+    "callback on 127.0.0.1, and stores the tokens in the OS keychain (or a 0600 file).",
+  options: {
+    site: {
+      type: "string",
+      description: "Datadog site, e.g. datadoghq.eu (default: DD_SITE, config, datadoghq.com)",
+      valueName: "site",
+    },
+    "org-uuid": {
+      type: "string",
+      description: "pre-select the org by UUID (sent as dd_oid; remembered with the session)",
+      valueName: "uuid",
+    },
+    subdomain: {
+      type: "string",
+      description: "open the consent page on <name>.<site> (SSO tenants; not stored)",
+      valueName: "name",
+    },
+    scopes: {
+      type: "string",
+      description: "comma-separated scopes to request instead of the defaults",
+      valueName: "a,b",
+    },
+    "extra-scopes": {
+      type: "string",
+      description: "comma-separated scopes to request in addition",
+      valueName: "a,b",
+    },
+    "read-only": { type: "boolean", description: "request only read scopes" },
+    "callback-port": {
+      type: "string",
+      description:
+        "pin the callback port: 8000, 8080, 8888 or 9000 (or PUP_OAUTH_CALLBACK_PORT); no fallback",
+      valueName: "port",
+    },
+    timeout: {
+      type: "string",
+      description: "seconds to wait for the browser callback (default 300)",
+      valueName: "seconds",
+    },
+    "no-browser": {
+      type: "boolean",
+      description: "do not open a browser: print the URL, accept the callback or a pasted URL",
+    },
+    device: {
+      type: "boolean",
+      description: "use the device login (RFC 8628) where the server offers it",
+    },
+  },
+  examples: [
+    "pup auth login",
+    "pup auth login --site datadoghq.eu",
+    "pup auth login --org staging-child",
+    "PUP_OAUTH_CALLBACK_PORT=8000 pup auth login --org acme",
+  ],
+  load: () => import("../commands/auth_login.ts"),
+};
+
+const authStatus: CommandSpec = {
+  path: ["auth", "status"],
+  summary: "Show whether you are logged in, to which site and org, and until when",
+  description: "Exits 0 when the session is usable and 4 when it is not.",
+  options: {
+    site: { type: "string", description: "Datadog site to check", valueName: "site" },
+  },
+  examples: ["pup auth status", "pup auth status -o json >/dev/null || pup auth login"],
+  load: () => import("../commands/auth_status.ts"),
+};
+
+const authRefresh: CommandSpec = {
+  path: ["auth", "refresh"],
+  summary: "Refresh the access token now with the refresh token",
+  description: "pup refreshes automatically before API calls; this forces it.",
+  options: {},
+  examples: ["pup auth refresh", "pup auth refresh --org prod-child"],
+  load: () => import("../commands/auth_refresh.ts"),
+};
+
+const authLogout: CommandSpec = {
+  path: ["auth", "logout"],
+  summary: "Log out of one session (the default one of the current site, or --org)",
+  description:
+    "Logging out the default session also deletes the site's shared client registration;\n" +
+    "named sessions on that site then cannot refresh until the next 'pup auth login'.\n" +
+    "There is no --site flag: set DD_SITE to pick the site.",
+  options: {},
+  examples: [
+    "pup auth logout",
+    "DD_SITE=datadoghq.eu pup auth logout",
+    "pup auth logout --org staging-child",
+  ],
+  load: () => import("../commands/auth_logout.ts"),
+};
+
+const authList: CommandSpec = {
+  path: ["auth", "list"],
+  summary: "List every stored session with its site, org, scopes, expiry and status",
+  options: {},
+  examples: ["pup auth list", "pup auth list -o json"],
+  load: () => import("../commands/auth_list.ts"),
+};
+
+const authToken: CommandSpec = {
+  path: ["auth", "token"],
+  summary: "Print the access token (refreshed if needed) for scripts",
+  description: "Writes the token only when stdout is not a terminal (a pipe, a file, $(…)).\n" +
+    "On a terminal it prints nothing secret unless --show is given.",
+  options: {
+    show: { type: "boolean", description: "print the token even on a terminal" },
+  },
+  examples: [
+    'curl -H "Authorization: Bearer $(pup auth token)" https://api.datadoghq.com/api/v1/validate',
+  ],
+  load: () => import("../commands/auth_token.ts"),
+};
+
+const api: CommandSpec = {
+  path: ["api"],
+  args: "<path>",
+  summary: "Make an authenticated request to any Datadog API endpoint",
+  description:
+    "Like 'gh api': prints the JSON answer; a non-2xx answer exits 1 with Datadog's errors.",
+  options: {
+    method: {
+      type: "string",
+      short: "X",
+      description: "HTTP method (default GET, or POST with --data)",
+      valueName: "method",
+    },
+    data: {
+      type: "string",
+      short: "d",
+      description: "request body: JSON text, @file, or - for stdin",
+      valueName: "json|@file|-",
+    },
+    header: {
+      type: "string",
+      short: "H",
+      multiple: true,
+      description: "extra request header 'Name: value' (repeatable)",
+      valueName: "header",
+    },
+    raw: { type: "boolean", description: "print the body as received, without pretty-printing" },
+  },
+  examples: [
+    "pup api /api/v1/validate",
+    "pup api /api/v2/users -X GET",
+    `pup api /api/v1/monitor -X POST -d @monitor.json`,
+  ],
+  load: () => import("../commands/api.ts"),
+};
+
+const monitorsList: CommandSpec = {
+  path: ["monitors", "list"],
+  summary: "List monitors",
+  options: {
+    name: {
+      type: "string",
+      description: "only monitors whose name contains this",
+      valueName: "text",
+    },
+    tags: {
+      type: "string",
+      description: "only monitors with these tags (comma-separated)",
+      valueName: "a,b",
+    },
+    limit: {
+      type: "string",
+      description: "at most this many monitors (default 100)",
+      valueName: "n",
+    },
+  },
+  examples: ["pup monitors list", "pup monitors list --tags env:prod --limit 20 -o json"],
+  load: () => import("../commands/monitors_list.ts"),
+};
+
+const logsQuery: CommandSpec = {
+  path: ["logs", "query"],
+  summary: "Search logs (v2 logs search)",
+  options: {
+    query: {
+      type: "string",
+      description: "log search query, e.g. service:web-store status:error",
+      valueName: "q",
+    },
+    from: {
+      type: "string",
+      description: "start: 15m, 2h, 7d, now or an ISO date (default 15m)",
+      valueName: "time",
+    },
+    to: { type: "string", description: "end: now or an ISO date (default now)", valueName: "time" },
+    limit: { type: "string", description: "at most this many logs (default 50)", valueName: "n" },
+  },
+  examples: ['pup logs query --query "service:web-store" --from 1h --limit 10'],
+  load: () => import("../commands/logs_query.ts"),
+};
+
+const metricsQuery: CommandSpec = {
+  path: ["metrics", "query"],
+  summary: "Query timeseries metrics (v1 query)",
+  options: {
+    query: {
+      type: "string",
+      description: "metric query, e.g. avg:system.cpu.user{*}",
+      valueName: "q",
+    },
+    from: {
+      type: "string",
+      description: "start: 15m, 2h, 7d, now or an ISO date (default 1h)",
+      valueName: "time",
+    },
+    to: { type: "string", description: "end: now or an ISO date (default now)", valueName: "time" },
+  },
+  examples: ['pup metrics query --query "avg:system.cpu.user{*}" --from 4h'],
+  load: () => import("../commands/metrics_query.ts"),
+};
+
+const completion: CommandSpec = {
+  path: ["completion"],
+  args: "<bash|zsh|fish>",
+  summary: "Print a shell completion script",
+  options: {},
+  examples: [
+    "pup completion bash > /etc/bash_completion.d/pup",
+    'pup completion zsh > "${fpath[1]}/_pup"',
+  ],
+  load: () => import("../commands/completion.ts"),
+};
+
+/** Every command. */
+export const COMMANDS: CommandSpec[] = [
+  authLogin,
+  authStatus,
+  authRefresh,
+  authLogout,
+  authList,
+  authToken,
+  api,
+  monitorsList,
+  logsQuery,
+  metricsQuery,
+  completion,
+];
+
+/** One-line descriptions of command groups, for help. */
+export const GROUPS: Record<string, string> = {
+  auth: "Log in, inspect and manage OAuth2 sessions",
+  monitors: "Work with monitors",
+  logs: "Search logs",
+  metrics: "Query metrics",
+};

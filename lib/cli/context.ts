@@ -1,0 +1,71 @@
+/**
+ * @module
+ * What every command receives: the dependencies, the global options, and lazily made shared
+ * things (config folder, config.yaml, the token store), so a command that needs none of them
+ * pays for none.
+ */
+import type { Deps } from "../deps.ts";
+import { type Config, loadConfig } from "../session/config.ts";
+import { validateOrgName } from "../session/sessions.ts";
+import { configDir } from "../store/files.ts";
+import type { LockDeps } from "../store/lock.ts";
+import { selectStore } from "../store/select.ts";
+import type { StateStore } from "../store/state_store.ts";
+
+/** The options every command takes (CONTRACT §9). */
+export interface GlobalOptions {
+  org?: string;
+  output?: "table" | "json" | "yaml";
+  trustSite: boolean;
+  verbose: boolean;
+}
+
+/** A command's view of the world. */
+export class Context {
+  readonly deps: Deps;
+  readonly globals: GlobalOptions;
+  readonly dir: string;
+  #config?: Promise<Config>;
+  #store?: Promise<StateStore>;
+
+  constructor(deps: Deps, globals: GlobalOptions) {
+    this.deps = deps;
+    this.globals = globals;
+    this.dir = configDir(deps.env, deps.host.homeDir);
+  }
+
+  /** config.yaml (read once). */
+  config(): Promise<Config> {
+    return this.#config ??= loadConfig(this.dir);
+  }
+
+  /** The token store chosen by DD_TOKEN_STORAGE / token_storage / detection (made once). */
+  store(): Promise<StateStore> {
+    return this.#store ??= this.config().then((config) => selectStore(this, config));
+  }
+
+  /** The org asked for: `--org`, else `DD_ORG`, else `org:` in config.yaml; validated. */
+  async org(): Promise<string | undefined> {
+    const org = this.globals.org ?? (this.deps.env.DD_ORG || undefined) ??
+      (await this.config()).org;
+    return org === undefined ? undefined : validateOrgName(org);
+  }
+
+  get lockDeps(): LockDeps {
+    return {
+      clock: this.deps.clock,
+      pid: this.deps.host.pid,
+      processExists: this.deps.host.processExists,
+    };
+  }
+
+  /** Writes a line to stderr. */
+  info(line: string): void {
+    this.deps.io.err(line + "\n");
+  }
+
+  /** Writes a line to stdout. */
+  print(line: string): void {
+    this.deps.io.out(line + "\n");
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * @module
+ * Everything pup takes from the outside world, in one object made by `main.ts` (and by each
+ * test, with fakes). Code under `lib/` reads the clock, randomness, environment, console,
+ * network and programs only through it.
+ */
+import type { Serve } from "./runtime/serve.ts";
+import type { Launcher, Spawner } from "./runtime/spawn.ts";
+
+/** Standard streams. */
+export interface IO {
+  out(text: string): void;
+  err(text: string): void;
+  /** Reads one line of stdin; null at end of input. */
+  readLine(): Promise<string | null>;
+  /** Reads all of stdin. */
+  readAll(): Promise<string>;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+}
+
+/** Wall clock and timers. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`, or rejects when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Facts about the host and the process. */
+export interface Host {
+  runtime: string;
+  runtimeVersion: string;
+  os: string;
+  arch: string;
+  homeDir: string;
+  pid: number;
+  /** Whether the process `pid` is alive (for stale-lock recovery). */
+  processExists(pid: number): boolean;
+  /** Registers a Ctrl-C/SIGTERM handler; returns its remover. */
+  onInterrupt(handler: () => void): () => void;
+}
+
+/** The dependencies of every command. */
+export interface Deps {
+  env: Readonly<Record<string, string | undefined>>;
+  io: IO;
+  clock: Clock;
+  /** Fills a new array with `n` cryptographically random bytes. */
+  randomBytes(n: number): Uint8Array;
+  fetch: typeof fetch;
+  serve: Serve;
+  spawn: Spawner;
+  /** Starts a program without waiting (the browser). */
+  launch: Launcher;
+  host: Host;
+  /** pup's version. */
+  version: string;
+}
+
+/** A {@link Clock} on the real timers. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const t = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(t);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+
+/** CSPRNG bytes from Web Crypto. */
+export function cryptoRandomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  // getRandomValues takes at most 65,536 bytes a call.
+  for (let i = 0; i < n; i += 65536) {
+    crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+/**
+ * @module
+ * The token manager used before every API call (document: Token Refresh; CONTRACT §8): read
+ * the session, refresh it when within 5 minutes of expiry, under the site's lock, re-reading
+ * after taking the lock so that N concurrent processes make one refresh request.
+ */
+import type { Context } from "../cli/context.ts";
+import { isInvalidGrant, refreshAccessToken } from "../auth/oauth_client.ts";
+import type { Token } from "../auth/types.ts";
+import { PupError } from "../errors.ts";
+import { withSiteLock } from "../store/lock.ts";
+import { orgKey, sessionLabel } from "./resolve.ts";
+
+/** Refresh when the token expires within this window. */
+export const REFRESH_WINDOW_MS = 5 * 60 * 1000;
+
+/** The document's message when a session cannot be refreshed. */
+export function tokenExpiredError(reason: string): PupError {
+  return new PupError("token_expired", reason, {
+    display: "⚠️ Token expired",
+    hint: "Run 'pup auth refresh' to refresh or 'pup auth login' to re-authenticate",
+  });
+}
+
+/** The error for a session that does not exist. */
+export function notLoggedIn(site: string, org: string | undefined): PupError {
+  const flags = `${org ? ` --org ${org}` : ""}`;
+  return new PupError(
+    "not_authenticated",
+    `not logged in: no session for ${sessionLabel(site, org)}`,
+    {
+      hint: `run 'pup auth login${flags}'${
+        site === "datadoghq.com" ? "" : ` with DD_SITE=${site} (or --site ${site})`
+      }, or set DD_API_KEY and DD_APP_KEY`,
+    },
+  );
+}
+
+/** Whether a token is within the refresh window at `now`. */
+export function needsRefresh(token: Token, now: number): boolean {
+  return Date.parse(token.expires_at) - now <= REFRESH_WINDOW_MS;
+}
+
+/**
+ * Returns a usable token for (site, org), refreshing it first when needed (or when `force`).
+ * `rejected` is an access token the API just answered 401 to: it is refreshed even if its
+ * expiry says it is good, unless another process already replaced it.
+ */
+export async function usableToken(
+  ctx: Context,
+  site: string,
+  org: string | undefined,
+  options: { force?: boolean; rejected?: string } = {},
+): Promise<{ token: Token; refreshed: boolean }> {
+  const store = await ctx.store();
+  const key = orgKey(org);
+  const first = (await store.read(site)).tokens[key];
+  if (!first) throw notLoggedIn(site, org);
+  const stale = (t: Token) =>
+    needsRefresh(t, ctx.deps.clock.now()) || t.access_token === options.rejected;
+  if (!options.force && !stale(first)) return { token: first, refreshed: false };
+
+  return await withSiteLock(ctx.dir, site, ctx.lockDeps, async () => {
+    const state = await store.read(site);
+    const current = state.tokens[key];
+    if (!current) throw notLoggedIn(site, org);
+    // Another process refreshed while we waited for the lock: use its token.
+    if (current.access_token !== first.access_token && !stale(current)) {
+      return { token: current, refreshed: false };
+    }
+    if (!options.force && !stale(current)) return { token: current, refreshed: false };
+    if (!state.client) {
+      throw tokenExpiredError(
+        `cannot refresh ${
+          sessionLabel(site, org)
+        }: the site's client credentials are gone (logging out the default session removes them)`,
+      );
+    }
+    let token: Token;
+    try {
+      token = await refreshAccessToken(
+        { fetch: ctx.deps.fetch, clock: ctx.deps.clock },
+        site,
+        state.client,
+        current,
+      );
+    } catch (err) {
+      if (isInvalidGrant(err)) {
+        throw tokenExpiredError(
+          `the refresh token of ${sessionLabel(site, org)} was rejected (invalid_grant)`,
+        );
+      }
+      if (err instanceof PupError && err.code === "invalid_client") {
+        throw tokenExpiredError(
+          `the OAuth client registered for ${site} is no longer valid (invalid_client)`,
+        );
+      }
+      throw err; // network or 5xx: exit 1, stored tokens untouched
+    }
+    state.tokens[key] = token;
+    await store.write(site, state);
+    return { token, refreshed: true };
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * @module
+ * File storage (CONTRACT §7): `tokens_<sitekey>.json` holds `{"__default__": Token, "<org>":
+ * Token}` and `client_<sitekey>.json` the DCR answer, each 0600 and written atomically.
+ */
+import { join } from "node:path";
+import type { ClientCredentials, SiteState, Token } from "../auth/types.ts";
+import { readJsonFile, removeFile, writeFileAtomic } from "./files.ts";
+import { siteKey, type StateStore } from "./state_store.ts";
+import { clientFault, tokensFault } from "./validate.ts";
+
+const RECOVERY =
+  "move the file aside (or delete it) and run 'pup auth login' again; 'pup auth logout' also clears it";
+
+/** A {@link StateStore} on plain JSON files in the config folder. */
+export class FileStateStore implements StateStore {
+  readonly kind = "file" as const;
+  readonly dir: string;
+  /** What each file held when last read or written, so unchanged files are not rewritten. */
+  #seen = new Map<string, string | undefined>();
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  get location(): string {
+    return this.dir;
+  }
+
+  tokensPath(site: string): string {
+    return join(this.dir, `tokens_${siteKey(site)}.json`);
+  }
+
+  clientPath(site: string): string {
+    return join(this.dir, `client_${siteKey(site)}.json`);
+  }
+
+  async read(site: string): Promise<SiteState> {
+    const [tokens, client] = await Promise.all([
+      readJsonFile<Record<string, Token>>(
+        this.tokensPath(site),
+        "tokens file",
+        tokensFault,
+        RECOVERY,
+      ),
+      readJsonFile<ClientCredentials>(this.clientPath(site), "client file", clientFault, RECOVERY),
+    ]);
+    this.#seen.set(this.tokensPath(site), tokens && serialize(tokens));
+    this.#seen.set(this.clientPath(site), client && serialize(client));
+    return { tokens: tokens ?? {}, client: client ?? null };
+  }
+
+  async #put(path: string, value: object | null): Promise<void> {
+    const text = value ? serialize(value) : undefined;
+    if (this.#seen.has(path) && this.#seen.get(path) === text) return;
+    if (text === undefined) await removeFile(path);
+    else await writeFileAtomic(path, text);
+    this.#seen.set(path, text);
+  }
+
+  async write(site: string, state: SiteState): Promise<void> {
+    // Client first: tokens are useless without the client that can refresh them.
+    await this.#put(this.clientPath(site), state.client);
+    await this.#put(this.tokensPath(site), Object.keys(state.tokens).length ? state.tokens : null);
+  }
+}
+
+function serialize(value: object): string {
+  return JSON.stringify(value, null, 2) + "\n";
+}

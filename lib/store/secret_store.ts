@@ -1,0 +1,24 @@
+/**
+ * @module
+ * The three-verb interface every OS keychain back end implements (after go-keyring).
+ * Values are printable ASCII (JSON); accounts are `state_<sitekey>[_n|_c]` under service `pup`.
+ */
+
+/** The keychain service name every pup item is stored under. */
+export const SERVICE = "pup";
+
+/** One OS keychain. */
+export interface SecretStore {
+  /** Human name, e.g. `macOS Keychain`, `Secret Service`, `Windows Credential Manager`. */
+  readonly name: string;
+  /** The largest value (bytes of UTF-8) one item can take whole; larger values are sharded. */
+  readonly maxValueBytes: number;
+  /** The stored value, or null when there is none ("not found" is not an error). */
+  get(account: string): Promise<string | null>;
+  /** Creates or replaces the value. */
+  set(account: string, value: string): Promise<void>;
+  /** Removes the value; resolves false when there was none. */
+  delete(account: string): Promise<boolean>;
+  /** Whether the keychain answers at all (fast: no tool or no D-Bus → false in milliseconds). */
+  available(): Promise<boolean>;
+}

@@ -1,0 +1,40 @@
+/**
+ * @module
+ * Choosing where tokens live (CONTRACT §7): `DD_TOKEN_STORAGE` (or `token_storage:`) forces
+ * `file` or `keychain`; unset, the OS keychain when it answers, else files with one warning.
+ */
+import type { Context } from "../cli/context.ts";
+import { PupError } from "../errors.ts";
+import type { Config } from "../session/config.ts";
+import { FileStateStore } from "./file_state_store.ts";
+import type { StateStore } from "./state_store.ts";
+
+/** Picks the store for this run. */
+export async function selectStore(ctx: Context, config: Config): Promise<StateStore> {
+  const raw = ctx.deps.env.DD_TOKEN_STORAGE?.trim().toLowerCase() || config.token_storage;
+  if (raw !== undefined && raw !== "file" && raw !== "keychain") {
+    throw new PupError(
+      "config",
+      `invalid DD_TOKEN_STORAGE "${ctx.deps.env.DD_TOKEN_STORAGE}": expected "file" or "keychain"`,
+    );
+  }
+  if (raw === "file") return new FileStateStore(ctx.dir);
+  const { detectKeychain } = await import("./keychain.ts");
+  const { KeychainStateStore } = await import("./keychain_state_store.ts");
+  const keychain = await detectKeychain(ctx.deps);
+  if (keychain) return new KeychainStateStore(keychain);
+  if (raw === "keychain") {
+    throw new PupError(
+      "keychain_unavailable",
+      "DD_TOKEN_STORAGE=keychain but no OS keychain answers on this machine",
+      {
+        hint:
+          "on Linux install libsecret-tools and run a Secret Service (e.g. gnome-keyring) in a D-Bus session, or set DD_TOKEN_STORAGE=file",
+      },
+    );
+  }
+  ctx.info(
+    `⚠️ No OS keychain available: tokens are stored in plain files under ${ctx.dir} (mode 0600). Set DD_TOKEN_STORAGE=file to silence this warning.`,
+  );
+  return new FileStateStore(ctx.dir);
+}

@@ -1,0 +1,38 @@
+/**
+ * @module
+ * Where a site's tokens and client credentials live: plain files or the OS keychain.
+ * Both back ends implement {@link StateStore}; the rest of pup does not know which it has.
+ */
+import type { SiteState } from "../auth/types.ts";
+
+/** Reads and writes the whole state of one site. Callers hold the site's lock around writes. */
+export interface StateStore {
+  readonly kind: "file" | "keychain";
+  /** Where the secrets are, for `auth status`: a folder, or the keychain's name. */
+  readonly location: string;
+  /** The site's state; `{tokens: {}, client: null}` when nothing is stored. */
+  read(site: string): Promise<SiteState>;
+  /** Replaces the site's state; an empty state removes what was stored. */
+  write(site: string, state: SiteState): Promise<void>;
+}
+
+/** A state with no tokens and no client. */
+export function emptyState(): SiteState {
+  return { tokens: {}, client: null };
+}
+
+/** Whether a state holds nothing. */
+export function isEmptyState(state: SiteState): boolean {
+  return state.client === null && Object.keys(state.tokens).length === 0;
+}
+
+/**
+ * The site key used in file and account names (CONTRACT §7): every character outside
+ * `[A-Za-z0-9.-]` becomes `_`.
+ *
+ * @example
+ * siteKey("127.0.0.1:8443"); // "127.0.0.1_8443"
+ */
+export function siteKey(site: string): string {
+  return site.replace(/[^A-Za-z0-9.-]/g, "_");
+}

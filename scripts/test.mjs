@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Runs pup's tests under both runtimes (`bun test ./tests`, `deno test`) after building the
+// binary the end-to-end tests run, and ends with one line: `N passed, N failed`.
+// Where gnome-keyring and D-Bus are installed it re-runs itself inside scripts/with-keyring.sh,
+// so the Secret Service tests run against a real keyring.
+//
+//   node scripts/test.mjs [--no-build] [--only bun|deno] [filter…]
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+const root = new URL("..", import.meta.url).pathname;
+const bin = `${root}node_modules/.bin`;
+const args = process.argv.slice(2);
+const has = (name) => spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
+
+if (
+  !process.env.PUP_TEST_SECRET_SERVICE && !process.env.PUP_TEST_NO_KEYRING &&
+  has("gnome-keyring-daemon") && has("dbus-run-session") && has("secret-tool")
+) {
+  const r = spawnSync("bash", [
+    `${root}scripts/with-keyring.sh`,
+    process.execPath,
+    ...process.argv.slice(1),
+  ], {
+    stdio: "inherit",
+  });
+  process.exit(r.status ?? 1);
+}
+
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : undefined;
+const filters = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--only");
+
+if (!args.includes("--no-build")) {
+  const r = spawnSync(`${bin}/bun`, ["scripts/build.ts"], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) {
+    console.log("0 passed, 1 failed");
+    process.exit(1);
+  }
+}
+
+function run(cmd, cmdArgs) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const tee = (stream, sink) =>
+      stream.on("data", (c) => {
+        out += c;
+        sink.write(c);
+      });
+    tee(child.stdout, process.stdout);
+    tee(child.stderr, process.stderr);
+    child.on("close", (code) => resolve({ code, out }));
+  });
+}
+
+// deno-lint-ignore no-control-regex
+const plain = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
+let passed = 0;
+let failed = 0;
+const summary = [];
+
+if (only !== "deno") {
+  const targets = filters.length ? filters.map((f) => `./tests/${f}`) : ["./tests"];
+  const { code, out } = await run(`${bin}/bun`, ["test", "--timeout", "120000", ...targets]);
+  const text = plain(out);
+  const p = Number(/^\s*(\d+) pass$/m.exec(text)?.[1] ?? 0);
+  const f = Number(/^\s*(\d+) fail$/m.exec(text)?.[1] ?? 0);
+  const broken = code !== 0 && f === 0 ? 1 : 0;
+  passed += p;
+  failed += f + broken;
+  summary.push(`bun:  ${p} passed, ${f + broken} failed (exit ${code})`);
+}
+if (only !== "bun") {
+  const targets = filters.length ? filters.map((f) => `tests/${f}`) : [];
+  const { code, out } = await run(`${bin}/deno`, ["test", "-A", "--no-check", ...targets]);
+  const text = plain(out);
+  // node:test's describe() becomes a Deno test with steps: count the steps as tests too.
+  const m =
+    /(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/
+      .exec(text);
+  const p = Number(m?.[1] ?? 0) + Number(m?.[2] ?? 0);
+  const f = Number(m?.[3] ?? 0) + Number(m?.[4] ?? 0);
+  const broken = code !== 0 && f === 0 ? 1 : 0;
+  passed += p;
+  failed += f + broken;
+  summary.push(`deno: ${p} passed, ${f + broken} failed (exit ${code})`);
+}
+console.log("\n" + summary.join("\n"));
+if (!existsSync(`${root}dist/pup`)) {
+  console.log("note: dist/pup is missing; end-to-end tests could not run");
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,103 @@
+/**
+ * @module
+ * Test helpers: a {@link Deps} with captured output and scripted input, temporary config
+ * folders, and the environment that points pup at a local server (CONTRACT §10).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cryptoRandomBytes, type Deps, systemClock } from "../lib/deps.ts";
+import { serveHttp } from "../lib/runtime/serve.ts";
+import { launchProgram, spawnProgram } from "../lib/runtime/spawn.ts";
+import { run } from "../lib/cli/run.ts";
+
+/** A Deps whose output is captured and whose stdin is a list of lines. */
+export interface TestDeps extends Deps {
+  stdout: () => string;
+  stderr: () => string;
+}
+
+/** Makes test dependencies; `overrides` replace any part. */
+export function testDeps(
+  env: Record<string, string | undefined>,
+  overrides: Partial<Deps> & { stdinLines?: string[] } = {},
+): TestDeps {
+  let out = "";
+  let err = "";
+  const lines = [...(overrides.stdinLines ?? [])];
+  const deps: TestDeps = {
+    env,
+    io: {
+      out: (t) => void (out += t),
+      err: (t) => void (err += t),
+      readLine: () => Promise.resolve(lines.length ? lines.shift()! : null),
+      readAll: () => Promise.resolve(lines.splice(0).join("\n")),
+      stdinIsTTY: false,
+      stdoutIsTTY: false,
+      stderrIsTTY: false,
+    },
+    clock: systemClock,
+    randomBytes: cryptoRandomBytes,
+    fetch: (i, init) => fetch(i, init),
+    serve: serveHttp,
+    spawn: spawnProgram,
+    launch: launchProgram,
+    host: {
+      runtime: "test",
+      runtimeVersion: "0",
+      os: "linux",
+      arch: "x64",
+      homeDir: env.HOME ?? tmpdir(),
+      pid: 1_000_000 + Math.floor(Math.random() * 1000),
+      processExists: () => true,
+      onInterrupt: () => () => {},
+    },
+    version: "0.0.0-test",
+    stdout: () => out,
+    stderr: () => err,
+    ...overrides,
+  };
+  return deps;
+}
+
+/** Runs pup in-process; returns its exit code and output. */
+export async function runPup(argv: string[], deps: TestDeps) {
+  const code = await run(argv, deps);
+  return { code, stdout: deps.stdout(), stderr: deps.stderr() };
+}
+
+/** A fresh temporary folder, removed by the returned function. */
+export async function tempDir(
+  prefix = "pup-test-",
+): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** The environment of CONTRACT §10 for a local server. */
+export function localEnv(site: string, configDir: string, extra: Record<string, string> = {}) {
+  return {
+    DD_SITE: site,
+    PUP_TRUST_SITE: "1",
+    PUP_CONFIG_DIR: configDir,
+    DD_TOKEN_STORAGE: "file",
+    HOME: configDir,
+    ...extra,
+  };
+}
+
+/** The compiled binary the end-to-end tests run. */
+export const PUP_BIN = new URL("../dist/pup", import.meta.url).pathname;
+
+/**
+ * A `launch` that plays the browser: it GETs the URL and follows redirects (the fake Datadog
+ * approves at once and redirects to the loopback callback), like `chromium --dump-dom`.
+ */
+export const fetchingBrowser: Deps["launch"] = (_cmd, args) => {
+  const url = args[args.length - 1];
+  const exited = fetch(url, { redirect: "follow" }).then(async (r) => {
+    await r.body?.cancel();
+    return 0;
+  }, () => 1);
+  return Promise.resolve({ exited });
+};
