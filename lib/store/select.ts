@@ -19,14 +19,16 @@ export async function selectStore(ctx: Context, config: Config): Promise<StateSt
     );
   }
   if (raw === "file") return new FileStateStore(ctx.dir);
-  const { detectKeychain } = await import("./keychain.ts");
-  const { KeychainStateStore } = await import("./keychain_state_store.ts");
-  const keychain = await detectKeychain(ctx.deps);
-  if (keychain) return new KeychainStateStore(keychain);
+  const { probeKeychain } = await import("./keychain.ts");
+  const { store, reason } = await probeKeychain(ctx.deps);
+  if (store) {
+    const { KeychainStateStore } = await import("./keychain_state_store.ts");
+    return new KeychainStateStore(store);
+  }
   if (raw === "keychain") {
     throw new PupError(
       "keychain_unavailable",
-      "DD_TOKEN_STORAGE=keychain but no OS keychain answers on this machine",
+      `token storage is set to keychain but no OS keychain answers: ${reason}`,
       {
         hint:
           "on Linux install libsecret-tools and run a Secret Service (e.g. gnome-keyring) in a D-Bus session, or set DD_TOKEN_STORAGE=file",
@@ -34,7 +36,7 @@ export async function selectStore(ctx: Context, config: Config): Promise<StateSt
     );
   }
   ctx.info(
-    `⚠️ No OS keychain available: tokens are stored in plain files under ${ctx.dir} (mode 0600). Set DD_TOKEN_STORAGE=file to silence this warning.`,
+    `⚠️ No OS keychain available (${reason}): tokens are stored in plain files under ${ctx.dir} (mode 0600). Set DD_TOKEN_STORAGE=file to silence this warning.`,
   );
   return new FileStateStore(ctx.dir);
 }

@@ -1,0 +1,368 @@
+/**
+ * @module
+ * Windows Credential Manager (KEYCHAINS.md §3.3) through PowerShell: a fixed script, passed
+ * with `-EncodedCommand`, declares CredReadW/CredWriteW/CredDeleteW with `Add-Type` and then
+ * serves requests read from stdin. Secrets travel only on stdin and stdout — never in argv,
+ * and never in the script text, which Script Block Logging (event 4104) would record.
+ *
+ * Credentials are `CRED_TYPE_GENERIC`, target `pup:<account>` (case-insensitive, as every
+ * TargetName), user name `<account>`, `CRED_PERSIST_LOCAL_MACHINE`, the value's UTF-8 bytes
+ * as the blob. Blobs may hold 2,560 bytes; CONTRACT §7 shards at 1,000.
+ *
+ * ## The protocol between pup and the script ("pup-wincred protocol 1")
+ *
+ * stdin, one request a line (ASCII): `get <account>`, `set <account> <base64 value>`,
+ * `del <account>`. stdout, one answer a line, in order: the Win32 error code of the call
+ * (`0` success, `1168` ERROR_NOT_FOUND, `1312` ERROR_NO_SUCH_LOGON_SESSION, `87` for a blob
+ * over 2,560 bytes, any other code as Windows gave it), and for a successful `get`,
+ * `0 <base64 blob>`. Exit status: `0` every request answered; `3` a malformed request (a bug
+ * in pup); `4` `Add-Type` failed (Constrained Language Mode, no compiler); anything else is
+ * PowerShell's own failure (its message on stderr).
+ *
+ * Starting PowerShell and compiling the C# costs about a second, so calls made together —
+ * `readSharded` asks for every chunk at once — are sent to one PowerShell process.
+ */
+import { Buffer } from "node:buffer";
+import { PupError } from "../errors.ts";
+import type { Spawner, SpawnResult } from "../runtime/spawn.ts";
+import type { SecretStore } from "./secret_store.ts";
+
+/** The largest value stored whole (CONTRACT §7: Windows always shards at 1,000 bytes). */
+export const WINDOWS_MAX_VALUE_BYTES = 1000;
+/** `CRED_MAX_CREDENTIAL_BLOB_SIZE` = 5 × 512. */
+export const WINDOWS_BLOB_LIMIT = 2560;
+/** The script's exit statuses (see the module doc). */
+export const WINCRED_EXIT = { ok: 0, malformed: 3, addTypeFailed: 4 } as const;
+
+const ERROR_NOT_FOUND = 1168;
+const ERROR_NO_SUCH_LOGON_SESSION = 1312;
+const PROBE_ACCOUNT = "__pup_probe__";
+const HINT = "set DD_TOKEN_STORAGE=file to store tokens in files";
+
+/** The fixed PowerShell script; it never contains a secret. */
+export const WINCRED_SCRIPT =
+  `# pup-wincred protocol 1 (lib/store/keychain_windows.ts): requests on stdin, never in
+# this text or argv: "get <account>", "set <account> <base64 blob>", "del <account>".
+# One answer line per request on stdout: the Win32 error code, "0 <base64 blob>" for a get.
+# Exit 0: every request answered; 3: malformed request; 4: Add-Type failed.
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+try {
+  Add-Type -TypeDefinition @'
+using System;
+using System.Runtime.InteropServices;
+public static class PupWinCred {
+  [StructLayout(LayoutKind.Sequential, CharSet = CharSet.Unicode)]
+  private struct CREDENTIAL {
+    public uint Flags;
+    public uint Type;
+    public string TargetName;
+    public string Comment;
+    public System.Runtime.InteropServices.ComTypes.FILETIME LastWritten;
+    public uint CredentialBlobSize;
+    public IntPtr CredentialBlob;
+    public uint Persist;
+    public uint AttributeCount;
+    public IntPtr Attributes;
+    public string TargetAlias;
+    public string UserName;
+  }
+  [DllImport("advapi32.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+  private static extern bool CredReadW(string target, uint type, uint flags, out IntPtr credential);
+  [DllImport("advapi32.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+  private static extern bool CredWriteW(ref CREDENTIAL credential, uint flags);
+  [DllImport("advapi32.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+  private static extern bool CredDeleteW(string target, uint type, uint flags);
+  [DllImport("advapi32.dll")]
+  private static extern void CredFree(IntPtr buffer);
+  private const uint CRED_TYPE_GENERIC = 1;
+  private const uint CRED_PERSIST_LOCAL_MACHINE = 2;
+
+  public static int Read(string target, out byte[] blob) {
+    blob = new byte[0];
+    IntPtr p;
+    if (!CredReadW(target, CRED_TYPE_GENERIC, 0, out p)) return Marshal.GetLastWin32Error();
+    try {
+      CREDENTIAL c = (CREDENTIAL)Marshal.PtrToStructure(p, typeof(CREDENTIAL));
+      blob = new byte[c.CredentialBlobSize];
+      if (c.CredentialBlobSize > 0) Marshal.Copy(c.CredentialBlob, blob, 0, blob.Length);
+    } finally {
+      CredFree(p);
+    }
+    return 0;
+  }
+
+  public static int Write(string target, string user, byte[] blob) {
+    CREDENTIAL c = new CREDENTIAL();
+    c.Type = CRED_TYPE_GENERIC;
+    c.TargetName = target;
+    c.UserName = user;
+    c.Persist = CRED_PERSIST_LOCAL_MACHINE;
+    c.CredentialBlobSize = (uint)blob.Length;
+    c.CredentialBlob = Marshal.AllocHGlobal(Math.Max(blob.Length, 1));
+    try {
+      Marshal.Copy(blob, 0, c.CredentialBlob, blob.Length);
+      if (!CredWriteW(ref c, 0)) return Marshal.GetLastWin32Error();
+      return 0;
+    } finally {
+      Marshal.Copy(new byte[blob.Length], 0, c.CredentialBlob, blob.Length);
+      Marshal.FreeHGlobal(c.CredentialBlob);
+    }
+  }
+
+  public static int Delete(string target) {
+    if (!CredDeleteW(target, CRED_TYPE_GENERIC, 0)) return Marshal.GetLastWin32Error();
+    return 0;
+  }
+}
+'@
+} catch {
+  [Console]::Error.WriteLine('pup-wincred: Add-Type failed: ' + $_.Exception.Message)
+  exit 4
+}
+$in = [Console]::In
+$out = [Console]::Out
+while ($true) {
+  $line = $in.ReadLine()
+  if ($null -eq $line) { break }
+  if ($line -eq '') { continue }
+  $parts = $line.Split(' ')
+  if ($parts.Length -lt 2 -or $parts[1] -eq '') {
+    [Console]::Error.WriteLine('pup-wincred: malformed request')
+    exit 3
+  }
+  $target = 'pup:' + $parts[1]
+  if ($parts[0] -eq 'get' -and $parts.Length -eq 2) {
+    $blob = $null
+    $code = [PupWinCred]::Read($target, [ref]$blob)
+    if ($code -eq 0) { $out.WriteLine('0 ' + [Convert]::ToBase64String($blob)) }
+    else { $out.WriteLine([string]$code) }
+  } elseif ($parts[0] -eq 'set' -and $parts.Length -eq 3) {
+    $blob = [Convert]::FromBase64String($parts[2])
+    if ($blob.Length -gt 2560) { $out.WriteLine('87') }
+    else { $out.WriteLine([string][PupWinCred]::Write($target, $parts[1], $blob)) }
+  } elseif ($parts[0] -eq 'del' -and $parts.Length -eq 2) {
+    $out.WriteLine([string][PupWinCred]::Delete($target))
+  } else {
+    [Console]::Error.WriteLine('pup-wincred: malformed request')
+    exit 3
+  }
+}
+$out.Flush()
+exit 0
+`;
+
+/** PowerShell's `-EncodedCommand` form of a script: base64 of its UTF-16LE text. */
+export function encodePowerShell(script: string): string {
+  return Buffer.from(script, "utf16le").toString("base64");
+}
+
+/** How to reach PowerShell. */
+export interface WindowsCredentialManagerOptions {
+  /** Runs programs (`deps.spawn`). */
+  spawn: Spawner;
+  /** `powershell.exe` (default, always on Windows), `pwsh`, or a path. */
+  program?: string;
+  /** Kill one PowerShell process after this long. Default 20 s (start-up plus compile). */
+  timeoutMs?: number;
+  /** Time allowed for the {@link WindowsCredentialManager.available} probe. Default 15 s. */
+  probeTimeoutMs?: number;
+}
+
+interface Pending {
+  line: string;
+  resolve(answer: string): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Windows Credential Manager as a {@link SecretStore}.
+ *
+ * @example
+ * const store = new WindowsCredentialManager({ spawn: deps.spawn });
+ * await store.set("state_datadoghq.com", json); // target "pup:state_datadoghq.com"
+ */
+export class WindowsCredentialManager implements SecretStore {
+  readonly name = "Windows Credential Manager";
+  readonly maxValueBytes = WINDOWS_MAX_VALUE_BYTES;
+  /** Calls made in the same tick share one PowerShell process (see `readSharded`). */
+  readonly batchesCalls = true;
+  readonly program: string;
+  readonly timeoutMs: number;
+  readonly probeTimeoutMs: number;
+  #spawn: Spawner;
+  #pending: Pending[] = [];
+  #probe?: Promise<string | null>;
+
+  constructor(options: WindowsCredentialManagerOptions) {
+    this.#spawn = options.spawn;
+    this.program = options.program ?? "powershell.exe";
+    this.timeoutMs = options.timeoutMs ?? 20_000;
+    this.probeTimeoutMs = options.probeTimeoutMs ?? 15_000;
+  }
+
+  async get(account: string): Promise<string | null> {
+    const answer = await this.#request(`get ${checkAccount(account)}`);
+    const [code, blob] = answer.split(" ");
+    if (code === "0") {
+      try {
+        return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(blob ?? "", "base64"));
+      } catch (err) {
+        throw new PupError(
+          "corrupt_file",
+          `credential "pup:${account}" should hold UTF-8 text, found other bytes`,
+          { cause: err, hint: "run 'pup auth logout' to remove it, then 'pup auth login' again" },
+        );
+      }
+    }
+    if (Number(code) === ERROR_NOT_FOUND) return null;
+    throw this.#failure("CredReadW", account, code);
+  }
+
+  async set(account: string, value: string): Promise<void> {
+    const blob = Buffer.from(value, "utf8");
+    if (blob.length > this.maxValueBytes) {
+      throw new PupError(
+        "keychain",
+        `cannot store "${account}" in one ${this.name} credential: expected at most ${this.maxValueBytes} bytes, found ${blob.length}`,
+      );
+    }
+    const code = await this.#request(`set ${checkAccount(account)} ${blob.toString("base64")}`);
+    if (code !== "0") throw this.#failure("CredWriteW", account, code);
+  }
+
+  async delete(account: string): Promise<boolean> {
+    const code = await this.#request(`del ${checkAccount(account)}`);
+    if (code === "0") return true;
+    if (Number(code) === ERROR_NOT_FOUND) return false;
+    throw this.#failure("CredDeleteW", account, code);
+  }
+
+  async available(): Promise<boolean> {
+    return (await this.unavailableReason()) === null;
+  }
+
+  /**
+   * The checks that spawn nothing: none (PowerShell 5.1 ships with Windows; a missing one shows
+   * at the first call as `keychain_unavailable`).
+   */
+  precheck(): string | null {
+    return null;
+  }
+
+  /**
+   * Null when Credential Manager answers (reading a probe credential finds it or reports
+   * ERROR_NOT_FOUND), else why not — e.g. an SSH or WinRM logon, which has no credential set.
+   * Asked once per instance.
+   */
+  unavailableReason(): Promise<string | null> {
+    this.#probe ??= this.#send([`get ${PROBE_ACCOUNT}`], this.probeTimeoutMs).then(
+      ([answer]) => {
+        const code = Number(answer.split(" ")[0]);
+        if (code === 0 || code === ERROR_NOT_FOUND) return null;
+        return this.#failure("CredReadW", PROBE_ACCOUNT, String(code)).message;
+      },
+      (err: unknown) => err instanceof PupError ? err.message : String(err),
+    );
+    return this.#probe;
+  }
+
+  /** Queues a request; requests made in the same tick share one PowerShell process. */
+  #request(line: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ line, resolve, reject });
+      if (this.#pending.length > 1) return;
+      queueMicrotask(() => {
+        const batch = this.#pending;
+        this.#pending = [];
+        this.#send(batch.map((p) => p.line), this.timeoutMs).then(
+          (answers) => batch.forEach((p, i) => p.resolve(answers[i])),
+          (err) => batch.forEach((p) => p.reject(err)),
+        );
+      });
+    });
+  }
+
+  /** Runs the script once over `lines`; resolves one answer per line. */
+  async #send(lines: string[], timeoutMs: number): Promise<string[]> {
+    let r: SpawnResult;
+    try {
+      r = await this.#spawn(
+        this.program,
+        ["-NoProfile", "-NonInteractive", "-EncodedCommand", encodePowerShell(WINCRED_SCRIPT)],
+        { stdin: lines.map((l) => l + "\n").join(""), timeoutMs },
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === "ENOENT") {
+        throw new PupError(
+          "keychain_unavailable",
+          `cannot use ${this.name}: expected the program "${this.program}" on PATH, found none`,
+          { cause: err, hint: HINT },
+        );
+      }
+      throw new PupError("keychain", `cannot run "${this.program}": ${(err as Error).message}`, {
+        cause: err,
+        hint: HINT,
+      });
+    }
+    if (r.timedOut) {
+      throw new PupError(
+        "keychain",
+        `${this.name} did not answer within ${
+          timeoutMs / 1000
+        } s (timed out): ${this.program} did not finish`,
+        { hint: HINT },
+      );
+    }
+    if (r.code === WINCRED_EXIT.addTypeFailed) {
+      throw new PupError(
+        "keychain_unavailable",
+        `cannot use ${this.name}: PowerShell could not compile its Credential Manager calls (${
+          firstLine(r.stderr)
+        }); Constrained Language Mode blocks Add-Type`,
+        { hint: HINT },
+      );
+    }
+    const answers = r.stdout.split(/\r?\n/).filter((l) => l !== "");
+    if (r.code !== WINCRED_EXIT.ok || answers.length !== lines.length) {
+      throw new PupError(
+        "keychain",
+        `${this.program} failed: expected exit 0 and ${lines.length} answers, found exit ${r.code} and ${answers.length}: ${
+          firstLine(r.stderr)
+        }`,
+        { hint: HINT },
+      );
+    }
+    return answers;
+  }
+
+  #failure(call: string, account: string, code: string | undefined): PupError {
+    if (Number(code) === ERROR_NO_SUCH_LOGON_SESSION) {
+      return new PupError(
+        "keychain_unavailable",
+        `cannot use ${this.name}: ${call} failed with ERROR_NO_SUCH_LOGON_SESSION (1312); this logon session (SSH, WinRM, a service) has no credential set`,
+        { hint: HINT },
+      );
+    }
+    return new PupError(
+      "keychain",
+      `${call} failed for credential "pup:${account}": expected success, found Win32 error ${code}`,
+      { hint: HINT },
+    );
+  }
+}
+
+function checkAccount(account: string): string {
+  // One line of the protocol: printable ASCII without spaces.
+  if (!/^[\x21-\x7e]+$/.test(account)) {
+    throw new PupError("keychain", `invalid keychain account ${JSON.stringify(account)}`);
+  }
+  return account;
+}
+
+/** The first non-empty line of stderr, bounded, with anything base64-like removed. */
+function firstLine(stderr: string): string {
+  const line = stderr.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "") ?? "no message";
+  const safe = line.replace(/[A-Za-z0-9+/=]{24,}/g, "[redacted]");
+  return safe.length > 200 ? safe.slice(0, 200) + "…" : safe;
+}

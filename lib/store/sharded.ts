@@ -1,0 +1,282 @@
+/**
+ * @module
+ * Values larger than one keychain item takes (CONTRACT §7): a value that fits is stored whole
+ * at `account`; a larger one as chunks `account_0 … account_n-1`, then the count record
+ * `account_c`, written last. No value is ever truncated: chunks split on UTF-8 character
+ * boundaries and every part is checked against the back end's `maxValueBytes` before it is
+ * written.
+ *
+ * Readers ask for the whole item first, so the common case — a value that fits — costs one
+ * keychain call (one process, and on macOS at most one prompt). Only when it is absent do they
+ * read `account_c` and the chunks. Writers keep that safe, each change having one commit point:
+ * - whole → sharded: chunks, count record, then the whole item is deleted (the commit: until
+ *   then readers still see the old value, whole);
+ * - sharded → whole: the whole item is written (the commit), then the count record, then chunks;
+ * - sharded → sharded: chunks, then the count record (the commit), then chunks past the new end.
+ * A reader that finds neither the whole item nor a count record looks for the whole item once
+ * more: a writer may have committed a whole value between its two reads.
+ *
+ * The count record is `<n>:<sha256 hex of the whole value>`, so a reader that races a writer
+ * (chunks replaced while it reads) notices, reads again, and reports damage only if the parts
+ * still do not add up. A bare `<n>` is accepted too.
+ *
+ * Independent calls are issued together (`Promise.all`): back ends run them in parallel. A back
+ * end that serves calls made together from one process (`batchesCalls`, Windows) gets the
+ * whole item, the count record and the first chunks in one batch, since a second process would
+ * cost far more than a few extra look-ups in the first.
+ */
+import { PupError } from "../errors.ts";
+import type { SecretStore } from "./secret_store.ts";
+
+/** The most chunks a count record may name: far above any real state (40 KB ÷ 1,000 B). */
+const MAX_CHUNKS = 1000;
+/** How often a read is retried when the parts do not match the count record's checksum. */
+const READ_ATTEMPTS = 3;
+/**
+ * Chunks asked for in the first batch on a back end that {@link batchesCalls}: a state of a few
+ * sessions (Windows shards at 1,000 bytes) then reads in one PowerShell process.
+ */
+const SPECULATIVE_CHUNKS = 8;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The account of the count record of `account`. */
+export function countAccount(account: string): string {
+  return `${account}_c`;
+}
+
+/** The account of chunk `index` of `account`. */
+export function chunkAccount(account: string, index: number): string {
+  return `${account}_${index}`;
+}
+
+/**
+ * Splits `value` into pieces of at most `maxBytes` bytes of UTF-8 each, never inside a
+ * character.
+ *
+ * @example
+ * splitUtf8("aébc", 2); // ["a", "é", "bc"]
+ */
+export function splitUtf8(value: string, maxBytes: number): string[] {
+  if (!Number.isInteger(maxBytes) || maxBytes < 4) {
+    throw new RangeError(`maxBytes must be an integer of at least 4, got ${maxBytes}`);
+  }
+  const bytes = encoder.encode(value);
+  const parts: string[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    let end = Math.min(start + maxBytes, bytes.length);
+    // Never cut before a continuation byte (10xxxxxx): step back to the character's start.
+    while (end < bytes.length && (bytes[end] & 0xc0) === 0x80) end--;
+    parts.push(decoder.decode(bytes.subarray(start, end)));
+    start = end;
+  }
+  return parts;
+}
+
+/**
+ * Whether `store` serves calls made in the same tick from one process (Windows), so that more
+ * look-ups in the same batch cost next to nothing.
+ */
+export function batchesCalls(store: SecretStore): boolean {
+  return (store as SecretStore & { readonly batchesCalls?: boolean }).batchesCalls === true;
+}
+
+/**
+ * Reads a value written by {@link writeSharded}; null when there is none. A value stored whole
+ * costs one `get`; a sharded one `2 + n` (one batch or two on a back end that
+ * {@link batchesCalls}).
+ *
+ * @example
+ * const json = await readSharded(store, "state_datadoghq.com");
+ */
+export async function readSharded(store: SecretStore, account: string): Promise<string | null> {
+  const batched = batchesCalls(store);
+  for (let attempt = 1;; attempt++) {
+    let countText: string | null;
+    let early: (string | null)[] = [];
+    if (batched) {
+      // One process answers the batch in order: whole, count record, whole again, chunks.
+      const [whole, count, again, ...chunks] = await Promise.all([
+        store.get(account),
+        store.get(countAccount(account)),
+        store.get(account),
+        ...Array.from(
+          { length: SPECULATIVE_CHUNKS },
+          (_, i) => store.get(chunkAccount(account, i)),
+        ),
+      ]);
+      if (whole !== null) return whole;
+      if (count === null) return again;
+      countText = count;
+      early = chunks;
+    } else {
+      const whole = await store.get(account);
+      if (whole !== null) return whole;
+      countText = await store.get(countAccount(account));
+      // Nothing stored — or a writer committed a whole value between the two reads (it writes
+      // the whole item before it deletes the count record): one more look settles it.
+      if (countText === null) return await store.get(account);
+    }
+    const count = parseCount(countText, account, store);
+    const parts = await Promise.all(
+      Array.from(
+        { length: count.n },
+        (_, i) => i < early.length ? early[i] : store.get(chunkAccount(account, i)),
+      ),
+    );
+    const missing = parts.findIndex((p) => p === null);
+    if (missing < 0) {
+      const value = parts.join("");
+      if (count.sha256 === undefined || (await sha256Hex(value)) === count.sha256) return value;
+    }
+    if (attempt < READ_ATTEMPTS) continue; // a writer may have been replacing the chunks
+    if (missing >= 0) {
+      throw corrupt(
+        store,
+        account,
+        `keychain item "${chunkAccount(account, missing)}" is missing: "${
+          countAccount(account)
+        }" says the value of "${account}" has ${count.n} parts`,
+      );
+    }
+    throw corrupt(
+      store,
+      account,
+      `the ${count.n} parts of keychain item "${account}" do not match the checksum in "${
+        countAccount(account)
+      }"`,
+    );
+  }
+}
+
+/**
+ * Stores `value` under `account`, whole when it fits in one item, else sharded; removes what
+ * an earlier, different-sized value left behind.
+ *
+ * @example
+ * await writeSharded(store, "state_datadoghq.com", JSON.stringify(state));
+ */
+export async function writeSharded(
+  store: SecretStore,
+  account: string,
+  value: string,
+): Promise<void> {
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) {
+    // TextEncoder would silently replace a lone surrogate: the value would not round-trip.
+    throw new PupError(
+      "keychain",
+      `cannot store "${account}": expected well-formed Unicode text, found a lone surrogate`,
+    );
+  }
+  const max = store.maxValueBytes;
+  if (encoder.encode(value).length <= max) {
+    const [oldCount] = await Promise.all([
+      readOldCount(store, account),
+      store.set(account, value),
+    ]);
+    // Readers follow the count record while it exists: drop it before its chunks.
+    if (oldCount !== null) await store.delete(countAccount(account));
+    await deleteChunksFrom(store, account, 0, oldCount ?? 0);
+    return;
+  }
+  const parts = splitUtf8(value, max);
+  if (parts.length > MAX_CHUNKS) {
+    throw new PupError(
+      "keychain",
+      `cannot store "${account}" in ${store.name}: expected at most ${
+        MAX_CHUNKS * max
+      } bytes, found ${encoder.encode(value).length}`,
+      { hint: "set DD_TOKEN_STORAGE=file to store tokens in files" },
+    );
+  }
+  const [oldCount] = await Promise.all([
+    readOldCount(store, account),
+    ...parts.map((part, i) => store.set(chunkAccount(account, i), part)),
+  ]);
+  const record = `${parts.length}:${await sha256Hex(value)}`;
+  // Every real back end takes ≥ 1,000 bytes; a toy limit below 70 gets the bare count.
+  await store.set(countAccount(account), record.length <= max ? record : String(parts.length));
+  await Promise.all([
+    store.delete(account),
+    deleteChunksFrom(store, account, parts.length, oldCount ?? 0),
+  ]);
+}
+
+/**
+ * Removes a value written by {@link writeSharded}, whole or sharded; resolves false when
+ * there was none.
+ *
+ * @example
+ * await deleteSharded(store, "state_datadoghq.com");
+ */
+export async function deleteSharded(store: SecretStore, account: string): Promise<boolean> {
+  const [oldCount, hadWhole] = await Promise.all([
+    readOldCount(store, account),
+    store.delete(account),
+  ]);
+  const hadCount = oldCount !== null && (await store.delete(countAccount(account)));
+  const hadChunks = await deleteChunksFrom(store, account, 0, oldCount ?? 0);
+  return hadWhole || hadCount || hadChunks;
+}
+
+/** The chunk count of what is stored now (0 for an unreadable record), null when unsharded. */
+async function readOldCount(store: SecretStore, account: string): Promise<number | null> {
+  const text = await store.get(countAccount(account));
+  if (text === null) return null;
+  const match = /^(\d+)(?::|$)/.exec(text);
+  return match ? Math.min(Number(match[1]), MAX_CHUNKS) : 0;
+}
+
+/**
+ * Deletes chunks `from … knownEnd-1` and keeps going past the end while chunks are found:
+ * an interrupted write can leave chunks that no count record names.
+ */
+async function deleteChunksFrom(
+  store: SecretStore,
+  account: string,
+  from: number,
+  knownEnd: number,
+): Promise<boolean> {
+  let end = Math.max(from, knownEnd);
+  // One probe past the known end rides along with the known deletions.
+  const first = await Promise.all(
+    Array.from({ length: end - from + 1 }, (_, i) => store.delete(chunkAccount(account, from + i))),
+  );
+  let any = first.some(Boolean);
+  if (first[first.length - 1]) {
+    while (await store.delete(chunkAccount(account, ++end))) any = true;
+  }
+  return any;
+}
+
+function parseCount(
+  text: string,
+  account: string,
+  store: SecretStore,
+): { n: number; sha256?: string } {
+  const match = /^([1-9]\d{0,5})(?::([0-9a-f]{64}))?$/.exec(text);
+  if (!match || Number(match[1]) > MAX_CHUNKS) {
+    throw corrupt(
+      store,
+      account,
+      `keychain item "${
+        countAccount(account)
+      }" should hold a chunk count (1-${MAX_CHUNKS}), found ${text.length} characters that are not one`,
+    );
+  }
+  return { n: Number(match[1]), sha256: match[2] };
+}
+
+function corrupt(store: SecretStore, account: string, message: string): PupError {
+  return new PupError("corrupt_file", `${message} (${store.name}, service "pup")`, {
+    hint:
+      `run 'pup auth logout' to remove the damaged "${account}" items, then 'pup auth login' again`,
+  });
+}
+
+async function sha256Hex(value: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}

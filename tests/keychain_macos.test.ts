@@ -1,0 +1,377 @@
+/**
+ * @module
+ * The macOS Keychain back end. By default against the fake `security` in tests/fakes/bin (it
+ * reproduces the `-i` line limit, exit codes and hex output of the real one); with
+ * `PUP_TEST_REAL_KEYCHAIN=1` (CI on macOS) against the real `/usr/bin/security` and the login
+ * keychain, with account names of this run only and everything removed afterwards. Assertions
+ * that need the fake (its argv log, a hanging tool) run only against the fake.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { SiteState, Token } from "../lib/auth/types.ts";
+import { PupError } from "../lib/errors.ts";
+import { type Spawner, spawnProgram } from "../lib/runtime/spawn.ts";
+import {
+  MAC_LINE_LIMIT,
+  MAC_MAX_VALUE_BYTES,
+  MAC_VALUE_PREFIX,
+  macCommandLine,
+  MacKeychain,
+} from "../lib/store/keychain_macos.ts";
+import { KeychainStateStore, stateAccount } from "../lib/store/keychain_state_store.ts";
+
+const FAKE = fileURLToPath(new URL("./fakes/bin/security", import.meta.url));
+/** Against the real `security` (CI on macOS): `PUP_TEST_REAL_KEYCHAIN=1`. */
+const REAL = process.env.PUP_TEST_REAL_KEYCHAIN === "1";
+/** For tests that need the fake: its argv log, or a tool that hangs. */
+const fakeOnly = REAL ? "needs the fake security (PUP_TEST_REAL_KEYCHAIN=1 is set)" : false;
+/** Names this run's items apart from anything else in a real keychain. */
+const RUN = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+interface Fake {
+  dir: string;
+  log: string;
+  spawn: Spawner;
+  store(options?: { timeoutMs?: number; program?: string }): MacKeychain;
+  calls(): { argv: string[]; stdinLineBytes?: number[] }[];
+  /** Runs the tool directly, as a naive client would. */
+  raw(args: string[], stdin?: string): ReturnType<Spawner>;
+  /** An account name of this test (unique per run against the real keychain). */
+  account(name: string): string;
+  /** A site name of this test (unique per run against the real keychain). */
+  site(name: string): string;
+  /** The pup items of a site that exist now: whole, count record and chunks. */
+  items(site: string): Promise<string[]>;
+}
+
+async function withFake(
+  fn: (fake: Fake) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "pup-security-"));
+  const log = join(dir, "argv.jsonl");
+  const fakeEnv = { PUP_FAKE_KEYCHAIN_DIR: join(dir, "keychain"), PUP_FAKE_ARGV_LOG: log, ...env };
+  const spawn: Spawner = REAL
+    ? spawnProgram
+    : (command, args, options) =>
+      spawnProgram(command, args, { ...options, env: { ...options.env, ...fakeEnv } });
+  const program = REAL ? "security" : FAKE;
+  const accounts = new Set<string>();
+  const sites = new Set<string>();
+  const store = (options: { timeoutMs?: number; program?: string } = {}) =>
+    new MacKeychain({ spawn, program, ...options });
+  const fake: Fake = {
+    dir,
+    log,
+    spawn,
+    store,
+    calls: () =>
+      existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [],
+    raw: (args, stdin) => spawn(program, args, { stdin, timeoutMs: 10_000 }),
+    account: (name) => {
+      const account = REAL ? `${name}.${RUN}` : name;
+      accounts.add(account);
+      return account;
+    },
+    site: (name) => {
+      const site = REAL ? `${RUN}.${name}` : name;
+      sites.add(site);
+      return site;
+    },
+    items: async (site) => {
+      const base = stateAccount(site);
+      if (!REAL) {
+        const folder = join(dir, "keychain");
+        const all = existsSync(folder)
+          ? readdirSync(folder).filter((f) => f.endsWith(".json")).map((f) =>
+            JSON.parse(readFileSync(join(folder, f), "utf8")).account as string
+          )
+          : [];
+        return all.filter((a) => a === base || a.startsWith(`${base}_`)).sort();
+      }
+      const names = [base, `${base}_c`, ...Array.from({ length: 40 }, (_, i) => `${base}_${i}`)];
+      const found = await Promise.all(names.map((a) => store().get(a)));
+      return names.filter((_, i) => found[i] !== null).sort();
+    },
+  };
+  try {
+    await fn(fake);
+  } finally {
+    if (REAL) {
+      const doomed = [...accounts];
+      for (const site of sites) doomed.push(...await fake.items(site));
+      await Promise.all(doomed.map((a) => store().delete(a).catch(() => false)));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function token(org: string, size: number): Token {
+  return {
+    access_token: `at_${org}_` + "A".repeat(size),
+    refresh_token: `rt_${org}_` + "R".repeat(size),
+    token_type: "Bearer",
+    expires_in: 3600,
+    expires_at: "2030-01-01T00:00:00.000Z",
+    scope: "dashboards_read metrics_read monitors_read",
+  };
+}
+
+function bigState(orgs: number, tokenSize: number): SiteState {
+  const tokens: Record<string, Token> = {};
+  for (let i = 0; i < orgs; i++) tokens[`org-${i}`] = token(`org-${i}`, tokenSize);
+  return {
+    tokens,
+    client: { client_id: "client-123", registered_at: "2024-01-01T00:00:00.000Z" },
+  };
+}
+
+test("a value written to the macOS keychain reads back unchanged", () =>
+  withFake(async (fake) => {
+    const store = fake.store();
+    const account = fake.account("state_example.com");
+    const value = `{"a":"line1\\nline2 'single' \\"double\\" back\\\\slash é 日本 🐶"}\n\t`;
+    await store.set(account, value);
+    assert.equal(await store.get(account), value);
+  }));
+
+test("a missing keychain item reads as null and deleting it reports false", () =>
+  withFake(async (fake) => {
+    const store = fake.store();
+    const account = fake.account("state_nothing");
+    assert.equal(await store.get(account), null);
+    assert.equal(await store.delete(account), false);
+  }));
+
+test("deleting a keychain item removes it and reports true", () =>
+  withFake(async (fake) => {
+    const store = fake.store();
+    const account = fake.account("state_x");
+    await store.set(account, "v");
+    assert.equal(await store.delete(account), true);
+    assert.equal(await store.get(account), null);
+  }));
+
+test("writing an existing keychain item replaces its value", () =>
+  withFake(async (fake) => {
+    const store = fake.store();
+    const account = fake.account("state_x");
+    await store.set(account, "first");
+    await store.set(account, "second");
+    assert.equal(await store.get(account), "second");
+  }));
+
+test("values are stored base64-encoded and a value without the prefix reads as printed", () =>
+  withFake(async (fake) => {
+    const store = fake.store();
+    const enc = fake.account("state_enc");
+    await store.set(enc, "hello\nworld");
+    const printed = await fake.raw(["find-generic-password", "-s", "pup", "-a", enc, "-w"]);
+    assert.equal(printed.stdout, `${MAC_VALUE_PREFIX}aGVsbG8Kd29ybGQ=\n`);
+
+    const legacy = fake.account("legacy");
+    const plain = await fake.raw(["add-generic-password", "-s", "pup", "-a", legacy, "-w", "x"]);
+    assert.equal(plain.code, 0);
+    assert.equal(await store.get(legacy), "x");
+  }));
+
+test("security -i cuts command lines at 4,095 bytes (the fake does what the real one does)", () =>
+  withFake(async (fake) => {
+    // What a client that ignores the limit gets: a truncated value and exit 1 from the rest
+    // of the line parsed as a command — or exit 0 when the cut lands just before a newline.
+    const cut = fake.account("cut");
+    const prefix = `add-generic-password -s pup -a ${cut} -w `;
+    const r = await fake.raw(["-i"], prefix + "A".repeat(5000) + "\n");
+    assert.equal(r.code, 1);
+    const stored = await fake.raw(["find-generic-password", "-s", "pup", "-a", cut, "-w"]);
+    assert.equal(stored.stdout.length, 4095 - prefix.length + 1);
+
+    const exact = prefix + "B\n";
+    const padded = exact.slice(0, -1) + "B".repeat(4096 - exact.length) + "\n";
+    const hidden = await fake.raw(["-i"], padded);
+    assert.equal(hidden.code, 0, "the duplicate-item failure is hidden by the empty command");
+    assert.match(hidden.stderr, /already exists/);
+  }));
+
+test("no command line sent to security -i reaches the 4,095-byte limit", () =>
+  withFake(async (fake) => {
+    const store = fake.store();
+    // The longest account the limit allows with a value of maxValueBytes (336 characters).
+    const account = fake.account("state_" + "s".repeat(330 - (REAL ? RUN.length + 1 : 0)));
+    assert.equal(account.length, 336);
+    await store.set(account, "v".repeat(MAC_MAX_VALUE_BYTES));
+    assert.equal(await store.get(account), "v".repeat(MAC_MAX_VALUE_BYTES));
+    if (REAL) return; // the rest reads the fake's log
+    const lines = fake.calls().flatMap((c) => c.stdinLineBytes ?? []);
+    assert.ok(lines.length >= 2);
+    for (const n of lines) assert.ok(n <= MAC_LINE_LIMIT, `a line of ${n} bytes was sent`);
+    // One command per process, so the exit status is that command's.
+    for (const c of fake.calls()) assert.equal(c.stdinLineBytes?.length, 1);
+  }));
+
+test("a value over maxValueBytes or a line over the limit is refused before anything runs", () =>
+  withFake(async (fake) => {
+    const store = fake.store();
+    await assert.rejects(
+      store.set(fake.account("state_big"), "v".repeat(MAC_MAX_VALUE_BYTES + 1)),
+      { code: "keychain" },
+    );
+    await assert.rejects(
+      store.set(fake.account("state_" + "s".repeat(600)), "v".repeat(MAC_MAX_VALUE_BYTES)),
+      { code: "keychain", message: /at most 4095 bytes/ },
+    );
+    if (!REAL) assert.deepEqual(fake.calls(), []);
+  }));
+
+test("command lines quote arguments the way security's split_line reads them", () => {
+  assert.equal(
+    macCommandLine("add-generic-password", ["-a", 'a "b" \\c', "-w", "x/y+z="]),
+    'add-generic-password -a "a \\"b\\" \\\\c" -w x/y+z=\n',
+  );
+  assert.throws(() => macCommandLine("x", ["a\nb"]), PupError);
+});
+
+test("a 40 KB state is sharded through the macOS keychain without truncation", () =>
+  withFake(async (fake) => {
+    const site = fake.site("datadoghq.com");
+    const state = new KeychainStateStore(fake.store());
+    const big = bigState(40, 400);
+    assert.ok(JSON.stringify(big).length > 40_000);
+    await state.write(site, big);
+    const items = await fake.items(site);
+    assert.ok(items.length >= 17, `expected many chunks, found ${items.length} items`);
+    assert.ok(!items.includes(stateAccount(site)), "no whole-value item beside the chunks");
+    const again = await new KeychainStateStore(fake.store()).read(site);
+    assert.deepEqual(again, big);
+    for (const c of fake.calls()) {
+      for (const n of c.stdinLineBytes ?? []) assert.ok(n <= MAC_LINE_LIMIT);
+    }
+  }));
+
+test("a state that shrinks leaves no stale chunks in the macOS keychain", () =>
+  withFake(async (fake) => {
+    const site = fake.site("datadoghq.com");
+    const state = new KeychainStateStore(fake.store());
+    await state.write(site, bigState(8, 400));
+    assert.equal((await fake.items(site)).length, 5);
+    const small = bigState(1, 50);
+    await new KeychainStateStore(fake.store()).write(site, small);
+    assert.deepEqual(await fake.items(site), [stateAccount(site)]);
+    assert.deepEqual(await new KeychainStateStore(fake.store()).read(site), small);
+  }));
+
+test("an empty state removes every macOS keychain item of the site", () =>
+  withFake(async (fake) => {
+    const site = fake.site("datadoghq.com");
+    const other = fake.site("datadoghq.eu");
+    const state = new KeychainStateStore(fake.store());
+    await state.write(site, bigState(6, 400));
+    await state.write(other, bigState(1, 10));
+    await new KeychainStateStore(fake.store()).write(site, { tokens: {}, client: null });
+    assert.deepEqual(await fake.items(site), []);
+    assert.equal((await fake.items(other)).length, 1);
+    assert.deepEqual(await state.read(site), { tokens: {}, client: null });
+  }));
+
+test(
+  "a value stored whole is read with one security call",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      const site = fake.site("datadoghq.com");
+      await new KeychainStateStore(fake.store()).write(site, bigState(1, 10));
+      const before = fake.calls().length;
+      await new KeychainStateStore(fake.store()).read(site);
+      assert.equal(fake.calls().length - before, 1);
+    }),
+);
+
+test(
+  "no secret ever appears in the argv of security",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      const site = fake.site("datadoghq.com");
+      const state = new KeychainStateStore(fake.store());
+      const big = bigState(6, 400);
+      await state.write(site, big);
+      await new KeychainStateStore(fake.store()).read(site);
+      const argv = readFileSync(fake.log, "utf8");
+      assert.ok(fake.calls().length > 5);
+      for (const c of fake.calls()) assert.deepEqual(c.argv, ["-i"]);
+      assert.ok(!argv.includes("at_org-"), "an access token is in argv");
+      assert.ok(!argv.includes("AAAAAAAA"), "part of a token is in argv");
+      assert.ok(!argv.includes(MAC_VALUE_PREFIX), "an encoded value is in argv");
+    }),
+);
+
+test("a damaged state is a corrupt_file error and reading it leaves it in place", () =>
+  withFake(async (fake) => {
+    const site = fake.site("datadoghq.com");
+    const account = stateAccount(site); // removed with the site
+    const secrets = fake.store();
+    await secrets.set(account, '{"tokens": "secret-ish-not-json');
+    const state = new KeychainStateStore(secrets);
+    await assert.rejects(state.read(site), (err: unknown) => {
+      assert.ok(err instanceof PupError);
+      assert.equal(err.code, "corrupt_file");
+      assert.ok(err.message.includes(`keychain item "${account}"`));
+      assert.doesNotMatch(err.message, /secret-ish/);
+      assert.match(err.hint ?? "", /pup auth logout/);
+      assert.match(err.hint ?? "", /pup auth login/);
+      return true;
+    });
+    assert.equal(await secrets.get(account), '{"tokens": "secret-ish-not-json');
+  }));
+
+test(
+  "a hanging security becomes a clear timeout error",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      const store = fake.store({ timeoutMs: 300 });
+      const started = Date.now();
+      await assert.rejects(store.get("state_x"), (err: unknown) => {
+        assert.ok(err instanceof PupError);
+        assert.equal(err.code, "keychain");
+        assert.match(err.message, /timed out/);
+        assert.match(err.message, /locked/);
+        assert.match(err.hint ?? "", /DD_TOKEN_STORAGE=file/);
+        return true;
+      });
+      assert.ok(Date.now() - started < 5000);
+    }, { PUP_FAKE_HANG: "1" }),
+);
+
+test("the macOS keychain is available when security answers and not when it is missing", () =>
+  withFake(async (fake) => {
+    assert.equal(await fake.store().available(), true);
+    const missing = fake.store({ program: join(fake.dir, "no-such-security") });
+    assert.equal(await missing.available(), false);
+    assert.match((await missing.unavailableReason()) ?? "", /expected the program/);
+    await assert.rejects(missing.get("state_x"), { code: "keychain_unavailable" });
+    assert.equal(missing.precheck(), null, "nothing to check without spawning on macOS");
+  }));
+
+test("a failing security is reported with its exit status and no piece of the value", async () => {
+  const spawn: Spawner = () =>
+    Promise.resolve({
+      code: 1,
+      stdout: "",
+      stderr: 'security: unknown command "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="\n',
+      timedOut: false,
+    });
+  const store = new MacKeychain({ spawn });
+  await assert.rejects(store.set("state_x", "v"), (err: unknown) => {
+    assert.ok(err instanceof PupError);
+    assert.equal(err.code, "keychain");
+    assert.match(err.message, /expected exit 0, found exit 1: security: unknown command/);
+    assert.match(err.message, /\[redacted\]/);
+    assert.doesNotMatch(err.message, /QUJDREVG/);
+    return true;
+  });
+});

@@ -1,0 +1,317 @@
+/**
+ * @module
+ * The Secret Service back end: the real `secret-tool` against a private gnome-keyring (under
+ * scripts/with-keyring.sh), and a scripted spawner for the error paths.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { SiteState, Token } from "../lib/auth/types.ts";
+import { PupError } from "../lib/errors.ts";
+import { type Spawner, spawnProgram, type SpawnResult } from "../lib/runtime/spawn.ts";
+import {
+  hasSessionBus,
+  SECRET_SERVICE_MAX_VALUE_BYTES,
+  SecretServiceKeychain,
+} from "../lib/store/keychain_secret_service.ts";
+import { probeKeychain } from "../lib/store/keychain.ts";
+import { KeychainStateStore } from "../lib/store/keychain_state_store.ts";
+
+// The real `secret-tool` against a private gnome-keyring: run under scripts/with-keyring.sh,
+// which sets PUP_TEST_SECRET_SERVICE=1 once the keyring owns org.freedesktop.secrets.
+const real = process.env.PUP_TEST_SECRET_SERVICE === "1";
+const skip = real ? false : "no Secret Service (run under scripts/with-keyring.sh)";
+
+function realStore(): SecretServiceKeychain {
+  return new SecretServiceKeychain({ spawn: spawnProgram, env: { ...process.env } });
+}
+
+/** A site name of its own for each test: the keyring is shared by every test of a run. */
+function uniqueSite(): string {
+  return `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.datadoghq.com`;
+}
+
+function bigState(orgs: number, tokenSize: number): SiteState {
+  const tokens: Record<string, Token> = {};
+  for (let i = 0; i < orgs; i++) {
+    tokens[`org-${i}`] = {
+      access_token: `at_org-${i}_` + "A".repeat(tokenSize),
+      refresh_token: `rt_org-${i}_` + "R".repeat(tokenSize),
+      token_type: "Bearer",
+      expires_in: 3600,
+      expires_at: "2030-01-01T00:00:00.000Z",
+      scope: "dashboards_read metrics_read monitors_read",
+    };
+  }
+  return {
+    tokens,
+    client: { client_id: "client-123", registered_at: "2024-01-01T00:00:00.000Z" },
+  };
+}
+
+/** A spawner that answers from a script and records the calls, for the error paths. */
+function scripted(answer: (args: string[], stdin: string) => Partial<SpawnResult>) {
+  const calls: { args: string[]; stdin: string }[] = [];
+  const spawn: Spawner = (_command, args, options) => {
+    calls.push({ args, stdin: options.stdin ?? "" });
+    return Promise.resolve({
+      code: 0,
+      stdout: "",
+      stderr: "",
+      timedOut: false,
+      ...answer(args, options.stdin ?? ""),
+    });
+  };
+  return { spawn, calls };
+}
+
+test("a value written to the Secret Service reads back unchanged", { skip }, async () => {
+  const store = realStore();
+  const account = `state_${uniqueSite()}`;
+  const value = `{"a":"é 日本 🐶 'q' \\"dq\\""}\n`; // the trailing newline must survive too
+  await store.set(account, value);
+  try {
+    assert.equal(await store.get(account), value);
+  } finally {
+    await store.delete(account);
+  }
+});
+
+test(
+  "a missing Secret Service item reads as null and clearing it reports false",
+  { skip },
+  async () => {
+    const store = realStore();
+    const account = `state_${uniqueSite()}`;
+    assert.equal(await store.get(account), null);
+    assert.equal(await store.delete(account), false);
+  },
+);
+
+test("clearing a Secret Service item removes it and reports true once", { skip }, async () => {
+  const store = realStore();
+  const account = `state_${uniqueSite()}`;
+  await store.set(account, "v");
+  assert.equal(await store.delete(account), true);
+  assert.equal(await store.delete(account), false);
+  assert.equal(await store.get(account), null);
+});
+
+test(
+  "the Secret Service takes exactly maxValueBytes in one item and refuses more",
+  { skip },
+  async () => {
+    const store = realStore();
+    const account = `state_${uniqueSite()}`;
+    const value = "x".repeat(SECRET_SERVICE_MAX_VALUE_BYTES);
+    await store.set(account, value);
+    try {
+      assert.equal(await store.get(account), value);
+      await assert.rejects(store.set(account, value + "x"), { code: "keychain" });
+    } finally {
+      await store.delete(account);
+    }
+  },
+);
+
+test(
+  "a value over 8 KB is sharded through the Secret Service without truncation",
+  { skip },
+  async () => {
+    const store = realStore();
+    const site = uniqueSite();
+    const state = bigState(12, 400); // about 12 KB: two chunks
+    assert.ok(JSON.stringify(state).length > 8192);
+    await new KeychainStateStore(store).write(site, state);
+    try {
+      assert.deepEqual(await new KeychainStateStore(store).read(site), state);
+      assert.equal(await store.get(`state_${site}`), null, "no whole-value item");
+      assert.match((await store.get(`state_${site}_c`)) ?? "", /^2:/);
+    } finally {
+      await new KeychainStateStore(store).write(site, { tokens: {}, client: null });
+    }
+  },
+);
+
+test("40 org sessions on one site round-trip through the Secret Service", { skip }, async () => {
+  const store = realStore();
+  const site = uniqueSite();
+  const state = bigState(40, 400);
+  assert.ok(JSON.stringify(state).length > 40_000);
+  await new KeychainStateStore(store).write(site, state);
+  assert.deepEqual(await new KeychainStateStore(store).read(site), state);
+
+  const one = bigState(1, 10);
+  await new KeychainStateStore(store).write(site, one);
+  assert.deepEqual(await new KeychainStateStore(store).read(site), one);
+  assert.equal(await store.get(`state_${site}_c`), null);
+  assert.equal(await store.get(`state_${site}_0`), null);
+
+  await new KeychainStateStore(store).write(site, { tokens: {}, client: null });
+  assert.equal(await store.get(`state_${site}`), null);
+});
+
+test("the Secret Service is available under a running keyring", { skip }, async () => {
+  const store = realStore();
+  assert.equal(await store.unavailableReason(), null);
+  assert.equal(await store.get("__pup_probe__"), "1");
+});
+
+test("no Secret Service is detected without spawning when there is no session bus", async () => {
+  const runtime = mkdtempSync(join(tmpdir(), "pup-nobus-"));
+  try {
+    const { spawn, calls } = scripted(() => ({}));
+    const store = new SecretServiceKeychain({
+      spawn,
+      env: { PATH: process.env.PATH, XDG_RUNTIME_DIR: runtime },
+    });
+    const started = performance.now();
+    assert.equal(await store.available(), false);
+    const elapsed = performance.now() - started;
+    assert.equal(calls.length, 0);
+    assert.ok(elapsed < 100, `detection took ${elapsed} ms`);
+    assert.match((await store.unavailableReason()) ?? "", /D-Bus session bus|not found on PATH/);
+  } finally {
+    rmSync(runtime, { recursive: true, force: true });
+  }
+});
+
+test("no Secret Service is detected without spawning when secret-tool is not on PATH", async () => {
+  const empty = mkdtempSync(join(tmpdir(), "pup-nopath-"));
+  try {
+    const { spawn, calls } = scripted(() => ({}));
+    const store = new SecretServiceKeychain({
+      spawn,
+      env: { PATH: empty, DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent" },
+    });
+    assert.equal(await store.available(), false);
+    assert.equal(calls.length, 0);
+    assert.match((await store.unavailableReason()) ?? "", /"secret-tool" was not found on PATH/);
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+});
+
+test("a bus socket in XDG_RUNTIME_DIR counts as a session bus", async () => {
+  const runtime = mkdtempSync(join(tmpdir(), "pup-bus-"));
+  const server = createServer();
+  try {
+    assert.equal(hasSessionBus({ XDG_RUNTIME_DIR: runtime }), false);
+    await new Promise<void>((resolve) => server.listen(join(runtime, "bus"), resolve));
+    assert.equal(hasSessionBus({ XDG_RUNTIME_DIR: runtime }), true);
+    assert.equal(hasSessionBus({ DBUS_SESSION_BUS_ADDRESS: "unix:path=/x" }), true);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(runtime, { recursive: true, force: true });
+  }
+});
+
+test("secret-tool's exit 1 means not found only when stderr is empty", async () => {
+  const { spawn } = scripted((args) =>
+    args[0] === "lookup"
+      ? { code: 1, stderr: "secret-tool: Cannot autolaunch D-Bus without X11 $DISPLAY\n" }
+      : { code: 1 }
+  );
+  const store = new SecretServiceKeychain({ spawn, env: {} });
+  await assert.rejects(store.get("state_x"), (err: unknown) => {
+    assert.ok(err instanceof PupError);
+    assert.equal(err.code, "keychain");
+    assert.match(err.message, /found exit 1: secret-tool: Cannot autolaunch D-Bus/);
+    assert.match(err.hint ?? "", /DD_TOKEN_STORAGE=file/);
+    return true;
+  });
+  assert.equal(await store.delete("state_x"), false);
+});
+
+test("a store that reports 'password is too long' is a failure even with exit 0", async () => {
+  const { spawn, calls } = scripted(() => ({
+    code: 0,
+    stderr: "secret-tool: password is too long\n",
+  }));
+  const store = new SecretServiceKeychain({ spawn, env: {} });
+  await assert.rejects(store.set("state_x", "v"), { code: "keychain", message: /too long/ });
+  assert.deepEqual(calls[0].args, [
+    "store",
+    "--label=pup: state_x",
+    "service",
+    "pup",
+    "account",
+    "state_x",
+  ]);
+  assert.equal(calls[0].stdin, "v", "the value goes on stdin, not argv");
+});
+
+test("a probe that finds no collection to write to reports the Secret Service unavailable", async () => {
+  const { spawn, calls } = scripted((args) =>
+    args[0] === "lookup" ? { code: 1 } : {
+      code: 1,
+      stderr:
+        "secret-tool: Object does not exist at path “/org/freedesktop/secrets/collection/login”\n",
+    }
+  );
+  const store = new SecretServiceKeychain({
+    spawn,
+    env: { DBUS_SESSION_BUS_ADDRESS: "unix:path=/x" },
+    program: process.execPath, // any executable file: the spawner is scripted
+  });
+  assert.equal(await store.available(), false);
+  assert.match((await store.unavailableReason()) ?? "", /collection\/login/);
+  assert.deepEqual(calls.map((c) => c.args[0]), ["lookup", "store"]);
+});
+
+test("a Secret Service call that hangs becomes a clear timeout error", async () => {
+  const { spawn } = scripted(() => ({ code: null, timedOut: true }));
+  const store = new SecretServiceKeychain({ spawn, env: {}, timeoutMs: 250 });
+  await assert.rejects(store.get("state_x"), {
+    code: "keychain",
+    message: /within 0\.25 s \(timed out\); is the keyring locked\?/,
+  });
+});
+
+test("a deferred probe spawns nothing and the first read of a stored value is one call", {
+  skip,
+}, async () => {
+  const site = uniqueSite();
+  await new KeychainStateStore(realStore()).write(site, bigState(1, 40));
+  try {
+    const calls: string[][] = [];
+    const spawn: Spawner = (command, args, options) => {
+      calls.push(args);
+      return spawnProgram(command, args, options);
+    };
+    const deps = {
+      env: { ...process.env },
+      spawn,
+      host: { os: "linux" } as Parameters<typeof probeKeychain>[0]["host"],
+    };
+    const { store, reason } = await probeKeychain(deps, { defer: true });
+    assert.equal(reason, null);
+    assert.deepEqual(calls, [], "the deferred probe spawned a process");
+    const state = new KeychainStateStore(store!, {
+      onUnavailable: () => assert.fail("the Secret Service answers"),
+    });
+    assert.deepEqual(await state.read(site), bigState(1, 40));
+    assert.deepEqual(calls, [["lookup", "service", "pup", "account", `state_${site}`]]);
+  } finally {
+    await new KeychainStateStore(realStore()).write(site, { tokens: {}, client: null });
+  }
+});
+
+test("the Secret Service precheck needs secret-tool on PATH and a session bus", () => {
+  const store = (env: Record<string, string>) =>
+    new SecretServiceKeychain({ spawn: scripted(() => ({})).spawn, env });
+  assert.match(store({ PATH: "" }).precheck() ?? "", /not found on PATH/);
+  assert.match(
+    store({ PATH: process.env.PATH ?? "" }).precheck() ?? "",
+    /D-Bus|not found on PATH/,
+  );
+  const tool = new SecretServiceKeychain({
+    spawn: scripted(() => ({})).spawn,
+    env: { DBUS_SESSION_BUS_ADDRESS: "unix:path=/x" },
+    program: process.execPath, // any executable file
+  });
+  assert.equal(tool.precheck(), null);
+});

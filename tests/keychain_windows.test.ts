@@ -1,0 +1,330 @@
+/**
+ * @module
+ * The Windows Credential Manager back end. By default against the fake `powershell` / `pwsh`
+ * in tests/fakes/bin (it runs pup's script protocol over files); with
+ * `PUP_TEST_REAL_KEYCHAIN=1` (CI on Windows) against the real `powershell.exe` / `pwsh.exe`
+ * and Credential Manager, with account names of this run only and everything removed
+ * afterwards. Assertions that need the fake (its argv log, injected failures) run only there.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { SiteState, Token } from "../lib/auth/types.ts";
+import { PupError } from "../lib/errors.ts";
+import { type Spawner, spawnProgram } from "../lib/runtime/spawn.ts";
+import { KeychainStateStore, stateAccount } from "../lib/store/keychain_state_store.ts";
+import {
+  WINCRED_SCRIPT,
+  WINDOWS_BLOB_LIMIT,
+  WINDOWS_MAX_VALUE_BYTES,
+  WindowsCredentialManager,
+} from "../lib/store/keychain_windows.ts";
+
+const BIN = fileURLToPath(new URL("./fakes/bin/", import.meta.url));
+const FAKE = join(BIN, "powershell");
+/** Against the real PowerShell and Credential Manager (CI on Windows): `PUP_TEST_REAL_KEYCHAIN=1`. */
+const REAL = process.env.PUP_TEST_REAL_KEYCHAIN === "1";
+/** For tests that need the fake: its argv log, a hang, or an injected Windows failure. */
+const fakeOnly = REAL ? "needs the fake powershell (PUP_TEST_REAL_KEYCHAIN=1 is set)" : false;
+/** Names this run's credentials apart from anything else on a real machine. */
+const RUN = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const POWERSHELL = REAL ? "powershell.exe" : FAKE;
+const PWSH = REAL ? "pwsh.exe" : join(BIN, "pwsh");
+
+interface Fake {
+  dir: string;
+  log: string;
+  spawn: Spawner;
+  store(options?: { timeoutMs?: number; program?: string }): WindowsCredentialManager;
+  calls(): { tool: string; argv: string[] }[];
+  /** An account name of this test (unique per run against the real Credential Manager). */
+  account(name: string): string;
+  /** A site name of this test (unique per run against the real Credential Manager). */
+  site(name: string): string;
+  /** The targets (`pup:<account>`) of a site's credentials that exist now. */
+  items(site: string): Promise<string[]>;
+}
+
+async function withFake(
+  fn: (fake: Fake) => Promise<void>,
+  env: Record<string, string> = {},
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "pup-wincred-"));
+  const log = join(dir, "argv.jsonl");
+  const fakeEnv = {
+    PUP_FAKE_KEYCHAIN_DIR: join(dir, "credentials"),
+    PUP_FAKE_ARGV_LOG: log,
+    ...env,
+  };
+  const spawn: Spawner = REAL
+    ? spawnProgram
+    : (command, args, options) =>
+      spawnProgram(command, args, { ...options, env: { ...options.env, ...fakeEnv } });
+  const accounts = new Set<string>();
+  const sites = new Set<string>();
+  const store = (options: { timeoutMs?: number; program?: string } = {}) =>
+    new WindowsCredentialManager({ spawn, program: POWERSHELL, ...options });
+  const fake: Fake = {
+    dir,
+    log,
+    spawn,
+    store,
+    calls: () =>
+      existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [],
+    account: (name) => {
+      const account = REAL ? `${name}.${RUN}` : name;
+      accounts.add(account);
+      return account;
+    },
+    site: (name) => {
+      const site = REAL ? `${RUN}.${name}` : name;
+      sites.add(site);
+      return site;
+    },
+    items: async (site) => {
+      const base = stateAccount(site);
+      const mine = (target: string) =>
+        target === `pup:${base}` || target.startsWith(`pup:${base}_`);
+      if (!REAL) {
+        const folder = join(dir, "credentials");
+        return existsSync(folder)
+          ? readdirSync(folder).map((f) =>
+            JSON.parse(readFileSync(join(folder, f), "utf8")).target as string
+          ).filter(mine).sort()
+          : [];
+      }
+      const names = [base, `${base}_c`, ...Array.from({ length: 60 }, (_, i) => `${base}_${i}`)];
+      const s = store(); // one batch: one PowerShell process
+      const found = await Promise.all(names.map((a) => s.get(a)));
+      return names.filter((_, i) => found[i] !== null).map((a) => `pup:${a}`).sort();
+    },
+  };
+  try {
+    await fn(fake);
+  } finally {
+    if (REAL) {
+      const doomed = [...accounts];
+      for (const site of sites) doomed.push(...(await fake.items(site)).map((t) => t.slice(4)));
+      const s = store();
+      await Promise.all(doomed.map((a) => s.delete(a).catch(() => false)));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function bigState(orgs: number, tokenSize: number): SiteState {
+  const tokens: Record<string, Token> = {};
+  for (let i = 0; i < orgs; i++) {
+    tokens[`org-${i}`] = {
+      access_token: `at_org-${i}_` + "A".repeat(tokenSize),
+      refresh_token: `rt_org-${i}_` + "R".repeat(tokenSize),
+      token_type: "Bearer",
+      expires_in: 3600,
+      expires_at: "2030-01-01T00:00:00.000Z",
+      scope: "dashboards_read metrics_read monitors_read",
+    };
+  }
+  return {
+    tokens,
+    client: { client_id: "client-123", registered_at: "2024-01-01T00:00:00.000Z" },
+  };
+}
+
+test("a value written to Credential Manager reads back unchanged", () =>
+  withFake(async (fake) => {
+    const store = fake.store();
+    const site = fake.site("example.com");
+    const value = `{"a":"line1\\nline2 'q' \\"dq\\" é 日本 🐶"}\r\n`;
+    await store.set(stateAccount(site), value);
+    assert.equal(await store.get(stateAccount(site)), value);
+    assert.deepEqual(await fake.items(site), [`pup:${stateAccount(site)}`]);
+  }));
+
+test("a missing credential reads as null and deleting it reports false", () =>
+  withFake(async (fake) => {
+    const store = fake.store();
+    const account = fake.account("state_none");
+    assert.equal(await store.get(account), null);
+    assert.equal(await store.delete(account), false);
+  }));
+
+test("deleting a credential removes it and reports true", () =>
+  withFake(async (fake) => {
+    const store = fake.store();
+    const site = fake.site("x");
+    await store.set(stateAccount(site), "value");
+    assert.equal(await store.delete(stateAccount(site)), true);
+    assert.equal(await store.get(stateAccount(site)), null);
+    assert.deepEqual(await fake.items(site), []);
+  }));
+
+test("Credential Manager shards at 1,000 bytes, well inside the 2,560-byte blob", () =>
+  withFake(async (fake) => {
+    const store = fake.store();
+    const account = fake.account("state_edge");
+    assert.equal(store.maxValueBytes, 1000);
+    await store.set(account, "e".repeat(WINDOWS_MAX_VALUE_BYTES));
+    assert.equal(await store.get(account), "e".repeat(WINDOWS_MAX_VALUE_BYTES));
+    await assert.rejects(store.set(account, "e".repeat(WINDOWS_MAX_VALUE_BYTES + 1)), {
+      code: "keychain",
+      message: /at most 1000 bytes, found 1001/,
+    });
+  }));
+
+test("the script refuses blobs over 2,560 bytes as CredWrite would", () =>
+  withFake(async (fake) => {
+    const account = fake.account("state_big");
+    const blob = Buffer.alloc(WINDOWS_BLOB_LIMIT + 1, 65).toString("base64");
+    const enc = Buffer.from(WINCRED_SCRIPT, "utf16le").toString("base64");
+    const r = await fake.spawn(
+      POWERSHELL,
+      ["-NoProfile", "-NonInteractive", "-EncodedCommand", enc],
+      { stdin: `set ${account} ${blob}\nget ${account}\n`, timeoutMs: 60_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.split("\r\n"), ["87", "1168", ""]);
+  }));
+
+test("a 40 KB state is sharded through Credential Manager without truncation", () =>
+  withFake(async (fake) => {
+    const site = fake.site("datadoghq.com");
+    const big = bigState(40, 400);
+    assert.ok(JSON.stringify(big).length > 40_000);
+    await new KeychainStateStore(fake.store()).write(site, big);
+    const items = await fake.items(site);
+    assert.ok(items.length > 40);
+    assert.ok(items.includes(`pup:${stateAccount(site)}_c`));
+    assert.deepEqual(await new KeychainStateStore(fake.store()).read(site), big);
+  }));
+
+test(
+  "requests made together share one PowerShell process",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      await new KeychainStateStore(fake.store()).write("datadoghq.com", bigState(40, 400));
+      const writes = fake.calls().length;
+      assert.ok(writes <= 4, `a sharded write took ${writes} processes`);
+      await new KeychainStateStore(fake.store()).read("datadoghq.com");
+      // One process for the whole item, the count record and the first eight chunks; one for
+      // the other chunks.
+      assert.equal(fake.calls().length - writes, 2);
+    }),
+);
+
+test(
+  "a state of one or two sessions is read by one PowerShell process",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      const state = bigState(2, 1000); // about 4.5 KB: five chunks
+      await new KeychainStateStore(fake.store()).write("datadoghq.com", state);
+      const before = fake.calls().length;
+      assert.deepEqual(await new KeychainStateStore(fake.store()).read("datadoghq.com"), state);
+      assert.equal(fake.calls().length - before, 1);
+    }),
+);
+
+test("a state that shrinks leaves no stale credentials behind", () =>
+  withFake(async (fake) => {
+    const site = fake.site("datadoghq.com");
+    await new KeychainStateStore(fake.store()).write(site, bigState(10, 400));
+    assert.ok((await fake.items(site)).length > 10);
+    const small = bigState(1, 10);
+    await new KeychainStateStore(fake.store()).write(site, small);
+    assert.deepEqual(await fake.items(site), [`pup:${stateAccount(site)}`]);
+    assert.deepEqual(await new KeychainStateStore(fake.store()).read(site), small);
+
+    await new KeychainStateStore(fake.store()).write(site, { tokens: {}, client: null });
+    assert.deepEqual(await fake.items(site), []);
+  }));
+
+test(
+  "no secret ever appears in PowerShell's argv or script text",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      const big = bigState(5, 400);
+      await new KeychainStateStore(fake.store()).write("datadoghq.com", big);
+      await new KeychainStateStore(fake.store()).read("datadoghq.com");
+      const calls = fake.calls();
+      assert.ok(calls.length >= 2);
+      const log = readFileSync(fake.log, "utf8");
+      for (const c of calls) {
+        assert.deepEqual(c.argv.slice(0, 3), ["-NoProfile", "-NonInteractive", "-EncodedCommand"]);
+        const script = Buffer.from(c.argv[3], "base64").toString("utf16le");
+        assert.equal(script, WINCRED_SCRIPT);
+      }
+      assert.ok(!WINCRED_SCRIPT.includes("at_org-") && !WINCRED_SCRIPT.includes("AAAA"));
+      assert.ok(!log.includes("at_org-"));
+      assert.ok(!log.includes(Buffer.from("AAAAAAAAAAAA").toString("base64")));
+    }),
+);
+
+test(
+  "a hanging PowerShell becomes a clear timeout error",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      const store = fake.store({ timeoutMs: 300 });
+      const started = Date.now();
+      await assert.rejects(store.get("state_x"), (err: unknown) => {
+        assert.ok(err instanceof PupError);
+        assert.equal(err.code, "keychain");
+        assert.match(err.message, /timed out/);
+        assert.match(err.hint ?? "", /DD_TOKEN_STORAGE=file/);
+        return true;
+      });
+      assert.ok(Date.now() - started < 5000);
+    }, { PUP_FAKE_HANG: "1" }),
+);
+
+test(
+  "a logon session without a credential set (SSH, WinRM) is reported as unavailable",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      const store = fake.store();
+      assert.equal(await store.available(), false);
+      assert.match(
+        (await store.unavailableReason()) ?? "",
+        /ERROR_NO_SUCH_LOGON_SESSION \(1312\)/,
+      );
+      await assert.rejects(store.set("state_x", "v"), { code: "keychain_unavailable" });
+    }, { PUP_FAKE_WINCRED_NO_LOGON: "1" }),
+);
+
+test(
+  "Constrained Language Mode blocking Add-Type is reported as unavailable",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      const store = fake.store();
+      assert.equal(await store.available(), false);
+      assert.match((await store.unavailableReason()) ?? "", /Add-Type/);
+    }, { PUP_FAKE_WINCRED_CLM: "1" }),
+);
+
+test("Credential Manager is available through powershell or pwsh and not when neither exists", () =>
+  withFake(async (fake) => {
+    assert.equal(await fake.store().available(), true);
+    const account = fake.account("state_p");
+    const pwsh = fake.store({ program: PWSH });
+    await pwsh.set(account, "via pwsh");
+    assert.equal(await fake.store().get(account), "via pwsh");
+    if (!REAL) {
+      assert.deepEqual(fake.calls().map((c) => c.tool).sort(), [
+        "powershell",
+        "powershell",
+        "pwsh",
+      ]);
+    }
+    const missing = fake.store({ program: join(fake.dir, "no-powershell") });
+    assert.equal(await missing.available(), false);
+    await assert.rejects(missing.get("state_x"), { code: "keychain_unavailable" });
+    assert.equal(missing.precheck(), null, "nothing to check without spawning on Windows");
+  }));
