@@ -11,6 +11,7 @@ import type { StateStore } from "../store/state_store.ts";
 import { orgKey } from "../session/resolve.ts";
 import type { LoginRequest } from "./login.ts";
 import { fetchMetadata, registerClient } from "./oauth_client.ts";
+import { apiBase } from "./site.ts";
 import { cleanServerText } from "../text.ts";
 import type { Token } from "./types.ts";
 
@@ -37,6 +38,14 @@ async function postForm(ctx: Context, url: string, body: Record<string, string |
   }
 }
 
+function sameOrigin(url: string, base: string): boolean {
+  try {
+    return new URL(url).origin === new URL(base).origin;
+  } catch {
+    return false;
+  }
+}
+
 /** Runs the device login and stores the session. */
 export async function deviceLogin(
   ctx: Context,
@@ -55,6 +64,17 @@ export async function deviceLogin(
           "use 'pup auth login --no-browser': it prints the URL to open on any machine and accepts the redirected URL pasted back",
       },
     );
+  }
+  // Never send the client secret to a host the site does not own (RFC 8414 §3.3's spirit).
+  for (const endpoint of [deviceUrl, tokenUrl]) {
+    if (!sameOrigin(endpoint, apiBase(req.site))) {
+      throw new PupError(
+        "oauth_http",
+        `the server's metadata names an endpoint on another host (${
+          cleanServerText(endpoint, 120)
+        }); expected ${apiBase(req.site)}`,
+      );
+    }
   }
   const store = await ctx.store();
   let client = (await store.read(req.site)).client;

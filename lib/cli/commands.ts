@@ -195,10 +195,15 @@ const logsQuery: CommandSpec = {
     },
     from: {
       type: "string",
-      description: "start: 15m, 2h, 7d, now or an ISO date (default 15m)",
+      description:
+        "start: 30s, 15m, 2h, 7d, 1w (ago), now, epoch seconds or an ISO 8601 date, UTC unless an offset is given (default 15m)",
       valueName: "time",
     },
-    to: { type: "string", description: "end: now or an ISO date (default now)", valueName: "time" },
+    to: {
+      type: "string",
+      description: "end: now, a relative time, epoch seconds or an ISO 8601 date (default now)",
+      valueName: "time",
+    },
     limit: { type: "string", description: "at most this many logs (default 50)", valueName: "n" },
   },
   examples: ['pup logs query --query "service:web-store" --from 1h --limit 10'],
@@ -216,10 +221,15 @@ const metricsQuery: CommandSpec = {
     },
     from: {
       type: "string",
-      description: "start: 15m, 2h, 7d, now or an ISO date (default 1h)",
+      description:
+        "start: 30s, 15m, 2h, 7d, 1w (ago), now, epoch seconds or an ISO 8601 date, UTC unless an offset is given (default 1h)",
       valueName: "time",
     },
-    to: { type: "string", description: "end: now or an ISO date (default now)", valueName: "time" },
+    to: {
+      type: "string",
+      description: "end: now, a relative time, epoch seconds or an ISO 8601 date (default now)",
+      valueName: "time",
+    },
   },
   examples: ['pup metrics query --query "avg:system.cpu.user{*}" --from 4h'],
   load: () => import("../commands/metrics_query.ts"),

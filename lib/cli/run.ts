@@ -3,13 +3,11 @@
  * The command line: find the command among the words, parse its flags with `node:util`
  * parseArgs, run it, and map every failure to a message and an exit code — in one place.
  */
-import { parseArgs } from "node:util";
 import type { Deps } from "../deps.ts";
 import { ExitCode, PupError } from "../errors.ts";
 import { COMMANDS } from "./commands.ts";
 import { Context, type GlobalOptions } from "./context.ts";
-import { commandHelp, groupHelp } from "./help.ts";
-import { type CommandSpec, GLOBAL_OPTIONS } from "./spec.ts";
+import { type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from "./spec.ts";
 
 const GLOBAL_VALUE_FLAGS = new Set(["--org", "--output", "-o"]);
 
@@ -39,6 +37,65 @@ export function findCommand(argv: string[]): { words: string[]; rest: string[] }
     }
   }
   return { words, rest };
+}
+
+type Parsed = { values: Record<string, unknown>; positionals: string[] };
+
+/**
+ * What `parseArgs({args, options, allowPositionals: true, strict: true})` returns, for the
+ * plain command lines scripts use (`--flag`, `--flag value`, `--flag=value`, `-x`, `-x value`,
+ * positionals, `--`); null for anything else — short groups, `-xVALUE`, unknown flags, missing
+ * or dash-like values — which then goes to the real parseArgs, errors and all. Loading
+ * node:util costs ~2.5 ms of start-up in the compiled binary, more than parsing ever does
+ * (scripts/bench.ts).
+ */
+export function parsePlain(args: string[], options: Record<string, OptionSpec>): Parsed | null {
+  const values: Record<string, unknown> = Object.create(null);
+  const positionals: string[] = [];
+  const own = (name: string) =>
+    Object.hasOwn(options, name) && name !== "__proto__" ? options[name] : undefined;
+  const store = (name: string, o: OptionSpec, value: string | true) => {
+    if (!o.multiple) values[name] = value;
+    else ((values[name] ??= []) as (string | true)[]).push(value);
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg.length < 2 || arg[0] !== "-") {
+      positionals.push(arg);
+      continue;
+    }
+    let name: string;
+    let o: OptionSpec | undefined;
+    if (arg[1] === "-") {
+      const eq = arg.indexOf("=", 3);
+      name = arg.slice(2, eq < 0 ? undefined : eq);
+      o = own(name);
+      if (!o) return null;
+      if (eq >= 0) {
+        if (o.type !== "string") return null;
+        store(name, o, arg.slice(eq + 1));
+        continue;
+      }
+    } else {
+      if (arg.length !== 2) return null;
+      const entry = Object.entries(options).find(([, spec]) => spec.short === arg[1]);
+      if (!entry || entry[0] === "__proto__") return null;
+      [name, o] = entry;
+    }
+    if (o.type === "boolean") {
+      store(name, o, true);
+      continue;
+    }
+    const next = args[i + 1];
+    if (next === undefined || (next.length > 1 && next[0] === "-")) return null;
+    store(name, o, next);
+    i++;
+  }
+  return { values, positionals };
 }
 
 function toPupUsage(err: unknown, command: string): PupError {
@@ -97,7 +154,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
       const wantsHelp = rest.length === 0 || rest.includes("--help") || rest.includes("-h");
       const unknown = rest.find((a) => !a.startsWith("-"));
       if (wantsHelp && !unknown) {
-        deps.io.out(groupHelp(words));
+        deps.io.out((await import("./help.ts")).groupHelp(words));
         return ExitCode.ok;
       }
       const where = words.length ? `pup ${words.join(" ")}` : "pup";
@@ -108,19 +165,18 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
       );
     }
     const name = spec.path.join(" ");
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: rest,
-        options: { ...GLOBAL_OPTIONS, ...spec.options },
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (err) {
-      throw toPupUsage(err, name);
+    const options = { ...GLOBAL_OPTIONS, ...spec.options };
+    let parsed = parsePlain(rest, options);
+    if (!parsed) {
+      const { parseArgs } = await import("node:util");
+      try {
+        parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+      } catch (err) {
+        throw toPupUsage(err, name);
+      }
     }
     if (parsed.values.help) {
-      deps.io.out(commandHelp(spec));
+      deps.io.out((await import("./help.ts")).commandHelp(spec));
       return ExitCode.ok;
     }
     const ctx = new Context(deps, globalsFrom(parsed.values));

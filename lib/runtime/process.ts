@@ -54,7 +54,12 @@ export function processExists(id: number): boolean {
 
 /** Ends the process with `code` once stdout and stderr have drained. */
 export async function exit(code: number): Promise<never> {
-  await Promise.all([drain(process.stdout), drain(process.stderr)]);
+  // Only a stream pup wrote through can hold unwritten output; touching the others would
+  // build them (see below) just to find them empty.
+  await Promise.all([
+    streamUsed.stdout ? drain(process.stdout) : undefined,
+    streamUsed.stderr ? drain(process.stderr) : undefined,
+  ]);
   process.exit(code);
 }
 
@@ -65,22 +70,109 @@ function drain(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
+// Start-up cost: the first touch of `process.stdout`, `process.stderr` or `process.stdin`
+// builds Node's stream stack, ~18 ms in a compiled Bun binary — more than the whole of
+// `pup auth status` otherwise (scripts/bench.ts). So output goes out with `writeSync` on the
+// file descriptor. node:fs itself is fetched on first use (`getBuiltinModule`: Bun, Deno,
+// Node ≥ 22.3; without it, the streams): loading it costs ~1 ms, which `pup --version` skips.
+const streamUsed = { stdout: false, stderr: false };
+let stdoutGone = false;
+
+type Fs = typeof import("node:fs");
+let fsModule: Fs | null | undefined;
+
+function nodeFs(): Fs | null {
+  return fsModule ??= (process.getBuiltinModule?.("node:fs") as Fs | undefined) ?? null;
+}
+
+function writeTo(name: "stdout" | "stderr", fd: number, text: string): void {
+  const fs = nodeFs();
+  if (!fs) {
+    streamUsed[name] = true;
+    process[name].write(text);
+    return;
+  }
+  const bytes = new TextEncoder().encode(text);
+  for (let done = 0; done < bytes.length;) {
+    try {
+      done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      // The reader went away (`pup … | head -1`): drop the rest quietly, as the stream did.
+      if (code === "EPIPE") {
+        if (name === "stdout") stdoutGone = true;
+        return;
+      }
+      // A descriptor a parent made non-blocking, and full: wait for the reader, as a blocking
+      // write would (the stream lost such output at exit).
+      if (code !== "EAGAIN") throw err;
+      Atomics.wait(pauseCell, 0, 0, 1);
+    }
+  }
+}
+
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Prints one line on stdout with the runtime's console, which costs nothing to load: for
+ * `pup --version`, answered before the rest of pup is loaded. Nothing else may use it (its
+ * output is not ordered with {@link writeStdout}'s).
+ */
+export function printLine(text: string): void {
+  console.log(text);
+}
+
 /** Writes text to stdout. */
 export function writeStdout(text: string): void {
-  process.stdout.write(text);
+  if (!stdoutGone) writeTo("stdout", 1, text);
 }
 
 /** Writes text to stderr. */
 export function writeStderr(text: string): void {
-  process.stderr.write(text);
+  writeTo("stderr", 2, text);
 }
 
-/** Whether each standard stream is a terminal. */
+let devNull: number | undefined;
+
+/**
+ * Whether file descriptor `fd` is a terminal. A terminal is a character device, so a pipe, a
+ * file — and /dev/null — are ruled out with one `fstat`; only a character device is asked
+ * with `isatty`, whose module (node:tty) costs ~5 ms to load in a compiled binary.
+ */
+function isTerminal(fd: number, stream: "stdin" | "stdout" | "stderr"): boolean {
+  const fs = nodeFs();
+  if (fs && process.platform !== "win32") {
+    try {
+      const s = fs.fstatSync(fd);
+      if (!s.isCharacterDevice()) return false;
+      devNull ??= fs.statSync("/dev/null").rdev;
+      if (s.rdev === devNull) return false;
+    } catch {
+      return false; // a closed descriptor is no terminal
+    }
+  }
+  const tty = process.getBuiltinModule?.("node:tty") as typeof import("node:tty") | undefined;
+  return tty ? tty.isatty(fd) : Boolean(process[stream].isTTY);
+}
+
+/** Whether each standard stream is a terminal (each asked once, when first read). */
 export const tty = {
-  stdin: Boolean(process.stdin.isTTY),
-  stdout: Boolean(process.stdout.isTTY),
-  stderr: Boolean(process.stderr.isTTY),
+  get stdin(): boolean {
+    return cached("stdin", 0);
+  },
+  get stdout(): boolean {
+    return cached("stdout", 1);
+  },
+  get stderr(): boolean {
+    return cached("stderr", 2);
+  },
 };
+
+const ttyCache: Partial<Record<"stdin" | "stdout" | "stderr", boolean>> = {};
+
+function cached(stream: "stdin" | "stdout" | "stderr", fd: number): boolean {
+  return ttyCache[stream] ??= isTerminal(fd, stream);
+}
 
 let stdinLines: AsyncIterator<string> | undefined;
 

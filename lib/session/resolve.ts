@@ -7,6 +7,7 @@
  */
 import type { Context } from "../cli/context.ts";
 import { DEFAULT_SITE, normalizeSite } from "../auth/site.ts";
+import { PupError } from "../errors.ts";
 import { readSessions, type SessionEntry } from "./sessions.ts";
 
 /** A resolved (site, org) pair; `org` undefined is the default session. */
@@ -17,13 +18,19 @@ export interface Target {
   siteSource: "flag" | "env" | "config" | "sessions" | "default";
 }
 
-/** Resolves the target of a command. */
+/**
+ * Resolves the (site, org) a command means. Only `auth login` and `auth status` pass
+ * `siteFlag`; every other command resolves without one.
+ *
+ * @example
+ * const { site, org } = await resolveTarget(ctx); // DD_ORG=prod-child → its recorded site
+ */
 export async function resolveTarget(ctx: Context, siteFlag?: string): Promise<Target> {
   const org = await ctx.org();
   if (siteFlag !== undefined) return { site: normalizeSite(siteFlag), org, siteSource: "flag" };
   const envSite = ctx.deps.env.DD_SITE?.trim();
-  if (envSite) return { site: normalizeSite(envSite), org, siteSource: "env" };
-  const config = await ctx.config();
+  if (envSite) return { site: fromEnv(envSite), org, siteSource: "env" };
+  const config = await ctx.config(); // its site is validated (and normalised) when loaded
   if (config.site) return { site: normalizeSite(config.site), org, siteSource: "config" };
   const sessions = await readSessions(ctx.dir);
   const site = siteFromSessions(ctx, sessions, org);
@@ -32,6 +39,19 @@ export async function resolveTarget(ctx: Context, siteFlag?: string): Promise<Ta
     : { site: DEFAULT_SITE, org, siteSource: "default" };
 }
 
+function fromEnv(value: string): string {
+  try {
+    return normalizeSite(value);
+  } catch (err) {
+    if (!(err instanceof PupError)) throw err;
+    throw new PupError(err.code, `DD_SITE: ${err.message}`, { hint: err.hint });
+  }
+}
+
+/**
+ * Step 2 and 3 of the rules: the one site sessions.json records for `org`, or (no org) for the
+ * default session. Several sites make the step ambiguous: warn and skip it.
+ */
 function siteFromSessions(
   ctx: Context,
   sessions: SessionEntry[],
@@ -54,12 +74,12 @@ function siteFromSessions(
   return undefined;
 }
 
-/** The key a session's token is stored under. */
+/** The key a session's token is stored under (`__default__` for the unnamed session). */
 export function orgKey(org: string | undefined): string {
   return org ?? "__default__";
 }
 
-/** How a session is named in messages. */
+/** How a session is named in messages, e.g. `org "prod" on datadoghq.eu`. */
 export function sessionLabel(site: string, org: string | undefined): string {
   return org ? `org "${org}" on ${site}` : `the default session on ${site}`;
 }

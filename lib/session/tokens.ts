@@ -3,6 +3,12 @@
  * The token manager used before every API call (document: Token Refresh; CONTRACT §8): read
  * the session, refresh it when within 5 minutes of expiry, under the site's lock, re-reading
  * after taking the lock so that N concurrent processes make one refresh request.
+ *
+ * A refresh the server refuses (`invalid_grant`, `invalid_client`) or that cannot be made (the
+ * site's client was removed) is recorded on the stored token as `refresh_error` and
+ * `refresh_failed_at` — non-secret, durable, written under the lock, and gone with the next
+ * good token — so `pup auth list` can say "refresh failed" without calling the network.
+ * A network failure or 5xx is transient: nothing is written, the stored tokens stay as they were.
  */
 import type { Context } from "../cli/context.ts";
 import { isInvalidGrant, refreshAccessToken } from "../auth/oauth_client.ts";
@@ -10,6 +16,14 @@ import type { Token } from "../auth/types.ts";
 import { PupError } from "../errors.ts";
 import { withSiteLock } from "../store/lock.ts";
 import { orgKey, sessionLabel } from "./resolve.ts";
+
+/** A stored token, with the last refresh failure when there was one. */
+export type StoredToken = Token & {
+  /** Why the last refresh failed: `invalid_grant`, `invalid_client` or `client_missing`. */
+  refresh_error?: string;
+  /** When it failed (ISO 8601 UTC). */
+  refresh_failed_at?: string;
+};
 
 /** Refresh when the token expires within this window. */
 export const REFRESH_WINDOW_MS = 5 * 60 * 1000;
@@ -36,7 +50,12 @@ export function notLoggedIn(site: string, org: string | undefined): PupError {
   );
 }
 
-/** Whether a token is within the refresh window at `now`. */
+/**
+ * Whether a token is within the refresh window at `now`.
+ *
+ * @example
+ * needsRefresh(token, Date.now()); // true within 5 minutes of token.expires_at
+ */
 export function needsRefresh(token: Token, now: number): boolean {
   return Date.parse(token.expires_at) - now <= REFRESH_WINDOW_MS;
 }
@@ -45,6 +64,11 @@ export function needsRefresh(token: Token, now: number): boolean {
  * Returns a usable token for (site, org), refreshing it first when needed (or when `force`).
  * `rejected` is an access token the API just answered 401 to: it is refreshed even if its
  * expiry says it is good, unless another process already replaced it.
+ *
+ * @example
+ * const { token } = await usableToken(ctx, site, org);
+ * // after an API 401 with token.access_token:
+ * const retry = await usableToken(ctx, site, org, { rejected: token.access_token });
  */
 export async function usableToken(
   ctx: Context,
@@ -69,11 +93,25 @@ export async function usableToken(
       return { token: current, refreshed: false };
     }
     if (!options.force && !stale(current)) return { token: current, refreshed: false };
+    // Records why the refresh failed on the stored token (best effort), then fails.
+    const failed = async (reason: string, error: PupError): Promise<never> => {
+      const marked: StoredToken = {
+        ...current,
+        refresh_error: reason,
+        refresh_failed_at: new Date(ctx.deps.clock.now()).toISOString(),
+      };
+      state.tokens[key] = marked;
+      await store.write(site, state).catch(() => {});
+      throw error;
+    };
     if (!state.client) {
-      throw tokenExpiredError(
-        `cannot refresh ${
-          sessionLabel(site, org)
-        }: the site's client credentials are gone (logging out the default session removes them)`,
+      return await failed(
+        "client_missing",
+        tokenExpiredError(
+          `cannot refresh ${
+            sessionLabel(site, org)
+          }: the site's client credentials are gone (logging out the default session removes them; the next 'pup auth login' on ${site} registers again)`,
+        ),
       );
     }
     let token: Token;
@@ -86,18 +124,24 @@ export async function usableToken(
       );
     } catch (err) {
       if (isInvalidGrant(err)) {
-        throw tokenExpiredError(
-          `the refresh token of ${sessionLabel(site, org)} was rejected (invalid_grant)`,
+        return await failed(
+          "invalid_grant",
+          tokenExpiredError(
+            `the refresh token of ${sessionLabel(site, org)} was rejected (invalid_grant)`,
+          ),
         );
       }
       if (err instanceof PupError && err.code === "invalid_client") {
-        throw tokenExpiredError(
-          `the OAuth client registered for ${site} is no longer valid (invalid_client)`,
+        return await failed(
+          "invalid_client",
+          tokenExpiredError(
+            `the OAuth client registered for ${site} is no longer valid (invalid_client)`,
+          ),
         );
       }
       throw err; // network or 5xx: exit 1, stored tokens untouched
     }
-    state.tokens[key] = token;
+    state.tokens[key] = token; // a fresh token: any recorded failure is gone with the old one
     await store.write(site, state);
     return { token, refreshed: true };
   });

@@ -9,8 +9,9 @@ import { readJsonFile, removeFile, writeFileAtomic } from "./files.ts";
 import { siteKey, type StateStore } from "./state_store.ts";
 import { clientFault, tokensFault } from "./validate.ts";
 
+// pup never rewrites a file it cannot read: the user decides what to keep.
 const RECOVERY =
-  "move the file aside (or delete it) and run 'pup auth login' again; 'pup auth logout' also clears it";
+  "move the file aside (or delete it), then run 'pup auth login' again for the sessions it held";
 
 /** A {@link StateStore} on plain JSON files in the config folder. */
 export class FileStateStore implements StateStore {

@@ -4,7 +4,7 @@
  * in the same folder, fsync, rename) and JSON reads that name the file and the fault.
  */
 import { chmod, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PupError } from "../errors.ts";
 
 /** `$PUP_CONFIG_DIR`, else `$XDG_CONFIG_HOME/pup`, else `~/.config/pup`. */
@@ -35,7 +35,7 @@ let tmpCounter = 0;
  * content, never a torn file, even if pup is killed mid-write.
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const dir = path.slice(0, Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")));
+  const dir = dirname(path);
   await ensureDir(dir);
   const tmp = `${path}.${Date.now().toString(36)}${(tmpCounter++).toString(36)}${
     Math.random().toString(36).slice(2, 8)
@@ -48,7 +48,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     } finally {
       await fh.close();
     }
-    await rename(tmp, path);
+    await renameOver(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => {});
     throw new PupError("storage", `cannot write ${path}: ${describe(err)}`, { cause: err });
@@ -62,6 +62,22 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
       await d.close();
     }
   } catch { /* best effort */ }
+}
+
+/**
+ * `rename`, retried briefly where Windows refuses to replace a file another process has open
+ * (EPERM/EACCES/EBUSY); POSIX renames over an open file at once.
+ */
+async function renameOver(from: string, to: string): Promise<void> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await rename(from, to);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? "";
+      if (attempt >= 20 || !["EPERM", "EACCES", "EBUSY"].includes(code)) throw err;
+      await new Promise((r) => setTimeout(r, 5 + attempt * 5));
+    }
+  }
 }
 
 /** Removes a file; resolves false when there was none. */
@@ -102,6 +118,11 @@ export async function readJsonFile<T>(
 ): Promise<T | undefined> {
   const text = await readTextFile(path);
   if (text === undefined) return undefined;
+  if (text.trim() === "") {
+    throw new PupError("corrupt_file", `${what} ${path} is empty: expected a JSON document`, {
+      hint: recovery,
+    });
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

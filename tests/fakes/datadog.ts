@@ -100,6 +100,12 @@ export interface Knobs {
    * `refresh_token` and the old one stays valid (CONTRACT §3: the client keeps the old one).
    */
   rotateRefreshTokens: boolean;
+  /**
+   * A refresh token is accepted only from the client it was issued to (RFC 6749 §6; default
+   * true). False models the server the design document describes for logout: after pup
+   * registers again, sibling sessions refresh with the new client.
+   */
+  bindRefreshTokensToClient: boolean;
   /** Shifts the fake's clock (code, token and device-code expiry) forward by this many ms. */
   clockOffsetMs: number;
   /** `interval` of device authorizations issued from now on; 0 disables `slow_down`. */
@@ -597,6 +603,7 @@ export function createFakeDatadogCore(options: FakeDatadogOptions = {}): FakeDat
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 3600,
     publicClient: options.publicClient ?? false,
     rotateRefreshTokens: true,
+    bindRefreshTokensToClient: true,
     clockOffsetMs: 0,
     deviceIntervalSeconds: 5,
   };
@@ -1055,7 +1062,7 @@ export function fakeDatadogApp(core: FakeDatadogCore = createFakeDatadogCore()):
       if (!token) return oauthError(c, 400, "invalid_request", "refresh_token is required");
       const rec = state.refreshTokens.get(token);
       if (!rec) return oauthError(c, 400, "invalid_grant", "unknown refresh token");
-      if (rec.clientId !== authed.client.client_id) {
+      if (knobs.bindRefreshTokensToClient && rec.clientId !== authed.client.client_id) {
         return oauthError(c, 400, "invalid_grant", "refresh token was issued to another client");
       }
       if (rec.status === "rotated") {

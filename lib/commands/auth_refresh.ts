@@ -1,0 +1,48 @@
+/**
+ * @module
+ * `pup auth refresh [--org NAME]`: use the refresh token now (document: Token Refresh), under
+ * the site's lock, and print the new expiry — never the token. A refused refresh token ends in
+ * the document's `⚠️ Token expired` and exit 4; a network failure or 5xx exits 1 and leaves the
+ * stored tokens exactly as they were.
+ */
+import type { Context } from "../cli/context.ts";
+import { outputFormat, printData, relativeTime } from "../cli/output.ts";
+import type { CommandInput } from "../cli/spec.ts";
+import { ExitCode, usageError } from "../errors.ts";
+import { ensureTrusted } from "../auth/trust.ts";
+import { orgKey, resolveTarget, sessionLabel } from "../session/resolve.ts";
+import { notLoggedIn, usableToken } from "../session/tokens.ts";
+
+/**
+ * Runs `pup auth refresh`.
+ *
+ * @example
+ * await run(ctx, { values: {}, positionals: [] }); // prints "✓ Refreshed …", returns 0
+ */
+export async function run(ctx: Context, input: CommandInput): Promise<number> {
+  if (input.positionals.length) {
+    throw usageError(`unexpected argument "${input.positionals[0]}" for 'pup auth refresh'`);
+  }
+  const { site, org } = await resolveTarget(ctx);
+  const store = await ctx.store();
+  // Not logged in is answered before any trust prompt or network call.
+  if (!(await store.read(site)).tokens[orgKey(org)]) throw notLoggedIn(site, org);
+  await ensureTrusted(ctx, site);
+  const { token, refreshed } = await usableToken(ctx, site, org, { force: true });
+  const now = ctx.deps.clock.now();
+  const expires = Date.parse(token.expires_at);
+  const data = {
+    site,
+    org: org ?? null,
+    expires_at: token.expires_at,
+    expires_in_seconds: Math.round((expires - now) / 1000),
+  };
+  if (await printData(ctx, data, outputFormat(ctx, "table"))) return ExitCode.ok;
+  ctx.print(
+    refreshed
+      ? `✓ Refreshed: ${sessionLabel(site, org)}`
+      : `✓ Refreshed: ${sessionLabel(site, org)} (by another pup process a moment ago)`,
+  );
+  ctx.print(`  Token expires ${token.expires_at} (${relativeTime(expires, now)})`);
+  return ExitCode.ok;
+}

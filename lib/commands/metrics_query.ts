@@ -1,0 +1,112 @@
+/**
+ * @module
+ * `pup metrics query`: `GET /api/v1/query?query=&from=&to=` (epoch seconds, from `--from`
+ * (default 1h) and `--to`). A table with one row per series (its expression, the number of
+ * points, the last value, min, max and average) by default; `-o json|yaml` prints Datadog's
+ * answer as it came.
+ */
+import type { Context } from "../cli/context.ts";
+import { outputFormat, printData, table } from "../cli/output.ts";
+import type { CommandInput } from "../cli/spec.ts";
+import { ExitCode, PupError, usageError } from "../errors.ts";
+import { safeText } from "../text.ts";
+import { ApiClient } from "../api/client.ts";
+import { serverLine } from "../api/errors.ts";
+import { timeRange } from "../api/time.ts";
+
+/** One series of a v1 query answer. */
+interface Series {
+  metric?: string;
+  scope?: string;
+  expression?: string;
+  display_name?: string;
+  pointlist?: [number, number | null][];
+}
+
+interface QueryAnswer {
+  status?: string;
+  error?: string;
+  series?: Series[];
+}
+
+/** Summary numbers of a series' non-null points. */
+export function summarize(points: [number, number | null][]) {
+  const values = points.map((p) => p[1]).filter((v): v is number =>
+    typeof v === "number" && Number.isFinite(v)
+  );
+  if (values.length === 0) return { points: points.length };
+  const sum = values.reduce((a, b) => a + b, 0);
+  return {
+    points: points.length,
+    last: values[values.length - 1],
+    min: Math.min(...values),
+    max: Math.max(...values),
+    avg: sum / values.length,
+  };
+}
+
+/** A number for a table: at most 6 significant digits. */
+function num(v: number | undefined): string {
+  if (v === undefined) return "";
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+}
+
+/**
+ * Runs `pup metrics query`.
+ *
+ * @example
+ * await run(ctx, { values: { query: "avg:system.cpu.user{*}", from: "4h" }, positionals: [] });
+ */
+export async function run(ctx: Context, input: CommandInput): Promise<number> {
+  if (input.positionals.length) {
+    throw usageError(
+      `unexpected argument "${safeText(input.positionals[0])}" for 'pup metrics query'`,
+      'pass the metric query with --query, e.g. --query "avg:system.cpu.user{*}"',
+    );
+  }
+  const query = (input.values.query as string | undefined)?.trim();
+  if (!query) {
+    throw usageError("'pup metrics query' needs --query, e.g. --query \"avg:system.cpu.user{*}\"");
+  }
+  const { from, to } = timeRange(
+    input.values.from as string | undefined,
+    input.values.to as string | undefined,
+    "1h",
+    ctx.deps.clock.now(),
+  );
+  const fromS = Math.floor(from / 1000);
+  const toS = Math.max(fromS + 1, Math.floor(to / 1000));
+  const format = outputFormat(ctx, "table");
+
+  const answer = await new ApiClient(ctx).json<QueryAnswer>({
+    path: "/api/v1/query",
+    query: { query, from: fromS, to: toS },
+  });
+  if (!answer || typeof answer !== "object" || Array.isArray(answer)) {
+    throw new PupError(
+      "api",
+      "request GET /api/v1/query returned an unexpected answer: expected an object with series",
+    );
+  }
+  if (answer.status === "error") {
+    throw new PupError(
+      "api",
+      `the metric query failed: ${serverLine(answer.error ?? "Datadog gave no reason")}`,
+    );
+  }
+  if (await printData(ctx, answer, format)) return ExitCode.ok;
+  const series = Array.isArray(answer.series) ? answer.series : [];
+  if (series.length === 0) {
+    ctx.info(`No data for "${safeText(query)}" in that time range.`);
+    return ExitCode.ok;
+  }
+  ctx.deps.io.out(table(
+    ["SERIES", "POINTS", "LAST", "MIN", "MAX", "AVG"],
+    series.map((s) => {
+      const name = s.expression ?? `${s.metric ?? s.display_name ?? "?"}{${s.scope ?? "*"}}`;
+      const t = summarize(Array.isArray(s.pointlist) ? s.pointlist : []);
+      return [name, t.points, num(t.last), num(t.min), num(t.max), num(t.avg)];
+    }),
+  ));
+  return ExitCode.ok;
+}

@@ -1,0 +1,484 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
+import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import type { Deps } from "../lib/deps.ts";
+import { FileStateStore } from "../lib/store/file_state_store.ts";
+
+const KEYS = { DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" };
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+async function setup(env: Record<string, string> = KEYS) {
+  const fake = await startFakeDatadog();
+  const dir = await tempDir();
+  const fullEnv = localEnv(fake.site, dir.path, env);
+  return {
+    fake,
+    dir: dir.path,
+    pup: (argv: string[], overrides: Partial<Deps> & { stdinLines?: string[] } = {}) =>
+      runPup(argv, testDeps(fullEnv, overrides)),
+    async login(scope?: string) {
+      const t = fake.issueTokens({ scope });
+      await new FileStateStore(dir.path).write(fake.site, {
+        tokens: {
+          __default__: {
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            token_type: "Bearer",
+            expires_in: 3600,
+            expires_at: new Date(Date.now() + 3600_000).toISOString(),
+            scope: t.scope,
+          },
+        },
+        client: { client_id: t.client_id, client_secret: t.client_secret, registered_at: "now" },
+      });
+      return t;
+    },
+    async done() {
+      await fake.close();
+      await dir.remove();
+    },
+  };
+}
+
+function lastRequest(fake: FakeDatadog, path: string) {
+  const all = fake.requests.filter((r) => r.path === path);
+  return all[all.length - 1];
+}
+
+// ---- pup api
+
+test("pup api prints the answer as pretty JSON", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup(["api", "/api/v1/validate"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '{\n  "valid": true\n}\n');
+    assert.equal(r.stderr, "");
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup api --raw prints the body as received, and -o yaml prints YAML", async () => {
+  const t = await setup();
+  try {
+    const raw = await t.pup(["api", "/api/v1/validate", "--raw"]);
+    assert.equal(raw.code, 0);
+    assert.equal(raw.stdout, '{"valid":true}');
+    const yaml = await t.pup(["api", "/api/v1/validate", "-o", "yaml"]);
+    assert.equal(yaml.code, 0);
+    assert.equal(yaml.stdout, "valid: true\n");
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup api allows a query string in the path", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup(["api", "/api/v1/monitor?name=cpu"]);
+    assert.equal(r.code, 0, r.stderr);
+    const monitors = JSON.parse(r.stdout);
+    assert.deepEqual(monitors.map((m: { id: number }) => m.id), [1001]);
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup api --data sends JSON text as a POST, byte for byte", async () => {
+  const t = await setup();
+  try {
+    const body =
+      '{"filter": {"query": "service:payments", "from": "now-1h"}, "page": {"limit": 2}}';
+    const r = await t.pup(["api", "/api/v2/logs/events/search", "-d", body]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).data.length, 2);
+    const req = lastRequest(t.fake, "/api/v2/logs/events/search");
+    assert.equal(req.method, "POST");
+    assert.equal(req.body, body);
+    assert.match(req.headers["content-type"], /^application\/json/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup api reads --data from @file and from stdin", async () => {
+  const t = await setup();
+  try {
+    const file = join(t.dir, "search.json");
+    await writeFile(file, '{"page": {"limit": 3}, "filter": {"from": "now-1h"}}');
+    const fromFile = await t.pup(["api", "/api/v2/logs/events/search", "-d", `@${file}`]);
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    assert.equal(JSON.parse(fromFile.stdout).data.length, 3);
+    const fromStdin = await t.pup(
+      ["api", "/api/v2/logs/events/search", "-X", "post", "--data", "-"],
+      { stdinLines: ['{"page": {"limit": 1},', '"filter": {"from": "now-1h"}}'] },
+    );
+    assert.equal(fromStdin.code, 0, fromStdin.stderr);
+    assert.equal(JSON.parse(fromStdin.stdout).data.length, 1);
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup api refuses invalid JSON with exit 2, naming where it came from, and sends nothing", async () => {
+  const t = await setup();
+  try {
+    const inline = await t.pup(["api", "/api/v1/monitor", "-d", "{nope"]);
+    assert.equal(inline.code, 2);
+    assert.match(inline.stderr, /invalid JSON in --data:/);
+    const file = join(t.dir, "bad.json");
+    await writeFile(file, "[1,");
+    const fromFile = await t.pup(["api", "/api/v1/monitor", "-d", `@${file}`]);
+    assert.equal(fromFile.code, 2);
+    assert.match(fromFile.stderr, new RegExp(`invalid JSON in --data file ${file}`));
+    const missing = await t.pup(["api", "/api/v1/monitor", "-d", `@${file}.missing`]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read --data file .*ENOENT/);
+    const stdin = await t.pup(["api", "/api/v1/monitor", "-d", "-"], { stdinLines: [] });
+    assert.equal(stdin.code, 2);
+    assert.match(stdin.stderr, /invalid JSON in --data from stdin: expected JSON, found nothing/);
+    assert.equal(t.fake.requests.length, 0);
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup api sends -H headers and lets them replace Accept", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup([
+      "api",
+      "/api/v1/validate",
+      "-H",
+      "Accept: application/json; charset=utf-8",
+      "-H",
+      "X-Pup-Test:  yes ",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const req = lastRequest(t.fake, "/api/v1/validate");
+    assert.equal(req.headers.accept, "application/json; charset=utf-8");
+    assert.equal(req.headers["x-pup-test"], "yes");
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup api refuses headers that would replace pup's credentials, and malformed ones", async () => {
+  const t = await setup();
+  try {
+    for (const h of ["Authorization: Bearer x", "dd-api-key: x", "DD-APPLICATION-KEY: x"]) {
+      const r = await t.pup(["api", "/api/v1/validate", "-H", h]);
+      assert.equal(r.code, 2, h);
+      assert.match(r.stderr, /refusing --header/);
+    }
+    const bad = await t.pup(["api", "/api/v1/validate", "-H", "no colon here"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /expected 'Name: value'/);
+    assert.equal(t.fake.requests.length, 0);
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup api needs one path that starts with /", async () => {
+  const t = await setup();
+  try {
+    const none = await t.pup(["api"]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /needs an API path/);
+    const relative = await t.pup(["api", "api/v1/validate"]);
+    assert.equal(relative.code, 2);
+    assert.match(relative.stderr, /expected one starting with \//);
+    const method = await t.pup(["api", "/api/v1/validate", "-X", "GE T"]);
+    assert.equal(method.code, 2);
+    assert.match(method.stderr, /invalid --method/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup api exits 1 on a non-2xx answer and shows Datadog's errors on stderr", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup(["api", "/api/v1/monitor/424242"]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /GET \/api\/v1\/monitor\/424242 failed: 404.*Monitor not found/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("every API command exits 4 with guidance when not authenticated", async () => {
+  const t = await setup({});
+  try {
+    for (
+      const argv of [
+        ["api", "/api/v1/validate"],
+        ["monitors", "list"],
+        ["logs", "query", "--query", "*"],
+        ["metrics", "query", "--query", "avg:system.cpu.user{*}"],
+      ]
+    ) {
+      const r = await t.pup(argv);
+      assert.equal(r.code, 4, argv.join(" "));
+      assert.match(r.stderr, /not logged in/);
+      assert.match(r.stderr, /pup auth login/);
+      assert.match(r.stderr, /DD_API_KEY and DD_APP_KEY/);
+    }
+    assert.equal(t.fake.requests.length, 0);
+  } finally {
+    await t.done();
+  }
+});
+
+// ---- pup monitors list
+
+test("monitors list prints a table of ID, NAME, TYPE, STATE and TAGS with escapes shown inert", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup(["monitors", "list"]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split("\n");
+    assert.match(lines[0], /^ID\s+NAME\s+TYPE\s+STATE\s+TAGS$/);
+    assert.equal(lines.length, 7);
+    assert.match(
+      lines[1],
+      /^1001\s+High CPU on web hosts\s+metric alert\s+Alert\s+team:platform,env:prod/,
+    );
+    assert.ok(!CONTROL.test(r.stdout), "a control character reached the terminal");
+    assert.match(r.stdout, /Terminal \\u001b\[31mred/);
+    const req = lastRequest(t.fake, "/api/v1/monitor");
+    const q = new URL(req.url).searchParams;
+    assert.equal(q.get("page_size"), "100");
+    assert.equal(q.get("page"), "0");
+  } finally {
+    await t.done();
+  }
+});
+
+test("monitors list -o json and -o yaml print the monitors as Datadog sent them", async () => {
+  const t = await setup();
+  try {
+    const json = await t.pup(["monitors", "list", "-o", "json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const monitors = JSON.parse(json.stdout);
+    assert.equal(monitors.length, 6);
+    assert.equal(monitors[0].query, "avg(last_5m):avg:system.cpu.user{role:web} by {host} > 90");
+    assert.ok(!CONTROL.test(json.stdout));
+    const yaml = await t.pup(["monitors", "list", "--output", "yaml"]);
+    assert.equal(yaml.code, 0, yaml.stderr);
+    assert.deepEqual(parseYaml(yaml.stdout), monitors);
+    assert.ok(!CONTROL.test(yaml.stdout));
+  } finally {
+    await t.done();
+  }
+});
+
+test("monitors list passes --name, --tags and --limit to Datadog", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup([
+      "monitors",
+      "list",
+      "--tags",
+      "env:prod, team:payments",
+      "--limit",
+      "1",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trimEnd().split("\n").length, 2);
+    const q = new URL(lastRequest(t.fake, "/api/v1/monitor").url).searchParams;
+    assert.equal(q.get("monitor_tags"), "env:prod,team:payments");
+    assert.equal(q.get("page_size"), "1");
+    const named = await t.pup(["monitors", "list", "--name", "disk", "-o", "json"]);
+    assert.deepEqual(JSON.parse(named.stdout).map((m: { id: number }) => m.id), [1004]);
+    assert.equal(
+      new URL(lastRequest(t.fake, "/api/v1/monitor").url).searchParams.get("name"),
+      "disk",
+    );
+  } finally {
+    await t.done();
+  }
+});
+
+test("monitors list rejects a --limit that is not a positive integer", async () => {
+  const t = await setup();
+  try {
+    for (const bad of ["0", "-3", "ten", "2.5"]) {
+      const r = await t.pup(["monitors", "list", `--limit=${bad}`]);
+      assert.equal(r.code, 2, bad);
+      assert.match(r.stderr, /invalid --limit .*expected a positive integer/);
+    }
+    assert.equal(t.fake.requests.length, 0);
+  } finally {
+    await t.done();
+  }
+});
+
+test("monitors list with a session lacking monitors_read says which scope to log in with", async () => {
+  const t = await setup({});
+  try {
+    await t.login("timeseries_query");
+    const r = await t.pup(["monitors", "list"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /missing scope monitors_read/);
+    assert.match(r.stderr, /pup auth login --extra-scopes monitors_read/);
+  } finally {
+    await t.done();
+  }
+});
+
+// ---- pup logs query
+
+test("logs query needs --query", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup(["logs", "query"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /needs --query/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("logs query searches newest first with the time range and limit it was given", async () => {
+  const t = await setup();
+  try {
+    const before = Date.now();
+    const r = await t.pup([
+      "logs",
+      "query",
+      "--query",
+      "service:web-store",
+      "--from",
+      "1h",
+      "--limit",
+      "3",
+      "-o",
+      "json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const events = JSON.parse(r.stdout);
+    assert.equal(events.length, 3);
+    assert.ok(
+      events.every((e: { attributes: { service: string } }) =>
+        e.attributes.service === "web-store"
+      ),
+    );
+    const body = JSON.parse(lastRequest(t.fake, "/api/v2/logs/events/search").body);
+    assert.equal(body.filter.query, "service:web-store");
+    assert.equal(body.sort, "-timestamp");
+    assert.equal(body.page.limit, 3);
+    const from = Date.parse(body.filter.from);
+    const to = Date.parse(body.filter.to);
+    assert.ok(Math.abs(to - from - 3_600_000) < 1000);
+    assert.ok(to >= before - 1000 && to <= Date.now() + 1000);
+  } finally {
+    await t.done();
+  }
+});
+
+test("logs query prints TIMESTAMP, STATUS, SERVICE, HOST and MESSAGE with escapes shown inert", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup(["logs", "query", "--query", "status:error", "--from", "1h"]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split("\n");
+    assert.match(lines[0], /^TIMESTAMP\s+STATUS\s+SERVICE\s+HOST\s+MESSAGE$/);
+    assert.match(lines[1], /^\d{4}-\d\d-\d\dT[\d:.]+Z\s+error\s+\S+\s+web-\d\s+\S/);
+    assert.ok(!CONTROL.test(r.stdout));
+    assert.match(r.stdout, /template render failed: \\u001b\[31mnil/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("logs query rejects bad times and limits with exit 2, naming the flag", async () => {
+  const t = await setup();
+  try {
+    const from = await t.pup(["logs", "query", "--query", "*", "--from", "yesterday"]);
+    assert.equal(from.code, 2);
+    assert.match(from.stderr, /invalid --from "yesterday": expected now, a duration/);
+    const to = await t.pup(["logs", "query", "--query", "*", "--from", "1h", "--to", "2h"]);
+    assert.equal(to.code, 2);
+    assert.match(to.stderr, /--from must be before --to/);
+    const limit = await t.pup(["logs", "query", "--query", "*", "--limit", "0"]);
+    assert.equal(limit.code, 2);
+    assert.equal(t.fake.requests.length, 0);
+  } finally {
+    await t.done();
+  }
+});
+
+test("logs query against a slow server times out with exit 1 (PUP_HTTP_TIMEOUT)", async () => {
+  const t = await setup({ ...KEYS, PUP_HTTP_TIMEOUT: "0.2" });
+  try {
+    t.fake.knobs.delayMs["/api/v2/logs/events/search"] = 10_000;
+    const r = await t.pup(["logs", "query", "--query", "*"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /timed out after 200 ms/);
+  } finally {
+    await t.done();
+  }
+});
+
+// ---- pup metrics query
+
+test("metrics query asks for epoch seconds and prints one row per series", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup(["metrics", "query", "--query", "avg:system.cpu.user{*}"]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split("\n");
+    assert.match(lines[0], /^SERIES\s+POINTS\s+LAST\s+MIN\s+MAX\s+AVG$/);
+    assert.equal(lines.length, 2);
+    assert.match(
+      lines[1],
+      /^avg:system\.cpu\.user\{\*\}\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+$/,
+    );
+    const q = new URL(lastRequest(t.fake, "/api/v1/query").url).searchParams;
+    assert.equal(q.get("query"), "avg:system.cpu.user{*}");
+    assert.match(q.get("from")!, /^\d{10}$/);
+    assert.equal(Number(q.get("to")) - Number(q.get("from")), 3600);
+  } finally {
+    await t.done();
+  }
+});
+
+test("metrics query with a group-by prints a row per group, and -o json the whole answer", async () => {
+  const t = await setup();
+  try {
+    const q = "max:system.load.1{env:prod} by {host}";
+    const table = await t.pup(["metrics", "query", "--query", q, "--from", "4h"]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.equal(table.stdout.trimEnd().split("\n").length, 3);
+    assert.match(table.stdout, /host:web-1/);
+    const json = await t.pup(["metrics", "query", "--query", q, "-o", "json"]);
+    const answer = JSON.parse(json.stdout);
+    assert.equal(answer.series.length, 2);
+    assert.equal(answer.status, "ok");
+  } finally {
+    await t.done();
+  }
+});
+
+test("metrics query reports Datadog's error for a bad query with exit 1", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup(["metrics", "query", "--query", "not a query"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /400.*Error parsing query: not a query/);
+    const missing = await t.pup(["metrics", "query"]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /needs --query/);
+  } finally {
+    await t.done();
+  }
+});

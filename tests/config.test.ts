@@ -1,0 +1,160 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { startFakeDatadog } from "./fakes/datadog.ts";
+import { loadConfig } from "../lib/session/config.ts";
+import { PupError } from "../lib/errors.ts";
+
+async function withConfig(text: string | undefined, fn: (dir: string) => Promise<void>) {
+  const dir = await tempDir();
+  try {
+    if (text !== undefined) await writeFile(join(dir.path, "config.yaml"), text);
+    await fn(dir.path);
+  } finally {
+    await dir.remove();
+  }
+}
+
+async function configError(text: string): Promise<PupError> {
+  let caught: unknown;
+  await withConfig(text, async (dir) => {
+    try {
+      await loadConfig(dir);
+    } catch (err) {
+      caught = err;
+    }
+  });
+  assert.ok(caught instanceof PupError, "expected a PupError");
+  return caught;
+}
+
+test("a missing config.yaml is an empty config", async () => {
+  await withConfig(undefined, async (dir) => assert.deepEqual(await loadConfig(dir), {}));
+});
+
+test("an empty or comment-only config.yaml is an empty config", async () => {
+  await withConfig("", async (dir) => assert.deepEqual(await loadConfig(dir), {}));
+  await withConfig("# nothing yet\n", async (dir) => assert.deepEqual(await loadConfig(dir), {}));
+});
+
+test("every documented key is read", async () => {
+  const text = [
+    "site: https://app.datadoghq.eu/",
+    "org: prod-child",
+    "token_storage: file",
+    "trusted_sites:",
+    "  - dd.example.com",
+    "scopes: [monitors_read, dashboards_read]",
+    "profiles:",
+    "  staging-child:",
+    "    scopes: monitors_read, logs_read_data",
+    "",
+  ].join("\n");
+  await withConfig(text, async (dir) => {
+    assert.deepEqual(await loadConfig(dir), {
+      site: "datadoghq.eu",
+      org: "prod-child",
+      token_storage: "file",
+      trusted_sites: ["dd.example.com"],
+      scopes: ["monitors_read", "dashboards_read"],
+      profiles: { "staging-child": { scopes: ["monitors_read", "logs_read_data"] } },
+    });
+  });
+});
+
+test("malformed YAML is a config error naming the file and the line", async () => {
+  const err = await configError("site: datadoghq.com\nscopes: [a,\n  b\norg: x: y\n");
+  assert.equal(err.exitCode, 2);
+  assert.match(err.message, /invalid config file .*config\.yaml:\d+: malformed YAML/);
+});
+
+test("a duplicate key names the line of the second one", async () => {
+  const err = await configError("site: datadoghq.com\norg: a\norg: b\n");
+  assert.match(err.message, /config\.yaml:3: malformed YAML: map keys must be unique/);
+});
+
+test("an unknown key is an error that names it, its line and the known keys", async () => {
+  const err = await configError("site: datadoghq.com\ntoke_storage: file\n");
+  assert.equal(err.exitCode, 2);
+  assert.match(err.message, /config\.yaml:2: unknown key "toke_storage"/);
+  assert.match(err.message, /expected one of site, org, token_storage/);
+});
+
+test("an unknown key inside a profile is an error", async () => {
+  const err = await configError("profiles:\n  prod:\n    scope: monitors_read\n");
+  assert.match(err.message, /unknown key "profiles\.prod\.scope"/);
+});
+
+test("profiles.<org>.scopes must be a list of strings", async () => {
+  const err = await configError("profiles:\n  prod:\n    scopes: {a: 1}\n");
+  assert.match(err.message, /profiles\.prod\.scopes must be a list of strings/);
+});
+
+test("a profile whose name is not an org name is an error", async () => {
+  const err = await configError("profiles:\n  .hidden:\n    scopes: [a]\n");
+  assert.match(err.message, /"\.hidden" is not an org name/);
+});
+
+test("a wrong token_storage value names the value and the line", async () => {
+  const err = await configError("\ntoken_storage: vault\n");
+  assert.match(
+    err.message,
+    /config\.yaml:2: token_storage must be "file" or "keychain", found "vault"/,
+  );
+});
+
+test("an invalid site in config.yaml names the file, the line and the rule", async () => {
+  const err = await configError("site: bad_site.com\n");
+  assert.match(err.message, /config\.yaml:1: site: invalid site "bad_site\.com"/);
+});
+
+test("an invalid org in config.yaml names the file and the rule", async () => {
+  const err = await configError("org: __default__\n");
+  assert.match(err.message, /config\.yaml:1: org: "__default__" is not an org name/);
+});
+
+test("a top level that is not a mapping is an error", async () => {
+  const err = await configError("- site\n- org\n");
+  assert.match(err.message, /expected a mapping of keys/);
+});
+
+test("any command with a malformed config.yaml exits 2 and names the file", async () => {
+  await withConfig("site: [unclosed\n", async (dir) => {
+    const r = await runPup(["auth", "list"], testDeps({ PUP_CONFIG_DIR: dir, HOME: dir }));
+    assert.equal(r.code, 2);
+    assert.ok(r.stderr.includes(join(dir, "config.yaml")));
+    assert.match(r.stderr, /fix or remove that file/);
+  });
+});
+
+test("a world-readable config.yaml is tightened to 0600 when read", async () => {
+  await withConfig("org: prod\n", async (dir) => {
+    const path = join(dir, "config.yaml");
+    const { chmod } = await import("node:fs/promises");
+    await chmod(path, 0o644);
+    await loadConfig(dir);
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+  });
+});
+
+test("profiles.<org>.scopes is what a login of that org requests", async () => {
+  const fake = await startFakeDatadog();
+  const dir = await tempDir();
+  try {
+    await writeFile(
+      join(dir.path, "config.yaml"),
+      "scopes: [dashboards_read]\nprofiles:\n  prod:\n    scopes: [monitors_read, logs_read_data]\n",
+    );
+    const env = localEnv(fake.site, dir.path);
+    const deps = () => testDeps(env, { launch: fetchingBrowser });
+    assert.equal((await runPup(["auth", "login", "--org", "prod"], deps())).code, 0);
+    assert.equal(fake.state.authorizations[0].scope, "monitors_read logs_read_data");
+    assert.equal((await runPup(["auth", "login", "--org", "other"], deps())).code, 0);
+    assert.equal(fake.state.authorizations[1].scope, "dashboards_read");
+  } finally {
+    await fake.close();
+    await dir.remove();
+  }
+});

@@ -1,0 +1,86 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { oauthMetadata, startFakeDatadog } from "./fakes/datadog.ts";
+import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { systemClock } from "../lib/deps.ts";
+
+test("--device without a device endpoint in the metadata says so and suggests --no-browser (exit 2)", async () => {
+  const fake = await startFakeDatadog();
+  const dir = await tempDir();
+  try {
+    const r = await runPup(["auth", "login", "--device"], testDeps(localEnv(fake.site, dir.path)));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /does not offer a device login/);
+    assert.match(r.stderr, /--no-browser/);
+    assert.equal(fake.count("GET", "/.well-known/oauth-authorization-server"), 1);
+  } finally {
+    await fake.close();
+    await dir.remove();
+  }
+});
+
+test("--device polls until the user approves, then stores the session", async () => {
+  const fake = await startFakeDatadog();
+  const dir = await tempDir();
+  try {
+    fake.knobs.metadata = oauthMetadata(fake.url);
+    fake.knobs.deviceIntervalSeconds = 0;
+    const deps = testDeps(localEnv(fake.site, dir.path), {
+      clock: { now: systemClock.now, sleep: (_ms, signal) => systemClock.sleep(10, signal) },
+    });
+    const err = deps.io.err;
+    deps.io.err = (text) => {
+      err(text);
+      if (/enter the code/.test(text)) setTimeout(() => fake.decideDevice("approve"), 50);
+    };
+    const r = await runPup(["auth", "login", "--device", "--org", "dev"], deps);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Logged in: org "dev"/);
+    const status = await runPup(
+      ["auth", "status", "--org", "dev", "-o", "json"],
+      testDeps(localEnv(fake.site, dir.path)),
+    );
+    assert.equal(JSON.parse(status.stdout).authenticated, true);
+  } finally {
+    await fake.close();
+    await dir.remove();
+  }
+});
+
+test("--device that the user denies ends with exit 4", async () => {
+  const fake = await startFakeDatadog();
+  const dir = await tempDir();
+  try {
+    fake.knobs.metadata = oauthMetadata(fake.url);
+    fake.knobs.deviceIntervalSeconds = 0;
+    const deps = testDeps(localEnv(fake.site, dir.path), {
+      clock: { now: systemClock.now, sleep: (_ms, signal) => systemClock.sleep(10, signal) },
+    });
+    const err = deps.io.err;
+    deps.io.err = (text) => {
+      err(text);
+      if (/enter the code/.test(text)) setTimeout(() => fake.decideDevice("deny"), 50);
+    };
+    const r = await runPup(["auth", "login", "--device"], deps);
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /access_denied/);
+  } finally {
+    await fake.close();
+    await dir.remove();
+  }
+});
+
+test("--device refuses metadata whose endpoints are on another host", async () => {
+  const fake = await startFakeDatadog();
+  const dir = await tempDir();
+  try {
+    fake.knobs.metadata = oauthMetadata("https://evil.example");
+    const r = await runPup(["auth", "login", "--device"], testDeps(localEnv(fake.site, dir.path)));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /another host/);
+    assert.equal(fake.count("POST", "/api/v2/oauth2/register"), 0);
+  } finally {
+    await fake.close();
+    await dir.remove();
+  }
+});

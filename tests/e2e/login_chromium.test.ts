@@ -1,0 +1,102 @@
+/**
+ * End to end: the compiled binary logs in through a real headless Chromium against the fake
+ * Datadog, then `auth status` reports the session. Nothing secret appears in any output.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { startFakeDatadog } from "../fakes/datadog.ts";
+import { localEnv, PUP_BIN, tempDir } from "../helpers.ts";
+
+const VISIT = new URL("../fakes/bin/chromium-visit", import.meta.url).pathname;
+const hasChromium = spawnSync("sh", ["-c", "command -v chromium"]).status === 0;
+const skip = !existsSync(PUP_BIN)
+  ? "dist/pup is missing: run `bun scripts/build.ts` first"
+  : !hasChromium
+  ? "chromium is not installed (apt-get install -y chromium)"
+  : false;
+
+function pup(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(PUP_BIN, args, { env: { PATH: process.env.PATH ?? "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.stdin.end();
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test(
+  "the binary logs in through headless Chromium and auth status reports the session",
+  { skip },
+  async () => {
+    const fake = await startFakeDatadog();
+    const dir = await tempDir();
+    try {
+      const env = { ...localEnv(fake.site, dir.path), BROWSER: VISIT };
+      const login = await pup(["auth", "login", "--org", "e2e", "--timeout", "60"], env);
+      assert.equal(login.code, 0, login.stderr);
+      assert.match(login.stdout, /Logged in: org "e2e"/);
+
+      const status = await pup(["auth", "status", "--org", "e2e", "-o", "json"], env);
+      assert.equal(status.code, 0, status.stderr);
+      const s = JSON.parse(status.stdout);
+      assert.equal(s.authenticated, true);
+      assert.equal(s.site, fake.site);
+      assert.equal(s.org, "e2e");
+      assert.equal(s.token_storage, "file");
+      assert.ok(s.scopes.includes("monitors_read"));
+      assert.ok(s.expires_in_seconds > 3500);
+
+      const human = await pup(["auth", "status", "--org", "e2e"], env);
+      assert.equal(human.code, 0);
+      assert.match(human.stdout, /✓ Logged in/);
+
+      const none = await pup(["auth", "status"], env);
+      assert.equal(none.code, 4);
+      assert.match(none.stdout, /Not authenticated/);
+
+      // Files and modes.
+      assert.equal((await stat(dir.path)).mode & 0o777, 0o700);
+      for (const f of await readdir(dir.path)) {
+        if (f.endsWith(".json")) {
+          assert.equal(
+            (await stat(join(dir.path, f))).mode & 0o777,
+            0o600,
+            f,
+          );
+        }
+      }
+      // Nothing secret in any output.
+      const tokens = JSON.parse(
+        await readFile(join(dir.path, `tokens_${fake.site.replace(":", "_")}.json`), "utf8"),
+      );
+      const client = JSON.parse(
+        await readFile(join(dir.path, `client_${fake.site.replace(":", "_")}.json`), "utf8"),
+      );
+      const secrets = [
+        tokens.e2e.access_token,
+        tokens.e2e.refresh_token,
+        client.client_secret,
+        ...fake.state.codes.keys(),
+      ];
+      for (const out of [login, status, human, none]) {
+        for (const secret of secrets) {
+          assert.ok(
+            !out.stdout.includes(secret) && !out.stderr.includes(secret),
+            "a secret was printed",
+          );
+        }
+      }
+      assert.equal(fake.count("POST", "/oauth2/v1/token"), 1);
+    } finally {
+      await fake.close();
+      await dir.remove();
+    }
+  },
+);

@@ -1,0 +1,356 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type FakeDatadog, type IssuedTokens, startFakeDatadog } from "./fakes/datadog.ts";
+import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { Context } from "../lib/cli/context.ts";
+import { siteKey } from "../lib/store/state_store.ts";
+import { usableToken } from "../lib/session/tokens.ts";
+
+const MIN = 60_000;
+
+/** A fake Datadog and a config folder holding one session made by `issueTokens`. */
+async function seeded(expiresInMs: number, key = "__default__") {
+  const fake = await startFakeDatadog();
+  const dir = await tempDir();
+  const env = localEnv(fake.site, dir.path);
+  const issued = fake.issueTokens();
+  const tokensPath = join(dir.path, `tokens_${siteKey(fake.site)}.json`);
+  const clientPath = join(dir.path, `client_${siteKey(fake.site)}.json`);
+  await writeFile(
+    clientPath,
+    JSON.stringify({
+      client_id: issued.client_id,
+      client_secret: issued.client_secret,
+      registered_at: new Date().toISOString(),
+    }),
+    { mode: 0o600 },
+  );
+  await writeFile(tokensPath, JSON.stringify({ [key]: stored(issued, expiresInMs) }), {
+    mode: 0o600,
+  });
+  return {
+    fake,
+    env,
+    dir: dir.path,
+    issued,
+    tokensPath,
+    clientPath,
+    tokens: async () => JSON.parse(await readFile(tokensPath, "utf8")),
+    done: async () => {
+      await fake.close();
+      await dir.remove();
+    },
+  };
+}
+
+function stored(issued: IssuedTokens, expiresInMs: number) {
+  return {
+    access_token: issued.access_token,
+    refresh_token: issued.refresh_token,
+    token_type: "Bearer",
+    expires_in: issued.expires_in,
+    expires_at: new Date(Date.now() + expiresInMs).toISOString(),
+    scope: issued.scope,
+  };
+}
+
+function refreshes(fake: FakeDatadog): number {
+  return fake.requests.filter((r) =>
+    r.path === "/oauth2/v1/token" &&
+    new URLSearchParams(r.body).get("grant_type") === "refresh_token"
+  ).length;
+}
+
+test("a token within five minutes of expiry is refreshed automatically before it is used", async () => {
+  const t = await seeded(4 * MIN);
+  try {
+    const r = await runPup(["auth", "token"], testDeps(t.env));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(refreshes(t.fake), 1);
+    const now = (await t.tokens()).__default__;
+    assert.notEqual(now.access_token, t.issued.access_token);
+    assert.equal(r.stdout, now.access_token + "\n");
+    assert.ok(Date.parse(now.expires_at) - Date.now() > 50 * MIN);
+    // The refresh request: form-encoded, client_secret_post, the stored refresh token.
+    const req = t.fake.requests.find((q) => q.path === "/oauth2/v1/token")!;
+    const form = new URLSearchParams(req.body);
+    assert.equal(form.get("refresh_token"), t.issued.refresh_token);
+    assert.equal(form.get("client_id"), t.issued.client_id);
+    assert.equal(form.get("client_secret"), t.issued.client_secret);
+  } finally {
+    await t.done();
+  }
+});
+
+test("a token with more than five minutes left is used as it is, without a refresh", async () => {
+  const t = await seeded(6 * MIN);
+  try {
+    const r = await runPup(["auth", "token"], testDeps(t.env));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, t.issued.access_token + "\n");
+    assert.equal(t.fake.requests.length, 0);
+  } finally {
+    await t.done();
+  }
+});
+
+test("an expired token is refreshed automatically before it is used", async () => {
+  const t = await seeded(-10 * MIN);
+  try {
+    const r = await runPup(["auth", "token"], testDeps(t.env));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(refreshes(t.fake), 1);
+    assert.equal(r.stdout, (await t.tokens()).__default__.access_token + "\n");
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup auth refresh refreshes a valid token now and prints the new expiry but no token", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const r = await runPup(["auth", "refresh"], testDeps(t.env));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(refreshes(t.fake), 1);
+    const now = (await t.tokens()).__default__;
+    assert.match(r.stdout, /Refreshed: the default session on 127\.0\.0\.1:\d+/);
+    assert.ok(r.stdout.includes(`Token expires ${now.expires_at}`));
+    for (const secret of [now.access_token, now.refresh_token, t.issued.client_secret!]) {
+      assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "a secret was printed");
+    }
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup auth refresh -o json reports the site, org and new expiry", async () => {
+  const t = await seeded(50 * MIN, "prod");
+  try {
+    const r = await runPup(["auth", "refresh", "--org", "prod", "-o", "json"], testDeps(t.env));
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.site, t.fake.site);
+    assert.equal(j.org, "prod");
+    assert.equal(j.expires_at, (await t.tokens()).prod.expires_at);
+    assert.ok(j.expires_in_seconds > 3500);
+  } finally {
+    await t.done();
+  }
+});
+
+test("a refresh answer without a refresh_token keeps the old refresh token", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    t.fake.knobs.rotateRefreshTokens = false;
+    const r = await runPup(["auth", "refresh"], testDeps(t.env));
+    assert.equal(r.code, 0, r.stderr);
+    const now = (await t.tokens()).__default__;
+    assert.notEqual(now.access_token, t.issued.access_token);
+    assert.equal(now.refresh_token, t.issued.refresh_token);
+    // And the kept token still works.
+    assert.equal((await runPup(["auth", "refresh"], testDeps(t.env))).code, 0);
+    assert.equal(refreshes(t.fake), 2);
+  } finally {
+    await t.done();
+  }
+});
+
+test("with rotation each refresh stores the new refresh token, so the next refresh works too", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const seen = new Set([t.issued.refresh_token]);
+    for (let i = 0; i < 3; i++) {
+      const r = await runPup(["auth", "refresh"], testDeps(t.env));
+      assert.equal(r.code, 0, r.stderr);
+      const rt = (await t.tokens()).__default__.refresh_token;
+      assert.ok(!seen.has(rt), "the refresh token was not rotated");
+      seen.add(rt);
+    }
+    assert.equal(t.fake.state.refreshTokens.get(t.issued.refresh_token)!.status, "rotated");
+    // No reuse was detected: the family is alive.
+    assert.equal([...t.fake.state.families.values()][0].revoked, false);
+  } finally {
+    await t.done();
+  }
+});
+
+test("invalid_grant ends pup auth refresh with the document's Token expired message and exit 4", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    t.fake.state.refreshTokens.get(t.issued.refresh_token)!.status = "revoked";
+    const r = await runPup(["auth", "refresh"], testDeps(t.env));
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /^⚠️ Token expired$/m);
+    assert.match(
+      r.stderr,
+      /^Run 'pup auth refresh' to refresh or 'pup auth login' to re-authenticate$/m,
+    );
+    assert.match(r.stderr, /invalid_grant/);
+    // The failure is recorded (non-secret) on the stored token; the token is otherwise kept.
+    const now = (await t.tokens()).__default__;
+    assert.equal(now.refresh_error, "invalid_grant");
+    assert.ok(!Number.isNaN(Date.parse(now.refresh_failed_at)));
+    assert.equal(now.access_token, t.issued.access_token);
+  } finally {
+    await t.done();
+  }
+});
+
+test("an automatic refresh refused with invalid_grant exits 4 with the same message", async () => {
+  const t = await seeded(-1 * MIN);
+  try {
+    t.fake.state.refreshTokens.get(t.issued.refresh_token)!.status = "revoked";
+    const r = await runPup(["auth", "token"], testDeps(t.env));
+    assert.equal(r.code, 4);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^⚠️ Token expired$/m);
+  } finally {
+    await t.done();
+  }
+});
+
+test("invalid_client at refresh exits 4 and says the client registration is no longer valid", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    t.fake.knobs.failNext.push({
+      path: "/oauth2/v1/token",
+      status: 401,
+      body: JSON.stringify({ error: "invalid_client" }),
+    });
+    const r = await runPup(["auth", "refresh"], testDeps(t.env));
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /⚠️ Token expired/);
+    assert.match(r.stderr, /invalid_client/);
+    assert.equal((await t.tokens()).__default__.refresh_error, "invalid_client");
+  } finally {
+    await t.done();
+  }
+});
+
+test("a 500 from the token endpoint exits 1, names the cause and leaves the stored files byte for byte", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const tokensBefore = await readFile(t.tokensPath);
+    const clientBefore = await readFile(t.clientPath);
+    t.fake.knobs.failNext.push({ path: "/oauth2/v1/token", status: 500 });
+    const r = await runPup(["auth", "refresh"], testDeps(t.env));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /token refresh failed: HTTP 500/);
+    assert.deepEqual(await readFile(t.tokensPath), tokensBefore);
+    assert.deepEqual(await readFile(t.clientPath), clientBefore);
+  } finally {
+    await t.done();
+  }
+});
+
+test("an unreachable token endpoint exits 1, says it cannot reach it and leaves the tokens untouched", async () => {
+  const t = await seeded(-1 * MIN);
+  try {
+    await t.fake.close();
+    const before = await readFile(t.tokensPath);
+    const r = await runPup(["auth", "token"], testDeps(t.env));
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /token refresh failed: cannot reach http:\/\/127\.0\.0\.1:\d+/);
+    assert.deepEqual(await readFile(t.tokensPath), before);
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup auth refresh without a session exits 4 and says how to log in, without calling the server", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const r = await runPup(["auth", "refresh", "--org", "nobody"], testDeps(t.env));
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /not logged in: no session for org "nobody"/);
+    assert.match(r.stderr, /pup auth login --org nobody/);
+    assert.equal(t.fake.requests.length, 0);
+  } finally {
+    await t.done();
+  }
+});
+
+test("pup auth refresh --org refreshes that named session and leaves the default one alone", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const other = t.fake.issueTokens({ clientId: t.issued.client_id });
+    const all = await t.tokens();
+    all.prod = stored(other, 50 * MIN);
+    await writeFile(t.tokensPath, JSON.stringify(all));
+    const r = await runPup(["auth", "refresh", "--org", "prod"], testDeps(t.env));
+    assert.equal(r.code, 0, r.stderr);
+    const now = await t.tokens();
+    assert.deepEqual(now.__default__, all.__default__);
+    assert.notEqual(now.prod.access_token, other.access_token);
+  } finally {
+    await t.done();
+  }
+});
+
+test("a successful refresh clears a recorded refresh failure", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const all = await t.tokens();
+    all.__default__.refresh_error = "invalid_grant";
+    all.__default__.refresh_failed_at = new Date().toISOString();
+    await writeFile(t.tokensPath, JSON.stringify(all));
+    assert.equal((await runPup(["auth", "refresh"], testDeps(t.env))).code, 0);
+    const now = (await t.tokens()).__default__;
+    assert.equal(now.refresh_error, undefined);
+    assert.equal(now.refresh_failed_at, undefined);
+  } finally {
+    await t.done();
+  }
+});
+
+test("a token the API rejected is refreshed even though its expiry says it is good", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const ctx = new Context(testDeps(t.env), { trustSite: false, verbose: false });
+    const r = await usableToken(ctx, t.fake.site, undefined, {
+      rejected: t.issued.access_token,
+    });
+    assert.equal(r.refreshed, true);
+    assert.notEqual(r.token.access_token, t.issued.access_token);
+    assert.equal(refreshes(t.fake), 1);
+  } finally {
+    await t.done();
+  }
+});
+
+test("a rejected token another process already replaced is not refreshed again", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const ctx = new Context(testDeps(t.env), { trustSite: false, verbose: false });
+    const first = await usableToken(ctx, t.fake.site, undefined, {
+      rejected: t.issued.access_token,
+    });
+    // A second caller that still holds the old token reports it rejected too.
+    const ctx2 = new Context(testDeps(t.env), { trustSite: false, verbose: false });
+    const second = await usableToken(ctx2, t.fake.site, undefined, {
+      rejected: t.issued.access_token,
+    });
+    assert.equal(second.refreshed, false);
+    assert.equal(second.token.access_token, first.token.access_token);
+    assert.equal(refreshes(t.fake), 1);
+  } finally {
+    await t.done();
+  }
+});
+
+test("concurrent refreshes in one process make one refresh request and agree on the token", async () => {
+  const t = await seeded(-1 * MIN);
+  try {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => runPup(["auth", "token"], testDeps(t.env))),
+    );
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    assert.equal(new Set(results.map((r) => r.stdout)).size, 1);
+    assert.equal(refreshes(t.fake), 1);
+  } finally {
+    await t.done();
+  }
+});

@@ -1,0 +1,184 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { startFakeDatadog } from "./fakes/datadog.ts";
+import { systemClock } from "../lib/deps.ts";
+import { PupError } from "../lib/errors.ts";
+import {
+  readSessions,
+  removeSession,
+  sessionsPath,
+  updateSessions,
+  upsertSession,
+  validateOrgName,
+} from "../lib/session/sessions.ts";
+import { siteKey } from "../lib/store/state_store.ts";
+
+let nextPid = 20_000;
+const lockDeps = () => ({ clock: systemClock, pid: nextPid++, processExists: () => true });
+
+async function withDir(fn: (dir: string) => Promise<void>) {
+  const dir = await tempDir();
+  try {
+    await fn(dir.path);
+  } finally {
+    await dir.remove();
+  }
+}
+
+test("a missing sessions.json is an empty registry", async () => {
+  await withDir(async (dir) => assert.deepEqual(await readSessions(dir), []));
+});
+
+test("upsertSession adds a session once and updates its org_uuid in place", () => {
+  let e = upsertSession([], { site: "datadoghq.com", org: null });
+  e = upsertSession(e, { site: "datadoghq.eu", org: "prod", org_uuid: "u1" });
+  e = upsertSession(e, { site: "datadoghq.eu", org: "prod", org_uuid: "u2" });
+  assert.deepEqual(e, [
+    { site: "datadoghq.com", org: null },
+    { site: "datadoghq.eu", org: "prod", org_uuid: "u2" },
+  ]);
+});
+
+test("removeSession forgets exactly one (site, org) pair", () => {
+  const e = [
+    { site: "a", org: null },
+    { site: "a", org: "x" },
+    { site: "b", org: "x" },
+  ];
+  assert.deepEqual(removeSession(e, "a", "x"), [{ site: "a", org: null }, { site: "b", org: "x" }]);
+  assert.deepEqual(removeSession(e, "a", null), [{ site: "a", org: "x" }, { site: "b", org: "x" }]);
+});
+
+test("updateSessions writes sessions.json atomically with mode 0600", async () => {
+  await withDir(async (dir) => {
+    await updateSessions(dir, lockDeps(), (e) => upsertSession(e, { site: "s", org: "o" }));
+    assert.deepEqual(JSON.parse(await readFile(sessionsPath(dir), "utf8")), [
+      { site: "s", org: "o" },
+    ]);
+    assert.equal((await stat(sessionsPath(dir))).mode & 0o777, 0o600);
+  });
+});
+
+test("concurrent updates of sessions.json lose no session", async () => {
+  await withDir(async (dir) => {
+    await Promise.all(
+      Array.from(
+        { length: 30 },
+        (_, i) =>
+          updateSessions(dir, lockDeps(), (e) => upsertSession(e, { site: "s", org: `o${i}` })),
+      ),
+    );
+    const orgs = (await readSessions(dir)).map((s) => s.org).sort();
+    assert.equal(orgs.length, 30);
+    assert.equal(new Set(orgs).size, 30);
+  });
+});
+
+test("a sessions.json that is not an array is an error naming the file and the fault", async () => {
+  await withDir(async (dir) => {
+    await writeFile(sessionsPath(dir), `{"site":"x"}`);
+    await assert.rejects(readSessions(dir), (err: PupError) => {
+      assert.equal(err.code, "corrupt_file");
+      assert.ok(err.message.includes(sessionsPath(dir)));
+      assert.match(err.message, /expected an array of sessions/);
+      assert.match(err.hint!, /fix or delete that file/);
+      return true;
+    });
+  });
+});
+
+test("a sessions.json entry without a site is an error naming the entry", async () => {
+  await withDir(async (dir) => {
+    await writeFile(sessionsPath(dir), `[{"site":"a","org":null},{"org":"x"}]`);
+    await assert.rejects(readSessions(dir), /entry 1 has no site/);
+  });
+});
+
+test("a malformed sessions.json is never overwritten by an update", async () => {
+  await withDir(async (dir) => {
+    await writeFile(sessionsPath(dir), "[{");
+    await assert.rejects(
+      updateSessions(dir, lockDeps(), (e) => upsertSession(e, { site: "s", org: "o" })),
+      /not valid JSON/,
+    );
+    assert.equal(await readFile(sessionsPath(dir), "utf8"), "[{");
+  });
+});
+
+test("org names follow the contract: 1-64 of letters, digits, '.', '_', '-', no leading '.'", () => {
+  for (const ok of ["prod", "a", "prod-child", "ap2_prod.1", "x".repeat(64), "-x", "_x"]) {
+    assert.equal(validateOrgName(ok), ok);
+  }
+  for (const bad of ["", ".hidden", "__default__", "x".repeat(65), "a b", "a/b", "é"]) {
+    assert.throws(() => validateOrgName(bad), (e: PupError) => e.code === "usage", bad);
+  }
+});
+
+test("an invalid --org is a usage error before anything is read or sent", async () => {
+  await withDir(async (dir) => {
+    const r = await runPup(
+      ["auth", "token", "--org", "../etc"],
+      testDeps({ PUP_CONFIG_DIR: dir, HOME: dir, DD_TOKEN_STORAGE: "file" }),
+    );
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /invalid org name "\.\.\/etc"/);
+  });
+});
+
+test("login records each session with site, org and org_uuid, and no secret", async () => {
+  const fake = await startFakeDatadog();
+  const dir = await tempDir();
+  try {
+    const env = localEnv(fake.site, dir.path);
+    const deps = () => testDeps(env, { launch: fetchingBrowser });
+    const uuid = "11111111-2222-3333-4444-555555555555";
+    assert.equal((await runPup(["auth", "login"], deps())).code, 0);
+    assert.equal(
+      (await runPup(["auth", "login", "--org", "a", "--org-uuid", uuid], deps())).code,
+      0,
+    );
+    assert.equal((await runPup(["auth", "login", "--org", "a"], deps())).code, 0);
+    const text = await readFile(sessionsPath(dir.path), "utf8");
+    assert.deepEqual(JSON.parse(text), [
+      { site: fake.site, org: null },
+      { site: fake.site, org: "a", org_uuid: uuid },
+    ]);
+    const tokens = await readFile(join(dir.path, `tokens_${siteKey(fake.site)}.json`), "utf8");
+    for (const t of Object.values(JSON.parse(tokens)) as { access_token: string }[]) {
+      assert.ok(!text.includes(t.access_token));
+    }
+    for (const c of fake.state.clients.values()) assert.ok(!text.includes(c.client_secret!));
+  } finally {
+    await fake.close();
+    await dir.remove();
+  }
+});
+
+test("a session survives in its own process: a new run reads it back from sessions.json", async () => {
+  const fake = await startFakeDatadog();
+  const dir = await tempDir();
+  try {
+    const env = localEnv(fake.site, dir.path);
+    assert.equal(
+      (await runPup(["auth", "login", "--org", "keep"], testDeps(env, { launch: fetchingBrowser })))
+        .code,
+      0,
+    );
+    // Another "process" without DD_SITE finds the site from the registry alone.
+    const r = await runPup(
+      ["auth", "token", "--org", "keep"],
+      testDeps({ ...env, DD_SITE: undefined }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const tokens = JSON.parse(
+      await readFile(join(dir.path, `tokens_${siteKey(fake.site)}.json`), "utf8"),
+    );
+    assert.equal(r.stdout, tokens.keep.access_token + "\n");
+  } finally {
+    await fake.close();
+    await dir.remove();
+  }
+});
