@@ -3,6 +3,7 @@
  * Test helpers: a {@link Deps} with captured output and scripted input, temporary config
  * folders, and the environment that points pup at a local server (CONTRACT §10).
  */
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,3 +102,23 @@ export const fetchingBrowser: Deps["launch"] = (_cmd, args) => {
   }, () => 1);
   return Promise.resolve({ exited });
 };
+
+/** What a run of the compiled binary left. */
+export interface BinaryRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the compiled binary with `env` (plus PATH), stdin closed. */
+export function runBinary(args: string[], env: Record<string, string>): Promise<BinaryRun> {
+  return new Promise((resolve) => {
+    const child = spawn(PUP_BIN, args, { env: { PATH: process.env.PATH ?? "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.stdin.end();
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -8,8 +8,7 @@ import type { Context } from "../cli/context.ts";
 import { PupError } from "../errors.ts";
 import { withSiteLock } from "../store/lock.ts";
 import type { StateStore } from "../store/state_store.ts";
-import { orgKey } from "../session/resolve.ts";
-import type { LoginRequest } from "./login.ts";
+import { type LoginRequest, saveSession } from "./login.ts";
 import { fetchMetadata, registerClient } from "./oauth_client.ts";
 import { apiBase } from "./site.ts";
 import { cleanServerText } from "../text.ts";
@@ -154,12 +153,7 @@ export async function deviceLogin(
       scope: typeof res.json.scope === "string" ? res.json.scope : req.scopes.join(" "),
     };
     if (typeof res.json.refresh_token === "string") token.refresh_token = res.json.refresh_token;
-    await withSiteLock(ctx.dir, req.site, ctx.lockDeps, async () => {
-      const state = await store.read(req.site);
-      state.tokens[orgKey(req.org)] = token;
-      state.client = client;
-      await store.write(req.site, state);
-    });
+    await saveSession(ctx, store, req, token, client);
     return { token, store };
   }
 }

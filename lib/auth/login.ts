@@ -200,11 +200,22 @@ export async function login(
     client = await ensureClient(ctx, store, req.site, client);
     token = await authorize(ctx, req, client);
   }
+  await saveSession(ctx, store, req, token, client);
+  return { token, store };
+}
+
+/** Stores a new session's token, with the client it was issued to, under the site's lock. */
+export async function saveSession(
+  ctx: Context,
+  store: StateStore,
+  req: Pick<LoginRequest, "site" | "org">,
+  token: Token,
+  client: ClientCredentials,
+): Promise<void> {
   await withSiteLock(ctx.dir, req.site, ctx.lockDeps, async () => {
     const state = await store.read(req.site);
     state.tokens[orgKey(req.org)] = token;
     state.client = client;
     await store.write(req.site, state);
   });
-  return { token, store };
 }

@@ -5,36 +5,17 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, tempDir } from "../helpers.ts";
+import { type BinaryRun, localEnv, PUP_BIN, runBinary as pup, tempDir } from "../helpers.ts";
 import { siteKey } from "../../lib/store/state_store.ts";
 
 const skip = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts` first";
 const KEYS = { DD_API_KEY: "e2e-api-key-value", DD_APP_KEY: "e2e-app-key-value" };
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function pup(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(PUP_BIN, args, { env: { PATH: process.env.PATH ?? "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.stdin.end();
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Writes a default session for the fake's site as `pup auth login` leaves it in file mode. */
 async function storeSession(fake: FakeDatadog, dir: string, ttlSeconds = 3600) {
@@ -72,7 +53,7 @@ function secrets(fake: FakeDatadog): string[] {
   return out;
 }
 
-function assertNoSecrets(fake: FakeDatadog, runs: Run[]) {
+function assertNoSecrets(fake: FakeDatadog, runs: BinaryRun[]) {
   for (const s of secrets(fake)) {
     for (const r of runs) {
       assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), "a secret was printed");
@@ -86,7 +67,7 @@ test("the binary runs every API command with a stored session", { skip }, async 
   try {
     await storeSession(fake, dir.path);
     const env = localEnv(fake.site, dir.path);
-    const runs: Run[] = [];
+    const runs: BinaryRun[] = [];
     const run = async (args: string[]) => {
       const r = await pup(args, env);
       runs.push(r);

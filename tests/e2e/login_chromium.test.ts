@@ -4,12 +4,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, tempDir } from "../helpers.ts";
+import { localEnv, PUP_BIN, runBinary as pup, tempDir } from "../helpers.ts";
 
 const VISIT = new URL("../fakes/bin/chromium-visit", import.meta.url).pathname;
 const hasChromium = spawnSync("sh", ["-c", "command -v chromium"]).status === 0;
@@ -18,18 +18,6 @@ const skip = !existsSync(PUP_BIN)
   : !hasChromium
   ? "chromium is not installed (apt-get install -y chromium)"
   : false;
-
-function pup(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(PUP_BIN, args, { env: { PATH: process.env.PATH ?? "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.stdin.end();
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test(
   "the binary logs in through headless Chromium and auth status reports the session",
