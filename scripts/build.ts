@@ -7,7 +7,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const TARGETS = [
   ["linux", "x64"],
@@ -45,8 +45,10 @@ function build(target: string | undefined, outfile: string) {
   ];
   const r = spawnSync(process.execPath, args, { stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);
-  const sum = createHash("sha256").update(readFileSync(outfile)).digest("hex");
-  return `${sum}  ${outfile.replace(/^dist\//, "")}\n`;
+  // bun adds ".exe" to the outfile of a Windows target that lacks it (a native build too).
+  const written = existsSync(outfile) ? outfile : `${outfile}.exe`;
+  const sum = createHash("sha256").update(readFileSync(written)).digest("hex");
+  return `${sum}  ${written.replace(/^dist\//, "")}\n`;
 }
 
 if (import.meta.main) {

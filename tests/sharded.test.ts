@@ -1,3 +1,8 @@
+/**
+ * @module
+ * Sharding values across keychain items (CONTRACT §7) over an in-memory keychain: layout,
+ * write order, clean-up of stale chunks, and what a read costs and sees while a writer races it.
+ */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PupError } from "../lib/errors.ts";

@@ -78,7 +78,9 @@ export async function usableToken(
 ): Promise<{ token: Token; refreshed: boolean }> {
   const store = await ctx.store();
   const key = orgKey(org);
-  const first = (await store.read(site)).tokens[key];
+  // Outside the lock: what this command already read (auth status, the API credential check)
+  // will do. The read under the lock below always asks the store again.
+  const first = (await store.read(site, { reuse: true })).tokens[key];
   if (!first) throw notLoggedIn(site, org);
   const stale = (t: Token) =>
     needsRefresh(t, ctx.deps.clock.now()) || t.access_token === options.rejected;

@@ -19,24 +19,28 @@ export async function selectStore(ctx: Context, config: Config): Promise<StateSt
     );
   }
   if (raw === "file") return new FileStateStore(ctx.dir);
-  const { probeKeychain } = await import("./keychain.ts");
-  const { store, reason } = await probeKeychain(ctx.deps);
-  if (store) {
-    const { KeychainStateStore } = await import("./keychain_state_store.ts");
-    return new KeychainStateStore(store);
-  }
-  if (raw === "keychain") {
-    throw new PupError(
-      "keychain_unavailable",
-      `token storage is set to keychain but no OS keychain answers: ${reason}`,
-      {
-        hint:
-          "on Linux install libsecret-tools and run a Secret Service (e.g. gnome-keyring) in a D-Bus session, or set DD_TOKEN_STORAGE=file",
-      },
+  // Files instead of the keychain: an error when the keychain was asked for, else a warning.
+  const unavailable = (reason: string | null): StateStore => {
+    if (raw === "keychain") {
+      throw new PupError(
+        "keychain_unavailable",
+        `token storage is set to keychain but no OS keychain answers: ${reason}`,
+        {
+          hint:
+            "on Linux install libsecret-tools and run a Secret Service (e.g. gnome-keyring) in a D-Bus session, or set DD_TOKEN_STORAGE=file",
+        },
+      );
+    }
+    ctx.info(
+      `⚠️ No OS keychain available (${reason}): tokens are stored in plain files under ${ctx.dir} (mode 0600). Set DD_TOKEN_STORAGE=file to silence this warning.`,
     );
-  }
-  ctx.info(
-    `⚠️ No OS keychain available (${reason}): tokens are stored in plain files under ${ctx.dir} (mode 0600). Set DD_TOKEN_STORAGE=file to silence this warning.`,
-  );
-  return new FileStateStore(ctx.dir);
+    return new FileStateStore(ctx.dir);
+  };
+  // Only the checks that spawn nothing run here (the tool on PATH, a D-Bus session); the
+  // keychain's first real call is the probe, so reading a site costs one keychain call.
+  const { probeKeychain } = await import("./keychain.ts");
+  const { store, reason } = await probeKeychain(ctx.deps, { defer: true });
+  if (!store) return unavailable(reason);
+  const { KeychainStateStore } = await import("./keychain_state_store.ts");
+  return new KeychainStateStore(store, { onUnavailable: unavailable });
 }

@@ -10,8 +10,12 @@ export interface StateStore {
   readonly kind: "file" | "keychain";
   /** Where the secrets are, for `auth status`: a folder, or the keychain's name. */
   readonly location: string;
-  /** The site's state; `{tokens: {}, client: null}` when nothing is stored. */
-  read(site: string): Promise<SiteState>;
+  /**
+   * The site's state; `{tokens: {}, client: null}` when nothing is stored. With `reuse`, a
+   * store may answer from what it already read or wrote for the site in this process; pass it
+   * only outside the site's lock (a read under the lock must see other processes' writes).
+   */
+  read(site: string, options?: { reuse?: boolean }): Promise<SiteState>;
   /** Replaces the site's state; an empty state removes what was stored. */
   write(site: string, state: SiteState): Promise<void>;
 }
