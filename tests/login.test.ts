@@ -400,3 +400,19 @@ test("--callback-port wins over PUP_OAUTH_CALLBACK_PORT", async () => {
     await t.done();
   }
 });
+
+test("-v prints each OAuth request and status on stderr, and no code, secret or token", async () => {
+  const t = await setup();
+  try {
+    const r = await runPup(["auth", "login", "-v"], t.deps());
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^> POST http:\/\/127\.0\.0\.1:\d+\/api\/v2\/oauth2\/register$/m);
+    assert.match(r.stderr, /^> POST http:\/\/127\.0\.0\.1:\d+\/oauth2\/v1\/token$/m);
+    assert.match(r.stderr, /^< 200 \(\d+ ms\)$/m);
+    assertNoSecrets(t.fake, r.stdout, r.stderr);
+    const quiet = await runPup(["auth", "login"], t.deps());
+    assert.doesNotMatch(quiet.stderr, /^> POST/m);
+  } finally {
+    await t.done();
+  }
+});

@@ -22,7 +22,7 @@ async function postForm(ctx: Context, url: string, body: Record<string, string |
   const ac = new AbortController();
   const t = setTimeout(() => ac.abort(), 30_000);
   try {
-    const res = await ctx.deps.fetch(url, {
+    const res = await ctx.oauth.fetch(url, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
       body: form.toString(),
@@ -50,7 +50,7 @@ export async function deviceLogin(
   ctx: Context,
   req: LoginRequest,
 ): Promise<{ token: Token; store: StateStore }> {
-  const oauth = { fetch: ctx.deps.fetch, clock: ctx.deps.clock };
+  const oauth = ctx.oauth;
   const meta = await fetchMetadata(oauth, req.site);
   const deviceUrl = meta?.device_authorization_endpoint;
   const tokenUrl = meta?.token_endpoint;

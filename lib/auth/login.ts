@@ -72,7 +72,7 @@ async function ensureClient(
     // Another login registered while we waited.
     if (state.client && state.client.client_id !== replace?.client_id) return state.client;
     ctx.info(`Registering pup as an OAuth client with ${site}…`);
-    state.client = await registerClient({ fetch: ctx.deps.fetch, clock: ctx.deps.clock }, site);
+    state.client = await registerClient(ctx.oauth, site);
     await store.write(site, state);
     return state.client;
   });
@@ -138,7 +138,7 @@ async function authorize(
     const error = outcomeError(outcome);
     if (error) throw error;
     const code = (outcome as { code: string }).code;
-    return await exchangeCode({ fetch: deps.fetch, clock: deps.clock }, req.site, client, {
+    return await exchangeCode(ctx.oauth, req.site, client, {
       code,
       redirectUri: redirect,
       verifier,

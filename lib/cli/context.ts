@@ -5,6 +5,7 @@
  * pays for none.
  */
 import type { Deps } from "../deps.ts";
+import { redactUrl } from "../api/redact.ts";
 import { type Config, loadConfig } from "../session/config.ts";
 import { validateOrgName } from "../session/sessions.ts";
 import { configDir } from "../store/files.ts";
@@ -49,6 +50,31 @@ export class Context {
     const org = this.globals.org ?? (this.deps.env.DD_ORG || undefined) ??
       (await this.config()).org;
     return org === undefined ? undefined : validateOrgName(org);
+  }
+
+  /**
+   * What the OAuth calls need: the clock and a fetch that, with `-v`, prints each request's
+   * method, URL (credentials redacted) and status on stderr — never a header or a body, which
+   * carry codes, secrets and tokens.
+   */
+  get oauth(): { fetch: typeof fetch; clock: Deps["clock"] } {
+    const { fetch, clock } = this.deps;
+    if (!this.globals.verbose) return { fetch, clock };
+    const logged: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      const method = init?.method ?? (input instanceof Request ? input.method : "GET");
+      const started = clock.now();
+      this.info(`> ${method} ${redactUrl(url)}`);
+      try {
+        const res = await fetch(input, init);
+        this.info(`< ${res.status} (${clock.now() - started} ms)`);
+        return res;
+      } catch (err) {
+        this.info(`< failed after ${clock.now() - started} ms`);
+        throw err;
+      }
+    };
+    return { fetch: logged, clock };
   }
 
   get lockDeps(): LockDeps {

@@ -41,7 +41,7 @@ async function revoke(
   client: ClientCredentials | null,
   token: Token,
 ): Promise<Revocation> {
-  const deps = { fetch: ctx.deps.fetch, clock: ctx.deps.clock, timeoutMs: REVOKE_TIMEOUT_MS };
+  const deps = { ...ctx.oauth, timeoutMs: REVOKE_TIMEOUT_MS };
   const metadata = await fetchMetadata(deps, site);
   const endpoint = metadata?.revocation_endpoint;
   if (typeof endpoint !== "string") return "not_offered";
@@ -78,7 +78,7 @@ async function revoke(
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), REVOKE_TIMEOUT_MS);
   try {
-    const res = await ctx.deps.fetch(url.toString(), {
+    const res = await ctx.oauth.fetch(url.toString(), {
       method: "POST",
       headers: {
         "content-type": "application/x-www-form-urlencoded",

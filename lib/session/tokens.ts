@@ -119,7 +119,7 @@ export async function usableToken(
     let token: Token;
     try {
       token = await refreshAccessToken(
-        { fetch: ctx.deps.fetch, clock: ctx.deps.clock },
+        ctx.oauth,
         site,
         state.client,
         current,
