@@ -3,7 +3,8 @@
  * pup's config folder (CONTRACT §7): where it is, 0700/0600 modes, atomic writes (temp file
  * in the same folder, fsync, rename) and JSON reads that name the file and the fault.
  */
-import { chmod, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { chmodSync, readFileSync, statSync } from "node:fs";
+import { chmod, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { PupError } from "../errors.ts";
 
@@ -92,17 +93,21 @@ export async function removeFile(path: string): Promise<boolean> {
 }
 
 /** Reads a file as text; undefined when it does not exist. Tightens a file open to others. */
-export async function readTextFile(path: string): Promise<string | undefined> {
+export function readTextFile(path: string): Promise<string | undefined> {
+  // Synchronous on purpose: each fs/promises call is a round trip through the runtime's
+  // thread pool, and `auth status` reads several small files (scripts/bench.ts: 1-3 ms).
   try {
-    const text = await readFile(path, "utf8");
+    const text = readFileSync(path, "utf8");
     try {
-      const s = await stat(path);
-      if ((s.mode & 0o077) !== 0) await chmod(path, 0o600);
+      const s = statSync(path);
+      if ((s.mode & 0o077) !== 0) chmodSync(path, 0o600);
     } catch { /* raced with a delete: the content read is still good */ }
-    return text;
+    return Promise.resolve(text);
   } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return undefined;
-    throw new PupError("storage", `cannot read ${path}: ${describe(err)}`, { cause: err });
+    if ((err as { code?: string }).code === "ENOENT") return Promise.resolve(undefined);
+    return Promise.reject(
+      new PupError("storage", `cannot read ${path}: ${describe(err)}`, { cause: err }),
+    );
   }
 }
 
