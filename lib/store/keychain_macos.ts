@@ -16,7 +16,7 @@
 import { Buffer } from "node:buffer";
 import { PupError } from "../errors.ts";
 import type { Spawner, SpawnResult } from "../runtime/spawn.ts";
-import { type SecretStore, SERVICE } from "./secret_store.ts";
+import { checkValueSize, type SecretStore, SERVICE } from "./secret_store.ts";
 
 /** The longest command line, newline included, that `security -i` reads in one piece. */
 export const MAC_LINE_LIMIT = 4095;
@@ -81,13 +81,7 @@ export class MacKeychain implements SecretStore {
   }
 
   async set(account: string, value: string): Promise<void> {
-    const size = Buffer.byteLength(value, "utf8");
-    if (size > this.maxValueBytes) {
-      throw new PupError(
-        "keychain",
-        `cannot store "${account}" in one ${this.name} item: expected at most ${this.maxValueBytes} bytes, found ${size}`,
-      );
-    }
+    checkValueSize(this, account, value);
     const encoded = MAC_VALUE_PREFIX + Buffer.from(value, "utf8").toString("base64");
     const r = await this.#run(
       "add-generic-password",

@@ -17,10 +17,9 @@
  */
 import { statSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { Buffer } from "node:buffer";
 import { PupError } from "../errors.ts";
 import type { Spawner, SpawnResult } from "../runtime/spawn.ts";
-import { type SecretStore, SERVICE } from "./secret_store.ts";
+import { checkValueSize, type SecretStore, SERVICE } from "./secret_store.ts";
 
 /**
  * The largest value stored whole: `secret-tool store` silently truncates input past 8,191
@@ -79,13 +78,7 @@ export class SecretServiceKeychain implements SecretStore {
   }
 
   async set(account: string, value: string): Promise<void> {
-    const size = Buffer.byteLength(value, "utf8");
-    if (size > this.maxValueBytes) {
-      throw new PupError(
-        "keychain",
-        `cannot store "${account}" in one ${this.name} item: expected at most ${this.maxValueBytes} bytes, found ${size}`,
-      );
-    }
+    checkValueSize(this, account, value);
     const r = await this.#run(
       ["store", `--label=pup: ${account}`, ...attributes(account)],
       value,

@@ -25,7 +25,7 @@
 import { Buffer } from "node:buffer";
 import { PupError } from "../errors.ts";
 import type { Spawner, SpawnResult } from "../runtime/spawn.ts";
-import type { SecretStore } from "./secret_store.ts";
+import { checkValueSize, type SecretStore } from "./secret_store.ts";
 
 /** The largest value stored whole (CONTRACT §7: Windows always shards at 1,000 bytes). */
 export const WINDOWS_MAX_VALUE_BYTES = 1000;
@@ -220,13 +220,8 @@ export class WindowsCredentialManager implements SecretStore {
   }
 
   async set(account: string, value: string): Promise<void> {
+    checkValueSize(this, account, value);
     const blob = Buffer.from(value, "utf8");
-    if (blob.length > this.maxValueBytes) {
-      throw new PupError(
-        "keychain",
-        `cannot store "${account}" in one ${this.name} credential: expected at most ${this.maxValueBytes} bytes, found ${blob.length}`,
-      );
-    }
     const code = await this.#request(`set ${checkAccount(account)} ${blob.toString("base64")}`);
     if (code !== "0") throw this.#failure("CredWriteW", account, code);
   }

@@ -4,6 +4,8 @@
  * Values are printable ASCII (JSON); accounts are `state_<sitekey>[_n|_c]` under service `pup`.
  */
 
+import { PupError } from "../errors.ts";
+
 /** The keychain service name every pup item is stored under. */
 export const SERVICE = "pup";
 
@@ -21,4 +23,18 @@ export interface SecretStore {
   delete(account: string): Promise<boolean>;
   /** Whether the keychain answers at all (fast: no tool or no D-Bus → false in milliseconds). */
   available(): Promise<boolean>;
+}
+
+/**
+ * Refuses a value larger than one item of `store` takes: a back end must never truncate, and
+ * sharding (sharded.ts) keeps every value under this bound.
+ */
+export function checkValueSize(store: SecretStore, account: string, value: string): void {
+  const size = new TextEncoder().encode(value).length;
+  if (size > store.maxValueBytes) {
+    throw new PupError(
+      "keychain",
+      `cannot store "${account}" in one ${store.name} item: expected at most ${store.maxValueBytes} bytes, found ${size}`,
+    );
+  }
 }
