@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
-import { localEnv, tempDir, type TestDeps, testDeps } from "./helpers.ts";
+import { localEnv, seedSession, tempDir, type TestDeps, testDeps } from "./helpers.ts";
 import { Context, type GlobalOptions } from "../lib/cli/context.ts";
 import type { Deps } from "../lib/deps.ts";
 import { PupError } from "../lib/errors.ts";
@@ -12,7 +12,6 @@ import { buildUrl } from "../lib/api/url.ts";
 import { datadogErrors, missingScopes } from "../lib/api/errors.ts";
 import { redactHeader, redactUrl } from "../lib/api/redact.ts";
 import { rateLimitWaitMs } from "../lib/api/retry.ts";
-import { FileStateStore } from "../lib/store/file_state_store.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 
 interface Setup {
@@ -57,23 +56,7 @@ async function setup(
     client: (options) => new ApiClient(ctx, options),
     async login({ ttlSeconds = 3600, scope } = {}) {
       const t = fake.issueTokens({ ttlSeconds, scope });
-      await new FileStateStore(dir.path).write(fake.site, {
-        tokens: {
-          __default__: {
-            access_token: t.access_token,
-            refresh_token: t.refresh_token,
-            token_type: "Bearer",
-            expires_in: ttlSeconds,
-            expires_at: new Date(Date.now() + ttlSeconds * 1000).toISOString(),
-            scope: t.scope,
-          },
-        },
-        client: {
-          client_id: t.client_id,
-          client_secret: t.client_secret,
-          registered_at: new Date().toISOString(),
-        },
-      });
+      await seedSession(dir.path, fake.site, t);
       return t.access_token;
     },
     async done() {

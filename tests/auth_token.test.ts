@@ -2,22 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type IssuedTokens, startFakeDatadog } from "./fakes/datadog.ts";
-import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { startFakeDatadog } from "./fakes/datadog.ts";
+import { localEnv, runPup, storedToken, tempDir, testDeps } from "./helpers.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 
 const MIN = 60_000;
-
-function stored(issued: IssuedTokens, expiresInMs: number) {
-  return {
-    access_token: issued.access_token,
-    refresh_token: issued.refresh_token,
-    token_type: "Bearer",
-    expires_in: issued.expires_in,
-    expires_at: new Date(Date.now() + expiresInMs).toISOString(),
-    scope: issued.scope,
-  };
-}
 
 /** A fake Datadog and a config folder with a default and a "prod" session. */
 async function seeded(expiresInMs = 50 * MIN) {
@@ -34,7 +23,10 @@ async function seeded(expiresInMs = 50 * MIN) {
   const tokensPath = join(dir.path, `tokens_${key}.json`);
   await writeFile(
     tokensPath,
-    JSON.stringify({ __default__: stored(main, expiresInMs), prod: stored(prod, expiresInMs) }),
+    JSON.stringify({
+      __default__: storedToken(main, expiresInMs),
+      prod: storedToken(prod, expiresInMs),
+    }),
   );
   return {
     fake,

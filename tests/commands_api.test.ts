@@ -4,9 +4,8 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
-import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { localEnv, runPup, seedSession, tempDir, testDeps } from "./helpers.ts";
 import type { Deps } from "../lib/deps.ts";
-import { FileStateStore } from "../lib/store/file_state_store.ts";
 
 const KEYS = { DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" };
 // deno-lint-ignore no-control-regex
@@ -23,19 +22,7 @@ async function setup(env: Record<string, string> = KEYS) {
       runPup(argv, testDeps(fullEnv, overrides)),
     async login(scope?: string) {
       const t = fake.issueTokens({ scope });
-      await new FileStateStore(dir.path).write(fake.site, {
-        tokens: {
-          __default__: {
-            access_token: t.access_token,
-            refresh_token: t.refresh_token,
-            token_type: "Bearer",
-            expires_in: 3600,
-            expires_at: new Date(Date.now() + 3600_000).toISOString(),
-            scope: t.scope,
-          },
-        },
-        client: { client_id: t.client_id, client_secret: t.client_secret, registered_at: "now" },
-      });
+      await seedSession(dir.path, fake.site, t);
       return t;
     },
     async done() {

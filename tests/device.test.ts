@@ -19,54 +19,55 @@ test("--device without a device endpoint in the metadata says so and suggests --
   }
 });
 
-test("--device polls until the user approves, then stores the session", async () => {
+/**
+ * Runs `pup auth login --device …` against a fake that offers device login; the "user"
+ * decides as soon as pup shows the code. Polling waits are shortened to 10 ms.
+ */
+async function deviceLogin(decision: "approve" | "deny", args: string[] = []) {
   const fake = await startFakeDatadog();
   const dir = await tempDir();
-  try {
-    fake.knobs.metadata = oauthMetadata(fake.url);
-    fake.knobs.deviceIntervalSeconds = 0;
-    const deps = testDeps(localEnv(fake.site, dir.path), {
-      clock: { now: systemClock.now, sleep: (_ms, signal) => systemClock.sleep(10, signal) },
-    });
-    const err = deps.io.err;
-    deps.io.err = (text) => {
-      err(text);
-      if (/enter the code/.test(text)) setTimeout(() => fake.decideDevice("approve"), 50);
-    };
-    const r = await runPup(["auth", "login", "--device", "--org", "dev"], deps);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Logged in: org "dev"/);
-    const status = await runPup(
-      ["auth", "status", "--org", "dev", "-o", "json"],
-      testDeps(localEnv(fake.site, dir.path)),
-    );
-    assert.equal(JSON.parse(status.stdout).authenticated, true);
-  } finally {
+  fake.knobs.metadata = oauthMetadata(fake.url);
+  fake.knobs.deviceIntervalSeconds = 0;
+  const env = localEnv(fake.site, dir.path);
+  const deps = testDeps(env, {
+    clock: { now: systemClock.now, sleep: (_ms, signal) => systemClock.sleep(10, signal) },
+  });
+  const err = deps.io.err;
+  deps.io.err = (text) => {
+    err(text);
+    if (/enter the code/.test(text)) setTimeout(() => fake.decideDevice(decision), 50);
+  };
+  const done = async () => {
     await fake.close();
     await dir.remove();
+  };
+  try {
+    return { r: await runPup(["auth", "login", "--device", ...args], deps), env, done };
+  } catch (e) {
+    await done();
+    throw e;
+  }
+}
+
+test("--device polls until the user approves, then stores the session", async () => {
+  const { r, env, done } = await deviceLogin("approve", ["--org", "dev"]);
+  try {
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Logged in: org "dev"/);
+    const status = await runPup(["auth", "status", "--org", "dev", "-o", "json"], testDeps(env));
+    assert.equal(JSON.parse(status.stdout).authenticated, true);
+  } finally {
+    await done();
   }
 });
 
 test("--device that the user denies ends with exit 4", async () => {
-  const fake = await startFakeDatadog();
-  const dir = await tempDir();
+  const { r, done } = await deviceLogin("deny");
   try {
-    fake.knobs.metadata = oauthMetadata(fake.url);
-    fake.knobs.deviceIntervalSeconds = 0;
-    const deps = testDeps(localEnv(fake.site, dir.path), {
-      clock: { now: systemClock.now, sleep: (_ms, signal) => systemClock.sleep(10, signal) },
-    });
-    const err = deps.io.err;
-    deps.io.err = (text) => {
-      err(text);
-      if (/enter the code/.test(text)) setTimeout(() => fake.decideDevice("deny"), 50);
-    };
-    const r = await runPup(["auth", "login", "--device"], deps);
     assert.equal(r.code, 4);
     assert.match(r.stderr, /access_denied/);
   } finally {
-    await fake.close();
-    await dir.remove();
+    await done();
   }
 });
 

@@ -11,6 +11,9 @@ import { cryptoRandomBytes, type Deps, systemClock } from "../lib/deps.ts";
 import { serveHttp } from "../lib/runtime/serve.ts";
 import { launchProgram, spawnProgram } from "../lib/runtime/spawn.ts";
 import { run } from "../lib/cli/run.ts";
+import type { ClientCredentials, Token } from "../lib/auth/types.ts";
+import { FileStateStore } from "../lib/store/file_state_store.ts";
+import type { IssuedTokens } from "./fakes/datadog.ts";
 
 /** A Deps whose output is captured and whose stdin is a list of lines. */
 export interface TestDeps extends Deps {
@@ -120,5 +123,39 @@ export function runBinary(args: string[], env: Record<string, string>): Promise<
     child.stderr.on("data", (c) => (stderr += c));
     child.stdin.end();
     child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The token pup stores for tokens the fake issued, expiring `expiresInMs` from now. */
+export function storedToken(issued: IssuedTokens, expiresInMs = issued.expires_in * 1000): Token {
+  return {
+    access_token: issued.access_token,
+    refresh_token: issued.refresh_token,
+    token_type: "Bearer",
+    expires_in: issued.expires_in,
+    expires_at: new Date(Date.now() + expiresInMs).toISOString(),
+    scope: issued.scope,
+  };
+}
+
+/** The client pup stores for the client the fake issued tokens to. */
+export function storedClient(issued: IssuedTokens): ClientCredentials {
+  return {
+    client_id: issued.client_id,
+    client_secret: issued.client_secret,
+    registered_at: new Date().toISOString(),
+  };
+}
+
+/** Stores issued tokens as one session in file storage, as `pup auth login` leaves it. */
+export async function seedSession(
+  dir: string,
+  site: string,
+  issued: IssuedTokens,
+  options: { org?: string; expiresInMs?: number } = {},
+): Promise<void> {
+  await new FileStateStore(dir).write(site, {
+    tokens: { [options.org ?? "__default__"]: storedToken(issued, options.expiresInMs) },
+    client: storedClient(issued),
   });
 }

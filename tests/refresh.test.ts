@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type FakeDatadog, type IssuedTokens, startFakeDatadog } from "./fakes/datadog.ts";
-import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
+import { localEnv, runPup, storedClient, storedToken, tempDir, testDeps } from "./helpers.ts";
 import { Context } from "../lib/cli/context.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 import { usableToken } from "../lib/session/tokens.ts";
@@ -18,16 +18,8 @@ async function seeded(expiresInMs: number, key = "__default__") {
   const issued = fake.issueTokens();
   const tokensPath = join(dir.path, `tokens_${siteKey(fake.site)}.json`);
   const clientPath = join(dir.path, `client_${siteKey(fake.site)}.json`);
-  await writeFile(
-    clientPath,
-    JSON.stringify({
-      client_id: issued.client_id,
-      client_secret: issued.client_secret,
-      registered_at: new Date().toISOString(),
-    }),
-    { mode: 0o600 },
-  );
-  await writeFile(tokensPath, JSON.stringify({ [key]: stored(issued, expiresInMs) }), {
+  await writeFile(clientPath, JSON.stringify(storedClient(issued)), { mode: 0o600 });
+  await writeFile(tokensPath, JSON.stringify({ [key]: storedToken(issued, expiresInMs) }), {
     mode: 0o600,
   });
   return {
@@ -42,17 +34,6 @@ async function seeded(expiresInMs: number, key = "__default__") {
       await fake.close();
       await dir.remove();
     },
-  };
-}
-
-function stored(issued: IssuedTokens, expiresInMs: number) {
-  return {
-    access_token: issued.access_token,
-    refresh_token: issued.refresh_token,
-    token_type: "Bearer",
-    expires_in: issued.expires_in,
-    expires_at: new Date(Date.now() + expiresInMs).toISOString(),
-    scope: issued.scope,
   };
 }
 
@@ -278,7 +259,7 @@ test("pup auth refresh --org refreshes that named session and leaves the default
   try {
     const other = t.fake.issueTokens({ clientId: t.issued.client_id });
     const all = await t.tokens();
-    all.prod = stored(other, 50 * MIN);
+    all.prod = storedToken(other, 50 * MIN);
     await writeFile(t.tokensPath, JSON.stringify(all));
     const r = await runPup(["auth", "refresh", "--org", "prod"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);

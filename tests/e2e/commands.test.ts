@@ -6,10 +6,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
-import { type BinaryRun, localEnv, PUP_BIN, runBinary as pup, tempDir } from "../helpers.ts";
+import {
+  type BinaryRun,
+  localEnv,
+  PUP_BIN,
+  runBinary as pup,
+  seedSession,
+  tempDir,
+} from "../helpers.ts";
 import { siteKey } from "../../lib/store/state_store.ts";
 
 const skip = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts` first";
@@ -20,27 +27,7 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 /** Writes a default session for the fake's site as `pup auth login` leaves it in file mode. */
 async function storeSession(fake: FakeDatadog, dir: string, ttlSeconds = 3600) {
   const t = fake.issueTokens({ ttlSeconds });
-  const key = siteKey(fake.site);
-  const token = {
-    access_token: t.access_token,
-    refresh_token: t.refresh_token,
-    token_type: "Bearer",
-    expires_in: ttlSeconds,
-    expires_at: new Date(Date.now() + ttlSeconds * 1000).toISOString(),
-    scope: t.scope,
-  };
-  await writeFile(join(dir, `tokens_${key}.json`), JSON.stringify({ __default__: token }), {
-    mode: 0o600,
-  });
-  await writeFile(
-    join(dir, `client_${key}.json`),
-    JSON.stringify({
-      client_id: t.client_id,
-      client_secret: t.client_secret,
-      registered_at: new Date().toISOString(),
-    }),
-    { mode: 0o600 },
-  );
+  await seedSession(dir, fake.site, t);
   return t;
 }
 

@@ -9,8 +9,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type FakeDatadog, type IssuedTokens, startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, tempDir } from "../helpers.ts";
+import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
+import { localEnv, PUP_BIN, storedClient, storedToken, tempDir } from "../helpers.ts";
 import { siteKey } from "../../lib/store/state_store.ts";
 
 const SKIP = existsSync(PUP_BIN)
@@ -45,17 +45,6 @@ function pup(args: string[], env: Record<string, string>, killAfterMs?: number) 
   });
 }
 
-function stored(issued: IssuedTokens, expiresAt: string) {
-  return {
-    access_token: issued.access_token,
-    refresh_token: issued.refresh_token,
-    token_type: "Bearer",
-    expires_in: issued.expires_in,
-    expires_at: expiresAt,
-    scope: issued.scope,
-  };
-}
-
 /** A fake Datadog and a config folder for the binary; the environment of CONTRACT §10. */
 async function setup() {
   const fake = await startFakeDatadog();
@@ -82,17 +71,8 @@ async function setup() {
 /** Writes a client file and an expired default token, as if an hour had passed. */
 async function seedExpired(t: { fake: FakeDatadog; tokensPath: string; clientPath: string }) {
   const issued = t.fake.issueTokens();
-  await writeFile(
-    t.clientPath,
-    JSON.stringify({
-      client_id: issued.client_id,
-      client_secret: issued.client_secret,
-      registered_at: new Date().toISOString(),
-    }),
-    { mode: 0o600 },
-  );
-  const past = new Date(Date.now() - 60_000).toISOString();
-  await writeFile(t.tokensPath, JSON.stringify({ __default__: stored(issued, past) }), {
+  await writeFile(t.clientPath, JSON.stringify(storedClient(issued)), { mode: 0o600 });
+  await writeFile(t.tokensPath, JSON.stringify({ __default__: storedToken(issued, -60_000) }), {
     mode: 0o600,
   });
   return issued;
