@@ -7,7 +7,7 @@
 import type { Deps } from "../deps.ts";
 import { redactUrl } from "../api/redact.ts";
 import { type Config, loadConfig } from "../session/config.ts";
-import { validateOrgName } from "../session/sessions.ts";
+import { readSessions, type SessionEntry, validateOrgName } from "../session/sessions.ts";
 import { configDir } from "../store/files.ts";
 import type { LockDeps } from "../store/lock.ts";
 import { selectStore } from "../store/select.ts";
@@ -27,6 +27,7 @@ export class Context {
   readonly globals: GlobalOptions;
   readonly dir: string;
   #config?: Promise<Config>;
+  #sessions?: Promise<SessionEntry[]>;
   #store?: Promise<StateStore>;
 
   constructor(deps: Deps, globals: GlobalOptions) {
@@ -38,6 +39,14 @@ export class Context {
   /** config.yaml (read once). */
   config(): Promise<Config> {
     return this.#config ??= loadConfig(this.dir);
+  }
+
+  /**
+   * sessions.json as this command first read it (read once). For look-ups only: a change goes
+   * through `updateSessions`, which reads the file afresh under its lock.
+   */
+  sessions(): Promise<SessionEntry[]> {
+    return this.#sessions ??= readSessions(this.dir);
   }
 
   /** The token store chosen by DD_TOKEN_STORAGE / token_storage / detection (made once). */

@@ -12,7 +12,6 @@ import type { CommandInput } from "../cli/spec.ts";
 import { normalizeSite } from "../auth/site.ts";
 import { DEFAULT_ORG_KEY, type SiteState } from "../auth/types.ts";
 import { ExitCode, PupError, usageError } from "../errors.ts";
-import { readSessions } from "../session/sessions.ts";
 import { REFRESH_WINDOW_MS, type StoredToken } from "../session/tokens.ts";
 
 /** A session's status in the list. */
@@ -74,7 +73,7 @@ export async function run(ctx: Context, input: CommandInput): Promise<number> {
   if (input.positionals.length) {
     throw usageError(`unexpected argument "${input.positionals[0]}" for 'pup auth list'`);
   }
-  const sessions = await readSessions(ctx.dir);
+  const sessions = await ctx.sessions();
   const store = await ctx.store();
   const sites = [...new Set(sessions.map((s) => s.site))];
   const extra = configuredSite(ctx, (await ctx.config()).site);

@@ -14,7 +14,7 @@ import { parseScopeList, resolveScopes } from "../auth/scopes.ts";
 import { validateSubdomain } from "../auth/site.ts";
 import { ensureTrusted } from "../auth/trust.ts";
 import { resolveTarget, sessionLabel } from "../session/resolve.ts";
-import { readSessions, updateSessions, upsertSession } from "../session/sessions.ts";
+import { updateSessions, upsertSession } from "../session/sessions.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,9 +33,7 @@ export async function loginRequest(ctx: Context, input: CommandInput): Promise<L
     );
   }
   orgUuid = orgUuid?.trim().toLowerCase() ??
-    (await readSessions(ctx.dir)).find((s) =>
-      s.site === target.site && s.org === (target.org ?? null)
-    )
+    (await ctx.sessions()).find((s) => s.site === target.site && s.org === (target.org ?? null))
       ?.org_uuid;
   const subdomain = v.subdomain === undefined
     ? undefined

@@ -22,7 +22,7 @@ import { ensureTrusted } from "../auth/trust.ts";
 import type { ClientCredentials, Token } from "../auth/types.ts";
 import { withSiteLock } from "../store/lock.ts";
 import { orgKey, resolveTarget, sessionLabel } from "../session/resolve.ts";
-import { readSessions, removeSession, updateSessions } from "../session/sessions.ts";
+import { removeSession, updateSessions } from "../session/sessions.ts";
 import { cleanServerText } from "../text.ts";
 
 /** Best-effort revocation must not hold the site's lock for long. */
@@ -156,9 +156,7 @@ export async function run(ctx: Context, input: CommandInput): Promise<number> {
     return { revocation, clientRemoved, siblings: Object.keys(state.tokens) };
   });
 
-  const registered = (await readSessions(ctx.dir)).some((s) =>
-    s.site === site && s.org === (org ?? null)
-  );
+  const registered = (await ctx.sessions()).some((s) => s.site === site && s.org === (org ?? null));
   if (registered) {
     await updateSessions(ctx.dir, ctx.lockDeps, (e) => removeSession(e, site, org ?? null));
   }

@@ -10,7 +10,6 @@ import type { CommandInput } from "../cli/spec.ts";
 import { ExitCode, PupError, usageError } from "../errors.ts";
 import { ensureTrusted } from "../auth/trust.ts";
 import { orgKey, resolveTarget, sessionLabel } from "../session/resolve.ts";
-import { readSessions } from "../session/sessions.ts";
 import { needsRefresh, usableToken } from "../session/tokens.ts";
 
 /** Runs `pup auth status`. */
@@ -22,9 +21,7 @@ export async function run(ctx: Context, input: CommandInput): Promise<number> {
   const store = await ctx.store();
   const state = await store.read(site);
   let token = state.tokens[orgKey(org)];
-  const entry = (await readSessions(ctx.dir)).find((s) =>
-    s.site === site && s.org === (org ?? null)
-  );
+  const entry = (await ctx.sessions()).find((s) => s.site === site && s.org === (org ?? null));
   let problem: string | undefined;
   let hint: string | undefined;
   let refreshed = false;

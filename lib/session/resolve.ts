@@ -8,7 +8,7 @@
 import type { Context } from "../cli/context.ts";
 import { DEFAULT_SITE, normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
-import { readSessions, type SessionEntry } from "./sessions.ts";
+import type { SessionEntry } from "./sessions.ts";
 
 /** A resolved (site, org) pair; `org` undefined is the default session. */
 export interface Target {
@@ -32,7 +32,7 @@ export async function resolveTarget(ctx: Context, siteFlag?: string): Promise<Ta
   if (envSite) return { site: fromEnv(envSite), org, siteSource: "env" };
   const config = await ctx.config(); // its site is validated (and normalised) when loaded
   if (config.site) return { site: normalizeSite(config.site), org, siteSource: "config" };
-  const sessions = await readSessions(ctx.dir);
+  const sessions = await ctx.sessions();
   const site = siteFromSessions(ctx, sessions, org);
   return site
     ? { site, org, siteSource: "sessions" }
