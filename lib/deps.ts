@@ -20,12 +20,28 @@ export interface IO {
   stderrIsTTY: boolean;
 }
 
-/** Wall clock and timers. */
+/**
+ * Wall clock and timers. Every timer in `lib/` comes from here (never `setTimeout` or
+ * `AbortSignal.timeout` directly), so tests run on a fake clock (`tests/fakes/clock.ts`).
+ */
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Resolves after `ms`, or rejects when `signal` aborts. */
+  /**
+   * Resolves after `ms`, or rejects when `signal` aborts. Delays are clamped to
+   * {@link MAX_TIMER_MS}: a longer one would overflow the runtime's 32-bit timer and fire at once.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** A signal that aborts (with a `TimeoutError`) after `ms`, clamped like `sleep`. */
+  timeout(ms: number): AbortSignal;
+}
+
+/** The longest delay a timer takes (2^31 − 1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `ms` made a valid timer delay: at least 0, at most {@link MAX_TIMER_MS}, NaN → 0. */
+export function clampDelay(ms: number): number {
+  return Number.isNaN(ms) ? 0 : Math.min(Math.max(ms, 0), MAX_TIMER_MS);
 }
 
 /** Facts about the host and the process. */
@@ -68,13 +84,14 @@ export const systemClock: Clock = {
       const t = setTimeout(() => {
         signal?.removeEventListener("abort", onAbort);
         resolve();
-      }, ms);
+      }, clampDelay(ms));
       const onAbort = () => {
         clearTimeout(t);
         reject(signal!.reason);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
+  timeout: (ms) => AbortSignal.timeout(clampDelay(ms)),
 };
 
 /** CSPRNG bytes from Web Crypto. */

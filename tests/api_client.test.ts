@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
 import { localEnv, seedSession, tempDir, type TestDeps, testDeps } from "./helpers.ts";
 import { Context, type GlobalOptions } from "../lib/cli/context.ts";
-import type { Deps } from "../lib/deps.ts";
+import { type Deps, systemClock } from "../lib/deps.ts";
 import { PupError } from "../lib/errors.ts";
 import { ApiClient, type ApiClientOptions, timeoutFromEnv } from "../lib/api/client.ts";
 import { buildUrl } from "../lib/api/url.ts";
@@ -43,6 +43,7 @@ async function setup(
         waits.push(ms);
         return Promise.resolve();
       },
+      timeout: systemClock.timeout,
     },
     ...opts.deps,
   });

@@ -30,7 +30,11 @@ async function deviceLogin(decision: "approve" | "deny", args: string[] = []) {
   fake.knobs.deviceIntervalSeconds = 0;
   const env = localEnv(fake.site, dir.path);
   const deps = testDeps(env, {
-    clock: { now: systemClock.now, sleep: (_ms, signal) => systemClock.sleep(10, signal) },
+    clock: {
+      now: systemClock.now,
+      sleep: (_ms, signal) => systemClock.sleep(10, signal),
+      timeout: systemClock.timeout,
+    },
   });
   const err = deps.io.err;
   deps.io.err = (text) => {

@@ -180,6 +180,9 @@ const monitorsList: CommandSpec = {
       valueName: "n",
     },
   },
+  positionalHint: "filter with --name and --tags",
+  request: "GET /api/v1/monitor",
+  scopes: ["monitors_read"],
   examples: ["pup monitors list", "pup monitors list --tags env:prod --limit 20 -o json"],
   load: () => import("../commands/monitors_list.ts"),
 };

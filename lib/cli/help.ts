@@ -3,7 +3,7 @@
  * Help text for pup, a command group, or one command.
  */
 import { COMMANDS, GROUPS } from "./commands.ts";
-import { type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from "./spec.ts";
+import { type CommandSpec, GLOBAL_OPTIONS, type OptionSpec, positionalUsage } from "./spec.ts";
 
 function optionLines(options: Record<string, OptionSpec>): string[] {
   const rows = Object.entries(options).map(([name, o]) => {
@@ -22,9 +22,13 @@ export function commandHelp(spec: CommandSpec): string {
     spec.summary,
     "",
     "Usage:",
-    `  pup ${spec.path.join(" ")}${spec.args ? ` ${spec.args}` : ""} [flags]`,
+    `  pup ${spec.path.join(" ")}${
+      positionalUsage(spec) ? ` ${positionalUsage(spec)}` : ""
+    } [flags]`,
   ];
   if (spec.description) lines.push("", spec.description);
+  if (spec.request) lines.push("", `Request: ${spec.request}`);
+  if (spec.scopes?.length) lines.push(`Scopes:  ${spec.scopes.join(", ")}`);
   if (Object.keys(spec.options).length) lines.push("", "Flags:", ...optionLines(spec.options));
   lines.push("", "Global flags:", ...optionLines(GLOBAL_OPTIONS));
   if (spec.examples?.length) lines.push("", "Examples:", ...spec.examples.map((e) => `  ${e}`));

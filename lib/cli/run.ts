@@ -7,6 +7,7 @@ import type { Deps } from "../deps.ts";
 import { ExitCode, PupError } from "../errors.ts";
 import { COMMANDS } from "./commands.ts";
 import { Context, type GlobalOptions } from "./context.ts";
+import { safeText } from "../text.ts";
 import { type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from "./spec.ts";
 
 const GLOBAL_VALUE_FLAGS = new Set(["--org", "--output", "-o"]);
@@ -120,6 +121,29 @@ function globalsFrom(values: Record<string, unknown>): GlobalOptions {
   };
 }
 
+/**
+ * Checks the positional arguments against the command's declared {@link PositionalSpec}s, so no
+ * command writes its own "unexpected argument" guard.
+ */
+export function checkPositionals(spec: CommandSpec, positionals: string[]): void {
+  const declared = spec.positionals ?? [];
+  const name = spec.path.join(" ");
+  const required = declared.filter((p) => p.required !== false).length;
+  const variadic = declared.at(-1)?.variadic === true;
+  if (positionals.length < required) {
+    const missing = declared[positionals.length];
+    throw new PupError("usage", `'pup ${name}' needs <${missing.name}>`, {
+      hint: `run 'pup ${name} --help' for the arguments it takes`,
+    });
+  }
+  if (!variadic && positionals.length > declared.length) {
+    const extra = positionals[declared.length];
+    throw new PupError("usage", `unexpected argument "${safeText(extra)}" for 'pup ${name}'`, {
+      hint: spec.positionalHint ?? `run 'pup ${name} --help' for the arguments it takes`,
+    });
+  }
+}
+
 /** Prints a failure the way users see it; returns its exit code. */
 export function report(deps: Deps, err: unknown): number {
   if (err instanceof PupError) {
@@ -179,12 +203,18 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
       deps.io.out((await import("./help.ts")).commandHelp(spec));
       return ExitCode.ok;
     }
-    const ctx = new Context(deps, globalsFrom(parsed.values));
-    const mod = await spec.load();
-    return await mod.run(ctx, {
+    const globals = globalsFrom(parsed.values);
+    const input = {
       values: parsed.values as Record<string, string | boolean | string[] | undefined>,
       positionals: parsed.positionals,
-    });
+    };
+    const mod = await spec.load();
+    if (mod.parse) {
+      checkPositionals(spec, input.positionals);
+      const options = mod.parse(input, deps.env);
+      return await mod.run(options, new Context(deps, globals));
+    }
+    return await mod.run(new Context(deps, globals), input);
   } catch (err) {
     return report(deps, err);
   }

@@ -8,8 +8,7 @@
 import type { Context } from "../cli/context.ts";
 import { outputFormat, printData, table } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
-import { ExitCode, PupError, usageError } from "../errors.ts";
-import { safeText } from "../text.ts";
+import { ExitCode, PupError } from "../errors.ts";
 import { ApiClient } from "../api/client.ts";
 import { parseLimit } from "../api/time.ts";
 
@@ -24,23 +23,36 @@ interface Monitor {
   tags?: string[];
 }
 
+/** What `pup monitors list` was asked for. */
+export interface MonitorsListOptions {
+  limit: number;
+  name?: string;
+  tags?: string;
+}
+
+/**
+ * Reads the flags of `pup monitors list` (pure).
+ *
+ * @example
+ * parse({ values: { tags: "env:prod", limit: "20" }, positionals: [] }); // { limit: 20, tags: "env:prod" }
+ */
+export function parse(input: CommandInput): MonitorsListOptions {
+  return {
+    limit: parseLimit(input.values.limit as string | undefined, 100, 100_000),
+    name: (input.values.name as string | undefined)?.trim() || undefined,
+    tags: (input.values.tags as string | undefined)
+      ?.split(",").map((t) => t.trim()).filter(Boolean).join(",") || undefined,
+  };
+}
+
 /**
  * Runs `pup monitors list`.
  *
  * @example
- * await run(ctx, { values: { tags: "env:prod", limit: "20" }, positionals: [] });
+ * await run(parse({ values: { limit: "20" }, positionals: [] }), ctx);
  */
-export async function run(ctx: Context, input: CommandInput): Promise<number> {
-  if (input.positionals.length) {
-    throw usageError(
-      `unexpected argument "${safeText(input.positionals[0])}" for 'pup monitors list'`,
-      "filter with --name and --tags",
-    );
-  }
-  const limit = parseLimit(input.values.limit as string | undefined, 100, 100_000);
-  const name = (input.values.name as string | undefined)?.trim() || undefined;
-  const tags = (input.values.tags as string | undefined)
-    ?.split(",").map((t) => t.trim()).filter(Boolean).join(",") || undefined;
+export async function run(options: MonitorsListOptions, ctx: Context): Promise<number> {
+  const { limit, name, tags } = options;
   const format = outputFormat(ctx, "table");
 
   const client = new ApiClient(ctx);
