@@ -13,7 +13,36 @@ export const ExitCode = {
   auth: 4,
 } as const;
 
-/** A stable, documented reason for a failure; callers `switch` on it. */
+/**
+ * A stable, documented reason for a failure; callers `switch (err.code)` on it, never match a
+ * message. Exit codes are CONTRACT §9's.
+ *
+ * | code | exit | meaning |
+ * |---|---|---|
+ * | `usage` | 2 | a bad flag, argument or environment value |
+ * | `config` | 2 | config.yaml (or a setting such as `PUP_HTTP_TIMEOUT`) is invalid |
+ * | `invalid_site` | 2 | a site from any source fails CONTRACT §1 validation |
+ * | `untrusted_site` | 2 | credentials would go to a host that is not Datadog's, with no opt-in |
+ * | `not_authenticated` | 4 | no session and no credentials, or the API answered 401 |
+ * | `token_expired` | 4 | the session's token expired and cannot be refreshed |
+ * | `callback_timeout` | 4 | the login wait (browser callback or device approval) ran out |
+ * | `state_mismatch` | 4 | the callback's `state` is not this login's |
+ * | `authorization_denied` | 4 | the authorization server said no (`access_denied`, …) |
+ * | `port_unavailable` | 1 | no callback port could be bound |
+ * | `oauth_http` | 1 | an OAuth endpoint failed (status, `error`, `error_description`) |
+ * | `oauth_invalid_grant` | 1 | the server answered `invalid_grant` (code or refresh token refused) |
+ * | `invalid_client` | 1 | the server answered `invalid_client` (triggers one re-registration) |
+ * | `invalid_scope` | 2 | the server answered `invalid_scope` (the hint names the scope flags) |
+ * | `redirect_refused` | 1 | a server answered a credential-carrying request with a 3xx |
+ * | `network` | 1 | the host could not be reached, or did not answer in time |
+ * | `storage` | 1 | a state file could not be read or written |
+ * | `corrupt_file` | 1 | a state file is malformed (named, left as it was) |
+ * | `keychain` | 1 | the OS keychain failed |
+ * | `keychain_unavailable` | 2 | the keychain was asked for and is not there |
+ * | `lock_timeout` | 1 | another pup process held the site's lock too long |
+ * | `api` | 1 | a Datadog API call failed (status and Datadog's errors) |
+ * | `device_unsupported` | 2 | the server offers no device login |
+ */
 export type ErrorCode =
   | "usage"
   | "config"
@@ -26,6 +55,8 @@ export type ErrorCode =
   | "authorization_denied"
   | "port_unavailable"
   | "oauth_http"
+  | "oauth_invalid_grant"
+  | "redirect_refused"
   | "network"
   | "invalid_client"
   | "invalid_scope"
@@ -49,6 +80,8 @@ const exitFor: Record<ErrorCode, number> = {
   authorization_denied: ExitCode.auth,
   port_unavailable: ExitCode.failure,
   oauth_http: ExitCode.failure,
+  oauth_invalid_grant: ExitCode.failure,
+  redirect_refused: ExitCode.failure,
   network: ExitCode.failure,
   invalid_client: ExitCode.failure,
   invalid_scope: ExitCode.usage,

@@ -8,10 +8,13 @@
  * clock, so tests can fake the wait; never follows redirects (credentials stay on the site);
  * and with `-v` prints each request and answer on stderr with credentials redacted.
  */
-import type { Context } from "../cli/context.ts";
+import { type Host, MAX_TIMER_MS } from "../deps.ts";
+import { sendWithCredentials } from "../auth/egress.ts";
 import { apiBase } from "../auth/site.ts";
+import { trustGate } from "../auth/trust.ts";
 import { PupError } from "../errors.ts";
 import { resolveTarget } from "../session/resolve.ts";
+import type { TokenContext } from "../session/tokens.ts";
 import { safeText } from "../text.ts";
 import {
   type Credentials,
@@ -64,13 +67,30 @@ export interface ApiResponse {
   retriedAfterRefresh: boolean;
 }
 
+/**
+ * What the client needs of a command's context (pup's `Context` satisfies it). Site resolution
+ * still takes the whole context (`session/resolve.ts`), so that part is named by its parameter.
+ */
+export type ApiContext = TokenContext & Parameters<typeof resolveTarget>[0] & {
+  readonly deps: { host: Host; version: string; fetch: typeof fetch };
+  readonly globals: { verbose: boolean; trustSite: boolean };
+  info(line: string): void;
+};
+
 /** `pup/<version> (<runtime> <version>; os <os>; arch <arch>)`. */
-export function userAgent(ctx: Context): string {
+export function userAgent(ctx: { deps: { host: Host; version: string } }): string {
   const h = ctx.deps.host;
   return `pup/${ctx.deps.version} (${h.runtime} ${h.runtimeVersion}; os ${h.os}; arch ${h.arch})`;
 }
 
-/** The per-request timeout from `PUP_HTTP_TIMEOUT` (seconds), else 60 s. */
+/** The longest `PUP_HTTP_TIMEOUT` in seconds: a timer cannot wait longer (about 24.8 days). */
+export const MAX_TIMEOUT_S = Math.floor(MAX_TIMER_MS / 1000);
+
+/**
+ * The per-request timeout from `PUP_HTTP_TIMEOUT` (seconds), else 60 s. A value above
+ * {@link MAX_TIMEOUT_S} is rejected (exit 2), not clamped: a runtime timer that long overflows
+ * to 1 ms, and the user should know their number was not used.
+ */
 export function timeoutFromEnv(env: Readonly<Record<string, string | undefined>>): number {
   const raw = env.PUP_HTTP_TIMEOUT?.trim();
   if (!raw) return DEFAULT_TIMEOUT_MS;
@@ -81,19 +101,25 @@ export function timeoutFromEnv(env: Readonly<Record<string, string | undefined>>
       `invalid PUP_HTTP_TIMEOUT "${raw}": expected a positive number of seconds`,
     );
   }
-  return Math.round(n * 1000);
+  if (n > MAX_TIMEOUT_S) {
+    throw new PupError(
+      "config",
+      `invalid PUP_HTTP_TIMEOUT "${raw}": expected at most ${MAX_TIMEOUT_S} seconds (about 24 days); not clamped`,
+    );
+  }
+  return Math.max(1, Math.round(n * 1000));
 }
 
 const CREDENTIAL_HEADERS = new Set(["authorization", "dd-api-key", "dd-application-key"]);
 
 /** A client bound to one command run; site, org and credentials are resolved once, lazily. */
 export class ApiClient {
-  readonly ctx: Context;
+  readonly ctx: ApiContext;
   readonly #options: ApiClientOptions;
   #target?: Promise<{ site: string; org: string | undefined }>;
   #credentials?: Credentials;
 
-  constructor(ctx: Context, options: ApiClientOptions = {}) {
+  constructor(ctx: ApiContext, options: ApiClientOptions = {}) {
     this.ctx = ctx;
     this.#options = options;
   }
@@ -164,16 +190,6 @@ export class ApiClient {
   async check(res: ApiResponse): Promise<ApiResponse> {
     if (res.status >= 200 && res.status <= 299) return res;
     const { org } = await this.#targetOnce();
-    if (res.status >= 300 && res.status <= 399) {
-      const location = res.headers.get("location");
-      throw new PupError(
-        "api",
-        `request ${res.method} ${safeText(res.path)} failed: ${res.status} redirect${
-          location ? ` to ${serverLine(location, 200)}` : ""
-        }`,
-        { hint: "pup does not follow redirects, so credentials stay on the site; check DD_SITE" },
-      );
-    }
     throw responseError(
       { ...res, body: res.text, source: this.#credentials?.source ?? "session", org },
       res.retriedAfterRefresh,
@@ -240,43 +256,51 @@ export class ApiClient {
     }
     const clock = this.ctx.deps.clock;
     const started = clock.now();
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), timeoutMs);
-    try {
-      const res = await this.ctx.deps.fetch(url.href, {
-        method,
-        headers,
-        body,
-        signal: ac.signal,
-        redirect: "manual",
-      });
-      const text = await res.text();
-      this.#verbose(
-        `< ${res.status}${res.statusText ? ` ${serverLine(res.statusText, 60)}` : ""} (${
-          formatMs(clock.now() - started)
-        })`,
-      );
-      return { status: res.status, statusText: res.statusText, headers: res.headers, text };
-    } catch (err) {
-      if (ac.signal.aborted) {
-        this.#verbose(`< timed out (${formatMs(clock.now() - started)})`);
-        throw new PupError(
-          "network",
-          `request ${method} ${safeText(path)} timed out after ${
-            formatMs(timeoutMs)
-          }: expected an answer from ${url.origin}, found none in time`,
-          { hint: "Datadog or the network is slow; try again, or set PUP_HTTP_TIMEOUT=<seconds>" },
-        );
-      }
-      const reason = serverLine(String((err as Error)?.message ?? err), 200);
-      throw new PupError(
-        "network",
-        `request ${method} ${safeText(path)} failed: cannot reach ${url.origin}: ${reason}`,
-        { cause: err, hint: "check your network connection, proxy settings and DD_SITE" },
-      );
-    } finally {
-      clearTimeout(timer);
-    }
+    const took = () => formatMs(clock.now() - started);
+    const res = await sendWithCredentials(this.ctx.deps, url, {
+      method,
+      headers,
+      body,
+      timeoutMs,
+      allow: trustGate(this.ctx),
+      what: `request ${method} ${safeText(path)}`,
+      messages: {
+        timeout: () => {
+          this.#verbose(`< timed out (${took()})`);
+          return new PupError(
+            "network",
+            `request ${method} ${safeText(path)} timed out after ${
+              formatMs(timeoutMs)
+            }: expected an answer from ${url.origin}, found none in time`,
+            {
+              hint: "Datadog or the network is slow; try again, or set PUP_HTTP_TIMEOUT=<seconds>",
+            },
+          );
+        },
+        unreachable: (reason, cause) =>
+          new PupError(
+            "network",
+            `request ${method} ${safeText(path)} failed: cannot reach ${url.origin}: ${reason}`,
+            { cause, hint: "check your network connection, proxy settings and DD_SITE" },
+          ),
+        redirect: (status, location) => {
+          this.#verbose(`< ${status} (${took()})`);
+          return new PupError(
+            "redirect_refused",
+            `request ${method} ${safeText(path)} failed: ${status} redirect${
+              location ? ` to ${serverLine(location, 200)}` : ""
+            }`,
+            {
+              hint: "pup does not follow redirects, so credentials stay on the site; check DD_SITE",
+            },
+          );
+        },
+      },
+    });
+    this.#verbose(
+      `< ${res.status}${res.statusText ? ` ${serverLine(res.statusText, 60)}` : ""} (${took()})`,
+    );
+    return res;
   }
 }
 

@@ -7,12 +7,11 @@
  * is an error, not a silent fall-back to keys. The trust gate (CONTRACT §1) runs before any
  * credential (or refresh token) leaves for a host that Datadog does not own.
  */
-import type { Context } from "../cli/context.ts";
 import { isDatadogOwned } from "../auth/site.ts";
 import { ensureTrusted } from "../auth/trust.ts";
 import { PupError } from "../errors.ts";
 import { orgKey } from "../session/resolve.ts";
-import { notLoggedIn, usableToken } from "../session/tokens.ts";
+import { notLoggedIn, type TokenContext, usableToken } from "../session/tokens.ts";
 
 /** Where the credentials of a request came from. */
 export type CredentialSource = "access_token_env" | "session" | "api_keys";
@@ -37,7 +36,7 @@ export function describeSource(source: CredentialSource): string {
     : "DD_API_KEY and DD_APP_KEY";
 }
 
-function envValue(ctx: Context, name: string): string | undefined {
+function envValue(ctx: TokenContext, name: string): string | undefined {
   const v = ctx.deps.env[name]?.trim();
   return v ? v : undefined;
 }
@@ -50,7 +49,11 @@ function bearer(token: string): Record<string, string> {
  * The error for "no credentials at all": the session's guidance, plus which key variable is
  * missing when only one of the two is set.
  */
-export function notAuthenticated(ctx: Context, site: string, org: string | undefined): PupError {
+export function notAuthenticated(
+  ctx: TokenContext,
+  site: string,
+  org: string | undefined,
+): PupError {
   const base = notLoggedIn(site, org);
   const api = envValue(ctx, "DD_API_KEY");
   const app = envValue(ctx, "DD_APP_KEY");
@@ -65,7 +68,7 @@ export function notAuthenticated(ctx: Context, site: string, org: string | undef
 
 /** Resolves the credentials for a call to `site` as `org`. */
 export async function resolveCredentials(
-  ctx: Context,
+  ctx: TokenContext,
   site: string,
   org: string | undefined,
 ): Promise<Credentials> {
@@ -111,7 +114,7 @@ export async function resolveCredentials(
 
 /** Refreshes a session token the API rejected (401); returns the new credentials. */
 export async function refreshRejected(
-  ctx: Context,
+  ctx: TokenContext,
   site: string,
   org: string | undefined,
   rejected: string,

@@ -3,61 +3,143 @@
  * `pup auth login --device`: the device authorization grant (RFC 8628) where the server's
  * metadata (RFC 8414) offers `device_authorization_endpoint`; otherwise a clear error.
  * Datadog offers none today (CONTRACT §2), so this mostly says so and points to --no-browser.
+ *
+ * Every request goes through the egress (no redirects: a 307 cannot re-post the client secret
+ * or the device code elsewhere). Server numbers are bounded: the polling `interval` is 5 s
+ * when missing or not positive, at least 1 s and at most 5 minutes, plus 5 s per `slow_down`
+ * (RFC 8628 §3.5); polling stops at `expires_in` (default 15 minutes, at most one day) or the
+ * login's timeout, whichever is first. Every wait is `deps.clock.sleep`.
  */
-import type { Context } from "../cli/context.ts";
+import type { Clock } from "../deps.ts";
 import { PupError } from "../errors.ts";
-import { withSiteLock } from "../store/lock.ts";
+import type { LockDeps } from "../store/lock.ts";
 import type { StateStore } from "../store/state_store.ts";
-import { type LoginRequest, saveSession } from "./login.ts";
-import { fetchMetadata, registerClient } from "./oauth_client.ts";
-import { apiBase } from "./site.ts";
 import { cleanServerText } from "../text.ts";
-import type { Token } from "./types.ts";
+import { getOrRegisterClient, storeSession } from "./client_store.ts";
+import {
+  clientFields,
+  endpointOnSite,
+  fetchMetadata,
+  type OAuthAnswer,
+  type OAuthContext,
+  type OAuthDeps,
+  oauthDeps,
+  oauthFailure,
+  oauthRequest,
+  processTokenAnswer,
+  registerClient,
+} from "./oauth_client.ts";
+import type { ClientCredentials, Token } from "./types.ts";
 
 const GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
-async function postForm(ctx: Context, url: string, body: Record<string, string | undefined>) {
-  const form = new URLSearchParams();
-  for (const [k, v] of Object.entries(body)) if (v !== undefined) form.set(k, v);
-  const ac = new AbortController();
-  const t = setTimeout(() => ac.abort(), 30_000);
-  try {
-    const res = await ctx.oauth.fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-      body: form.toString(),
-      signal: ac.signal,
-    });
-    const json = await res.json().catch(() => ({})) as Record<string, unknown>;
-    return { status: res.status, json };
-  } catch (err) {
-    throw new PupError("network", `cannot reach ${url}: ${cleanServerText(String(err))}`);
-  } finally {
-    clearTimeout(t);
-  }
+/** RFC 8628 §3.2: the interval when the server gives none. */
+export const DEFAULT_INTERVAL_S = 5;
+const MIN_INTERVAL_S = 1;
+const MAX_INTERVAL_S = 300;
+const DEFAULT_DEVICE_EXPIRES_S = 900;
+const MAX_DEVICE_EXPIRES_S = 24 * 3600;
+
+/** What the device login needs of a command's context (pup's `Context` satisfies it). */
+export interface DeviceContext extends OAuthContext {
+  readonly deps: OAuthContext["deps"] & { clock: Clock };
+  readonly dir: string;
+  readonly lockDeps: LockDeps;
+  store(): Promise<StateStore>;
+  info(line: string): void;
 }
 
-function sameOrigin(url: string, base: string): boolean {
-  try {
-    return new URL(url).origin === new URL(base).origin;
-  } catch {
-    return false;
-  }
+/** What the login asked for (a `LoginRequest` satisfies it). */
+export interface DeviceRequest {
+  site: string;
+  org: string | undefined;
+  scopes: string[];
+  timeoutMs: number;
 }
 
-/** Runs the device login and stores the session. */
-export async function deviceLogin(
-  ctx: Context,
-  req: LoginRequest,
-): Promise<{ token: Token; store: StateStore }> {
-  const oauth = ctx.oauth;
-  const meta = await fetchMetadata(oauth, req.site);
-  const deviceUrl = meta?.device_authorization_endpoint;
-  const tokenUrl = meta?.token_endpoint;
-  if (typeof deviceUrl !== "string" || typeof tokenUrl !== "string") {
+function seconds(raw: unknown): number | undefined {
+  const n = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw) : NaN;
+  return Number.isNaN(n) ? undefined : n;
+}
+
+/**
+ * The polling interval in milliseconds for the server's `interval` (RFC 8628 §3.2).
+ *
+ * @example
+ * pollIntervalMs(0); // 5000
+ * pollIntervalMs(1e300); // 300000
+ */
+export function pollIntervalMs(raw: unknown): number {
+  const s = seconds(raw);
+  if (s === undefined || !(s > 0)) return DEFAULT_INTERVAL_S * 1000;
+  return Math.min(Math.max(s, MIN_INTERVAL_S), MAX_INTERVAL_S) * 1000;
+}
+
+/** How long the device code lives, in milliseconds, for the server's `expires_in`. */
+export function deviceExpiresMs(raw: unknown): number {
+  const s = seconds(raw);
+  if (s === undefined || !(s > 0)) return DEFAULT_DEVICE_EXPIRES_S * 1000;
+  return Math.min(s, MAX_DEVICE_EXPIRES_S) * 1000;
+}
+
+/** The device authorization answer (RFC 8628 §3.2), checked. */
+interface DeviceStart {
+  deviceCode: string;
+  userCode: string;
+  verify: string;
+  intervalMs: number;
+  expiresMs: number;
+}
+
+function processDeviceStart(res: OAuthAnswer): DeviceStart {
+  const j = res.json ?? {};
+  if (
+    res.status !== 200 || typeof j.device_code !== "string" || typeof j.user_code !== "string"
+  ) {
+    throw new PupError(
+      "oauth_http",
+      `device authorization failed: HTTP ${res.status}: ${
+        cleanServerText(String(j.error ?? "no device_code"))
+      }`,
+    );
+  }
+  return {
+    deviceCode: j.device_code,
+    userCode: j.user_code,
+    verify: String(j.verification_uri_complete ?? j.verification_uri ?? ""),
+    intervalMs: pollIntervalMs(j.interval),
+    expiresMs: deviceExpiresMs(j.expires_in),
+  };
+}
+
+/** One poll's verdict (RFC 8628 §3.5). */
+type Poll = { token: Token } | { wait: "pending" | "slow_down" };
+
+function processPoll(res: OAuthAnswer, now: number, scope: string): Poll {
+  const error = res.json?.error;
+  if (error === "authorization_pending") return { wait: "pending" };
+  if (error === "slow_down") return { wait: "slow_down" };
+  if (typeof error === "string") {
+    throw new PupError(
+      error === "access_denied" || error === "expired_token"
+        ? "authorization_denied"
+        : "oauth_http",
+      `device login failed: ${cleanServerText(error, 80)}`,
+    );
+  }
+  if (res.status !== 200) throw oauthFailure("device login", res);
+  return { token: processTokenAnswer("device login", res, now, { scope }) };
+}
+
+async function deviceEndpoints(oauth: OAuthDeps, site: string) {
+  const meta = await fetchMetadata(oauth, site);
+  if (
+    typeof meta?.device_authorization_endpoint !== "string" ||
+    typeof meta?.token_endpoint !== "string"
+  ) {
     throw new PupError(
       "device_unsupported",
-      `the OAuth server of ${req.site} does not offer a device login`,
+      `the OAuth server of ${site} does not offer a device login`,
       {
         hint:
           "use 'pup auth login --no-browser': it prints the URL to open on any machine and accepts the redirected URL pasted back",
@@ -65,95 +147,69 @@ export async function deviceLogin(
     );
   }
   // Never send the client secret to a host the site does not own (RFC 8414 §3.3's spirit).
-  for (const endpoint of [deviceUrl, tokenUrl]) {
-    if (!sameOrigin(endpoint, apiBase(req.site))) {
-      throw new PupError(
-        "oauth_http",
-        `the server's metadata names an endpoint on another host (${
-          cleanServerText(endpoint, 120)
-        }); expected ${apiBase(req.site)}`,
-      );
-    }
-  }
-  const store = await ctx.store();
-  let client = (await store.read(req.site)).client;
-  if (!client) {
-    client = await withSiteLock(ctx.dir, req.site, ctx.lockDeps, async () => {
-      const state = await store.read(req.site);
-      state.client ??= await registerClient(oauth, req.site);
-      await store.write(req.site, state);
-      return state.client;
-    });
-  }
-  const start = await postForm(ctx, deviceUrl, {
-    client_id: client.client_id,
-    client_secret: client.client_secret,
-    scope: req.scopes.join(" "),
-  });
-  const j = start.json;
-  if (
-    start.status !== 200 || typeof j.device_code !== "string" || typeof j.user_code !== "string"
-  ) {
-    throw new PupError(
-      "oauth_http",
-      `device authorization failed: HTTP ${start.status}: ${
-        cleanServerText(String(j.error ?? "no device_code"))
-      }`,
-    );
-  }
-  const verify = String(j.verification_uri_complete ?? j.verification_uri ?? "");
-  ctx.info(
-    `To log in, open ${cleanServerText(verify)} and enter the code: ${
-      cleanServerText(j.user_code)
-    }`,
-  );
-  let interval = (typeof j.interval === "number" ? j.interval : 5) * 1000;
-  const deadline = ctx.deps.clock.now() +
-    Math.min(req.timeoutMs, (typeof j.expires_in === "number" ? j.expires_in : 900) * 1000);
+  const device = endpointOnSite(meta.device_authorization_endpoint, site);
+  const token = endpointOnSite(meta.token_endpoint, site);
+  const problem = device.problem ?? token.problem;
+  if (problem) throw new PupError("oauth_http", problem);
+  return { deviceUrl: device.url!, tokenUrl: token.url! };
+}
+
+async function poll(
+  ctx: DeviceContext,
+  oauth: OAuthDeps,
+  req: DeviceRequest,
+  client: ClientCredentials,
+  tokenUrl: URL,
+  start: DeviceStart,
+): Promise<Token> {
+  const clock = ctx.deps.clock;
+  let interval = start.intervalMs;
+  const deadline = clock.now() + Math.min(req.timeoutMs, start.expiresMs);
   for (;;) {
-    if (ctx.deps.clock.now() + interval > deadline) {
+    if (clock.now() + interval > deadline) {
       throw new PupError(
         "callback_timeout",
         "timeout waiting for the device login to be approved",
-        {
-          hint: "Run pup auth login --device again to restart the flow.",
-        },
+        { hint: "Run pup auth login --device again to restart the flow." },
       );
     }
-    await ctx.deps.clock.sleep(interval);
-    const res = await postForm(ctx, tokenUrl, {
-      grant_type: GRANT,
-      device_code: j.device_code,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
+    await clock.sleep(interval, oauth.signal);
+    const res = await oauthRequest(oauth, req.site, tokenUrl.href, "device login", {
+      form: { grant_type: GRANT, device_code: start.deviceCode, ...clientFields(client) },
     });
-    const error = res.json.error;
-    if (error === "authorization_pending") continue;
-    if (error === "slow_down") {
-      interval += 5000; // RFC 8628 §3.5
-      continue;
+    const verdict = processPoll(res, clock.now(), req.scopes.join(" "));
+    if ("token" in verdict) return verdict.token;
+    if (verdict.wait === "slow_down") {
+      interval = Math.min(interval + 5000, MAX_INTERVAL_S * 1000); // RFC 8628 §3.5
     }
-    if (typeof error === "string") {
-      throw new PupError(
-        error === "access_denied" || error === "expired_token"
-          ? "authorization_denied"
-          : "oauth_http",
-        `device login failed: ${cleanServerText(error)}`,
-      );
-    }
-    if (res.status !== 200 || typeof res.json.access_token !== "string") {
-      throw new PupError("oauth_http", `device login failed: HTTP ${res.status}`);
-    }
-    const expiresIn = typeof res.json.expires_in === "number" ? res.json.expires_in : 3600;
-    const token: Token = {
-      access_token: res.json.access_token,
-      token_type: String(res.json.token_type ?? "Bearer"),
-      expires_in: expiresIn,
-      expires_at: new Date(ctx.deps.clock.now() + expiresIn * 1000).toISOString(),
-      scope: typeof res.json.scope === "string" ? res.json.scope : req.scopes.join(" "),
-    };
-    if (typeof res.json.refresh_token === "string") token.refresh_token = res.json.refresh_token;
-    await saveSession(ctx, store, req, token, client);
-    return { token, store };
   }
+}
+
+/** Runs the device login and stores the session. */
+export async function deviceLogin(
+  ctx: DeviceContext,
+  req: DeviceRequest,
+  options: { signal?: AbortSignal } = {},
+): Promise<{ token: Token; store: StateStore }> {
+  const oauth = oauthDeps(ctx, { signal: options.signal });
+  const { deviceUrl, tokenUrl } = await deviceEndpoints(oauth, req.site);
+  const store = await ctx.store();
+  const client = await getOrRegisterClient(
+    ctx,
+    store,
+    req.site,
+    () => registerClient(oauth, req.site),
+  );
+  const res = await oauthRequest(oauth, req.site, deviceUrl.href, "device authorization", {
+    form: { ...clientFields(client), scope: req.scopes.join(" ") },
+  });
+  const start = processDeviceStart(res);
+  ctx.info(
+    `To log in, open ${cleanServerText(start.verify)} and enter the code: ${
+      cleanServerText(start.userCode)
+    }`,
+  );
+  const token = await poll(ctx, oauth, req, client, tokenUrl, start);
+  await storeSession(ctx, store, req, token, client);
+  return { token, store };
 }

@@ -1,19 +1,34 @@
 /**
  * @module
- * The OAuth server's three HTTP calls pup makes (CONTRACT §2–§3): Dynamic Client
- * Registration (RFC 7591), the authorization-code exchange with PKCE (RFC 6749 §4.1.3,
- * RFC 7636 §4.5) and the refresh (RFC 6749 §6), each with `client_secret_post`.
- * Each call builds its request, then checks the answer; only a checked answer is returned.
- * Errors report the status and the server's `error` / `error_description`, never a secret.
+ * The OAuth server's HTTP steps pup makes (CONTRACT §2–§3): Dynamic Client Registration
+ * (RFC 7591), the authorization-code exchange with PKCE (RFC 6749 §4.1.3, RFC 7636 §4.5), the
+ * refresh (RFC 6749 §6), metadata (RFC 8414) and revocation (RFC 7009), each with
+ * `client_secret_post` (a public client sends no secret). Each step builds its request, sends
+ * it through the one egress (`egress.ts`: trust rule on the parsed origin, no redirects, the
+ * clock's timeout, the proxy), then checks the answer; only a checked answer is returned.
+ * Errors report the status and the server's `error` / `error_description`, never a secret,
+ * with a stable code (`oauth_invalid_grant`, `invalid_client`, `invalid_scope`, `oauth_http`).
+ *
+ * Why not oauth4webapi here (yet): its token-response processor rejects answers Datadog-like
+ * servers send and pup must survive — a non-finite `expires_in` (JSON `1e400`), a string
+ * `expires_in` — and its messages would change what users and the end-to-end tests see. Each
+ * step keeps oauth4webapi's shape (one request builder, one response processor) so it can
+ * move onto the library step by step; see the notes of this change.
  */
 import type { Clock } from "../deps.ts";
 import { PupError } from "../errors.ts";
-import { apiBase } from "./site.ts";
-import type { ClientCredentials, Token } from "./types.ts";
 import { cleanServerText } from "../text.ts";
+import { type EgressAnswer, sendWithCredentials } from "./egress.ts";
+import { apiBase, isDatadogOwnedHostname } from "./site.ts";
+import { type OriginCheck, type TrustContext, trustGate } from "./trust.ts";
+import { tokenFromAnswer } from "./token_answer.ts";
+import type { ClientCredentials, Token } from "./types.ts";
 
 /** The redirect URIs registered for every client: the four callback ports. */
 export const CALLBACK_PORTS = [8000, 8080, 8888, 9000] as const;
+
+/** The default timeout of an OAuth request (CONTRACT §3). */
+export const OAUTH_TIMEOUT_MS = 30_000;
 
 /** The callback URL for a port. */
 export function redirectUri(port: number): string {
@@ -37,55 +52,97 @@ export interface OAuthDeps {
   clock: Clock;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
+  /** Aborts the request (the login aborts the code exchange on Ctrl-C). */
+  signal?: AbortSignal;
+  /**
+   * The trust rule for each request's parsed URL ({@link oauthDeps} sets it). Without it only
+   * Datadog's hosts and the site's own API origin are allowed: the caller has run
+   * `ensureTrusted` on that (validated) site.
+   */
+  trust?: OriginCheck;
 }
 
-async function post(
+/** What {@link oauthDeps} needs of a command's context (pup's `Context` satisfies it). */
+export interface OAuthContext extends TrustContext {
+  readonly oauth: { fetch: typeof fetch; clock: Clock };
+}
+
+/**
+ * The OAuth deps of a command: its (logging, with `-v`) fetch, its clock and its trust gate.
+ *
+ * @example
+ * const client = await registerClient(oauthDeps(ctx), site);
+ */
+export function oauthDeps(ctx: OAuthContext, extra: Partial<OAuthDeps> = {}): OAuthDeps {
+  return { ...ctx.oauth, trust: trustGate(ctx), ...extra };
+}
+
+function allowFor(deps: OAuthDeps, site: string): OriginCheck {
+  if (deps.trust) return deps.trust;
+  const own = new URL(apiBase(site)).origin;
+  return (url) => {
+    if (url.origin === own) return Promise.resolve();
+    if (url.protocol === "https:" && isDatadogOwnedHostname(url.hostname)) {
+      return Promise.resolve();
+    }
+    return Promise.reject(
+      new PupError(
+        "untrusted_site",
+        `refusing to send credentials to ${cleanServerText(url.host, 120)}: expected ${own}`,
+      ),
+    );
+  };
+}
+
+/** A checked OAuth answer: status, the body's JSON object (if it is one) and its text. */
+export interface OAuthAnswer {
+  status: number;
+  json: Record<string, unknown> | undefined;
+  text: string;
+}
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed = JSON.parse(text);
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed;
+  } catch { /* reported by the caller when a JSON answer was needed */ }
+  return undefined;
+}
+
+/**
+ * The one OAuth request: a form or JSON POST (or a GET) to an endpoint of `site`, through the
+ * egress.
+ */
+export async function oauthRequest(
   deps: OAuthDeps,
+  site: string,
   url: string,
   what: string,
-  init: { body: string; contentType: string },
-): Promise<{ status: number; json: Record<string, unknown> | undefined; text: string }> {
-  const timeoutMs = deps.timeoutMs ?? 30_000;
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), timeoutMs);
-  try {
-    const res = await deps.fetch(url, {
-      method: "POST",
-      headers: { "content-type": init.contentType, accept: "application/json" },
-      body: init.body,
-      signal: ac.signal,
-      redirect: "error",
-    });
-    const text = await res.text();
-    let json: Record<string, unknown> | undefined;
-    try {
-      const parsed = JSON.parse(text);
-      if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) json = parsed;
-    } catch { /* reported below by the caller when a JSON answer was needed */ }
-    return { status: res.status, json, text };
-  } catch (err) {
-    if (ac.signal.aborted) {
-      throw new PupError("network", `${what} timed out after ${timeoutMs / 1000} s (${url})`, {
-        hint: "check your network connection and the site, then try again",
-      });
-    }
-    throw new PupError(
-      "network",
-      `${what} failed: cannot reach ${url}: ${
-        cleanServerText(String((err as Error).message ?? err))
-      }`,
-      { cause: err, hint: "check your network connection and the site, then try again" },
-    );
-  } finally {
-    clearTimeout(timer);
+  init: { method?: "GET" | "POST"; form?: Record<string, string | undefined>; json?: unknown },
+): Promise<OAuthAnswer> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  let body: string | undefined;
+  if (init.form) {
+    headers["content-type"] = "application/x-www-form-urlencoded";
+    body = form(init.form);
+  } else if (init.json !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(init.json);
   }
+  const res: EgressAnswer = await sendWithCredentials(deps, url, {
+    method: init.method ?? "POST",
+    headers,
+    body,
+    timeoutMs: deps.timeoutMs ?? OAUTH_TIMEOUT_MS,
+    signal: deps.signal,
+    allow: allowFor(deps, site),
+    what,
+  });
+  return { status: res.status, json: jsonObject(res.text), text: res.text };
 }
 
-/** The error an OAuth endpoint answered with (RFC 6749 §5.2). */
-function oauthFailure(
-  what: string,
-  res: { status: number; json: Record<string, unknown> | undefined; text: string },
-): PupError {
+/** The error an OAuth endpoint answered with (RFC 6749 §5.2), with a stable code. */
+export function oauthFailure(what: string, res: OAuthAnswer): PupError {
   const error = typeof res.json?.error === "string" ? cleanServerText(res.json.error, 80) : "";
   const desc = typeof res.json?.error_description === "string"
     ? cleanServerText(res.json.error_description)
@@ -102,28 +159,24 @@ function oauthFailure(
       hint: "request other scopes with --scopes a,b, --extra-scopes a,b or --read-only",
     });
   }
-  if (error === "invalid_grant") {
-    return new PupError("oauth_http", message, { cause: { oauthError: "invalid_grant" } });
-  }
+  if (error === "invalid_grant") return new PupError("oauth_invalid_grant", message);
   return new PupError("oauth_http", message, {
     hint: res.status >= 500 ? "the server failed; try again in a moment" : undefined,
   });
 }
 
-/** Whether an error is the server's `invalid_grant`. */
+/** Whether an error is the server's `invalid_grant` (prefer `err.code === "oauth_invalid_grant"`). */
 export function isInvalidGrant(err: unknown): boolean {
-  return err instanceof PupError &&
-    (err.cause as { oauthError?: string } | undefined)?.oauthError === "invalid_grant";
+  return err instanceof PupError && err.code === "oauth_invalid_grant";
 }
 
-/** Registers pup as a client of the site (RFC 7591 §3). */
-export async function registerClient(deps: OAuthDeps, site: string): Promise<ClientCredentials> {
-  const url = `${apiBase(site)}/api/v2/oauth2/register`;
-  const res = await post(deps, url, "client registration", {
-    body: JSON.stringify(registrationBody()),
-    contentType: "application/json",
-  });
-  if (res.status < 200 || res.status > 299) throw oauthFailure("client registration", res);
+function ok(status: number): boolean {
+  return status >= 200 && status <= 299;
+}
+
+/** Checks a DCR answer (RFC 7591 §3.2.1): any 2xx with a `client_id`. */
+export function processRegistration(res: OAuthAnswer, now: number): ClientCredentials {
+  if (!ok(res.status)) throw oauthFailure("client registration", res);
   const id = res.json?.client_id;
   if (typeof id !== "string" || id === "") {
     throw new PupError(
@@ -138,50 +191,41 @@ export async function registerClient(deps: OAuthDeps, site: string): Promise<Cli
   const client: ClientCredentials = {
     ...res.json,
     client_id: id,
-    registered_at: new Date(deps.clock.now()).toISOString(),
+    registered_at: new Date(now).toISOString(),
   };
   if (typeof secret !== "string" || secret === "") delete client.client_secret;
   return client;
 }
 
-function tokenFromAnswer(
-  deps: OAuthDeps,
+/** Registers pup as a client of the site (RFC 7591 §3). */
+export async function registerClient(deps: OAuthDeps, site: string): Promise<ClientCredentials> {
+  const url = `${apiBase(site)}/api/v2/oauth2/register`;
+  const res = await oauthRequest(deps, site, url, "client registration", {
+    json: registrationBody(),
+  });
+  return processRegistration(res, deps.clock.now());
+}
+
+/** Checks a token answer (RFC 6749 §5.1/§5.2) of any flow. */
+export function processTokenAnswer(
   what: string,
-  res: { status: number; json: Record<string, unknown> | undefined; text: string },
+  res: OAuthAnswer,
+  now: number,
   fallback: { scope: string; refreshToken?: string },
 ): Token {
-  if (res.status < 200 || res.status > 299) throw oauthFailure(what, res);
-  const j = res.json;
-  if (!j || typeof j.access_token !== "string" || j.access_token === "") {
-    throw new PupError(
-      "oauth_http",
-      `${what} failed: HTTP ${res.status}: no access_token in the answer`,
-    );
-  }
-  const expiresIn = typeof j.expires_in === "number" && j.expires_in > 0
-    ? j.expires_in
-    : typeof j.expires_in === "string" && Number(j.expires_in) > 0
-    ? Number(j.expires_in)
-    : 3600;
-  const token: Token = {
-    access_token: j.access_token,
-    token_type: typeof j.token_type === "string" ? j.token_type : "Bearer",
-    expires_in: expiresIn,
-    expires_at: new Date(deps.clock.now() + expiresIn * 1000).toISOString(),
-    scope: typeof j.scope === "string" ? j.scope : fallback.scope,
-  };
-  // RFC 6749 §6: a refresh answer without a new refresh token keeps the old one.
-  const refresh = typeof j.refresh_token === "string" && j.refresh_token !== ""
-    ? j.refresh_token
-    : fallback.refreshToken;
-  if (refresh) token.refresh_token = refresh;
-  return token;
+  if (!ok(res.status)) throw oauthFailure(what, res);
+  return tokenFromAnswer(res.json, now, { ...fallback, what, status: res.status });
 }
 
 function form(fields: Record<string, string | undefined>): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) p.set(k, v);
   return p.toString();
+}
+
+/** The client's authentication fields (`client_secret_post`; none for a public client). */
+export function clientFields(client: ClientCredentials): Record<string, string | undefined> {
+  return { client_id: client.client_id, client_secret: client.client_secret || undefined };
 }
 
 /** Exchanges an authorization code for tokens (RFC 6749 §4.1.3 with PKCE). */
@@ -191,18 +235,16 @@ export async function exchangeCode(
   client: ClientCredentials,
   params: { code: string; redirectUri: string; verifier: string; scope: string },
 ): Promise<Token> {
-  const res = await post(deps, `${apiBase(site)}/oauth2/v1/token`, "token exchange", {
-    contentType: "application/x-www-form-urlencoded",
-    body: form({
+  const res = await oauthRequest(deps, site, `${apiBase(site)}/oauth2/v1/token`, "token exchange", {
+    form: {
       grant_type: "authorization_code",
       code: params.code,
       redirect_uri: params.redirectUri,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
+      ...clientFields(client),
       code_verifier: params.verifier,
-    }),
+    },
   });
-  return tokenFromAnswer(deps, "token exchange", res, { scope: params.scope });
+  return processTokenAnswer("token exchange", res, deps.clock.now(), { scope: params.scope });
 }
 
 /** Uses a refresh token (RFC 6749 §6); keeps it when the answer brings no new one. */
@@ -213,46 +255,99 @@ export async function refreshAccessToken(
   token: Token,
 ): Promise<Token> {
   if (!token.refresh_token) {
-    throw new PupError("oauth_http", "token refresh failed: the session has no refresh token", {
-      cause: { oauthError: "invalid_grant" },
-    });
+    throw new PupError(
+      "oauth_invalid_grant",
+      "token refresh failed: the session has no refresh token",
+    );
   }
-  const res = await post(deps, `${apiBase(site)}/oauth2/v1/token`, "token refresh", {
-    contentType: "application/x-www-form-urlencoded",
-    body: form({
+  const res = await oauthRequest(deps, site, `${apiBase(site)}/oauth2/v1/token`, "token refresh", {
+    form: {
       grant_type: "refresh_token",
       refresh_token: token.refresh_token,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-    }),
+      ...clientFields(client),
+    },
   });
-  return tokenFromAnswer(deps, "token refresh", res, {
+  return processTokenAnswer("token refresh", res, deps.clock.now(), {
     scope: token.scope,
     refreshToken: token.refresh_token,
   });
 }
 
-/** Fetches RFC 8414 metadata; null when the server offers none (404 or unreachable). */
+/** Fetches RFC 8414 metadata; null when the server offers none (404, unreachable, not JSON). */
 export async function fetchMetadata(
   deps: OAuthDeps,
   site: string,
 ): Promise<Record<string, unknown> | null> {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), deps.timeoutMs ?? 30_000);
   try {
-    const res = await deps.fetch(`${apiBase(site)}/.well-known/oauth-authorization-server`, {
-      headers: { accept: "application/json" },
-      signal: ac.signal,
-    });
-    if (!res.ok) {
-      await res.body?.cancel();
-      return null;
-    }
-    const j = await res.json();
-    return j && typeof j === "object" && !Array.isArray(j) ? j : null;
-  } catch {
+    const res = await oauthRequest(
+      deps,
+      site,
+      `${apiBase(site)}/.well-known/oauth-authorization-server`,
+      "metadata",
+      { method: "GET" },
+    );
+    return ok(res.status) ? res.json ?? null : null;
+  } catch (err) {
+    if (err instanceof PupError && err.code === "untrusted_site") throw err;
+    if (deps.signal?.aborted) throw err;
     return null;
-  } finally {
-    clearTimeout(timer);
   }
+}
+
+/**
+ * The one same-origin check for an endpoint a metadata document names: the client secret and
+ * tokens go only to the site's API origin (RFC 8414 §3.3's spirit). Returns the parsed URL, or
+ * a reason it is refused.
+ *
+ * @example
+ * endpointOnSite("http://127.0.0.1:9/oauth2/v1/revoke", "127.0.0.1:8"); // { problem: "…" }
+ */
+export function endpointOnSite(
+  endpoint: unknown,
+  site: string,
+): { url: URL; problem?: undefined } | { url?: undefined; problem: string } {
+  const base = apiBase(site);
+  if (typeof endpoint !== "string") return { problem: "the endpoint is not a string" };
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return { problem: `the endpoint is not a URL (${cleanServerText(endpoint, 120)})` };
+  }
+  if (url.origin !== new URL(base).origin) {
+    return {
+      problem: `the server's metadata names an endpoint on another host (${
+        cleanServerText(endpoint, 120)
+      }); expected ${base}`,
+    };
+  }
+  return { url };
+}
+
+/** How a revocation went (RFC 7009 §2.2: 200 means revoked, or already invalid). */
+export type RevocationAnswer = { revoked: true } | {
+  revoked: false;
+  status: number;
+  error: string;
+};
+
+/**
+ * Revokes the session's refresh token (else its access token) at `endpoint` (RFC 7009 §2.1),
+ * which must be on the site's API origin ({@link endpointOnSite}).
+ */
+export async function revokeToken(
+  deps: OAuthDeps,
+  site: string,
+  endpoint: URL,
+  client: ClientCredentials,
+  token: Token,
+): Promise<RevocationAnswer> {
+  const res = await oauthRequest(deps, site, endpoint.href, "token revocation", {
+    form: token.refresh_token
+      ? { token: token.refresh_token, token_type_hint: "refresh_token", ...clientFields(client) }
+      : { token: token.access_token, token_type_hint: "access_token", ...clientFields(client) },
+  });
+  if (ok(res.status)) return { revoked: true };
+  const error = typeof res.json?.error === "string" ? cleanServerText(res.json.error, 80) : "";
+  return { revoked: false, status: res.status, error };
 }

@@ -62,6 +62,39 @@ export function normalizeSite(input: string): string {
   return s;
 }
 
+/**
+ * The one validation every site source calls (CONTRACT §1): flag, `DD_SITE`, config.yaml,
+ * sessions.json, a metadata document. Normalises like {@link normalizeSite}; a bad value is
+ * an `invalid_site` error (exit 2) that names the value, the rule and where it came from.
+ *
+ * @example
+ * parseSite("https://app.datadoghq.eu/", "DD_SITE"); // "datadoghq.eu"
+ * parseSite("127.0.0.1#.datadoghq.com", "sessions.json"); // throws invalid_site
+ */
+export function parseSite(raw: string, source?: string): string {
+  try {
+    return normalizeSite(raw);
+  } catch (err) {
+    if (!(err instanceof PupError) || source === undefined) throw err;
+    throw new PupError(err.code, `${source}: ${err.message}`, { hint: err.hint, cause: err });
+  }
+}
+
+/**
+ * The site, checked to be one {@link normalizeSite} accepts as it is written, so the host of a
+ * URL built from it is the site itself (never a host hidden behind `#`, `/`, `?`, `\` or `@`).
+ */
+function checkedSite(site: string): string {
+  const s = normalizeSite(site);
+  if (s !== site) {
+    throw new PupError(
+      "invalid_site",
+      `invalid site "${site}": expected its normal form "${s}"`,
+    );
+  }
+  return s;
+}
+
 /** Whether `site` is one of the canonical sites. */
 export function isCanonicalSite(site: string): boolean {
   return (CANONICAL_SITES as readonly string[]).includes(site);
@@ -71,32 +104,64 @@ function hostOf(site: string): string {
   return site.startsWith("[") ? site.slice(0, site.indexOf("]") + 1) : site.split(":")[0];
 }
 
+/**
+ * Whether a host name (as `URL.hostname` gives it, or a site's host) is one of the loopback
+ * hosts of CONTRACT §1 — `127.0.0.1`, `[::1]`, `localhost` — the only ones pup talks plain
+ * http to.
+ */
+export function isLoopbackHostname(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return h === "127.0.0.1" || h === "[::1]" || h === "::1" || h === "localhost";
+}
+
 /** Whether the site is a loopback address (served over plain http). */
 export function isLoopbackSite(site: string): boolean {
-  const host = hostOf(site);
-  return host === "127.0.0.1" || host === "[::1]" || host === "localhost";
+  return isLoopbackHostname(hostOf(site));
 }
 
 function origin(host: string): string {
   return `${isLoopbackSite(host) ? "http" : "https"}://${host}`;
 }
 
-/** The API origin: `https://api.<site>` for canonical sites, else the site itself. */
+/**
+ * The API origin: `https://api.<site>` for canonical sites, else the site itself. Throws
+ * `invalid_site` for a site that is not in its normal form, so no URL built on it can point
+ * at a host other than the site.
+ */
 export function apiBase(site: string): string {
-  return origin(isCanonicalSite(site) ? `api.${site}` : site);
+  const s = checkedSite(site);
+  return origin(isCanonicalSite(s) ? `api.${s}` : s);
 }
 
 /** The app origin (browser authorize page): `https://app.<site>`, or `https://<sub>.<site>`. */
 export function appBase(site: string, subdomain?: string): string {
-  if (subdomain) return origin(`${subdomain}.${site}`);
-  return origin(isCanonicalSite(site) ? `app.${site}` : site);
+  const s = checkedSite(site);
+  if (subdomain) return origin(`${subdomain}.${s}`);
+  return origin(isCanonicalSite(s) ? `app.${s}` : s);
 }
 
-/** Whether Datadog owns the site: a canonical site or a subdomain of a Datadog domain. */
-export function isDatadogOwned(site: string): boolean {
-  if (isCanonicalSite(site)) return true;
-  const host = hostOf(site);
+/**
+ * Whether Datadog owns a host name (as `URL.hostname` gives it): a canonical site's host or a
+ * subdomain of `datadoghq.com`, `datadoghq.eu`, `ddog-gov.com` or `datad0g.com`.
+ */
+export function isDatadogOwnedHostname(hostname: string): boolean {
+  const host = hostname.toLowerCase();
   return DATADOG_DOMAINS.some((d) => host === d || host.endsWith(`.${d}`));
+}
+
+/**
+ * Whether Datadog owns the site: a canonical site or a subdomain of a Datadog domain. Decided
+ * on the host of the site's parsed API origin, never on the raw text: a site that does not
+ * validate (e.g. `127.0.0.1#.datadoghq.com`) is not Datadog's.
+ */
+export function isDatadogOwned(site: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(apiBase(normalizeSite(site)));
+  } catch {
+    return false;
+  }
+  return isDatadogOwnedHostname(url.hostname);
 }
 
 /** Validates `--subdomain`: one DNS label, and only with a canonical site. */

@@ -14,22 +14,32 @@
  */
 import type { Context } from "../cli/context.ts";
 import { outputFormat, printData } from "../cli/output.ts";
-import type { CommandInput } from "../cli/spec.ts";
-import { ExitCode, PupError, usageError } from "../errors.ts";
-import { fetchMetadata } from "../auth/oauth_client.ts";
-import { apiBase } from "../auth/site.ts";
+import { ExitCode, PupError } from "../errors.ts";
+import { endpointOnSite, fetchMetadata, oauthDeps, revokeToken } from "../auth/oauth_client.ts";
 import { ensureTrusted } from "../auth/trust.ts";
 import type { ClientCredentials, Token } from "../auth/types.ts";
 import { withSiteLock } from "../store/lock.ts";
 import { orgKey, resolveTarget, sessionLabel } from "../session/resolve.ts";
 import { removeSession, updateSessions } from "../session/sessions.ts";
-import { cleanServerText } from "../text.ts";
 
 /** Best-effort revocation must not hold the site's lock for long. */
 const REVOKE_TIMEOUT_MS = 10_000;
 
 /** What became of the server-side token. */
 type Revocation = "revoked" | "not_offered" | "failed" | "skipped";
+
+/** `pup auth logout` takes no options of its own (`--org` is global; positionals: none). */
+export type LogoutOptions = Record<never, never>;
+
+/**
+ * Reads the flags of `pup auth logout` (pure): there are none of its own.
+ *
+ * @example
+ * parse({ values: {}, positionals: [] }); // {}
+ */
+export function parse(): LogoutOptions {
+  return {};
+}
 
 /**
  * Revokes the session's refresh token (else its access token) where the server offers
@@ -41,73 +51,37 @@ async function revoke(
   client: ClientCredentials | null,
   token: Token,
 ): Promise<Revocation> {
-  const deps = { ...ctx.oauth, timeoutMs: REVOKE_TIMEOUT_MS };
-  const metadata = await fetchMetadata(deps, site);
+  const deps = oauthDeps(ctx, { timeoutMs: REVOKE_TIMEOUT_MS });
+  const metadata = await fetchMetadata(deps, site).catch(() => null);
   const endpoint = metadata?.revocation_endpoint;
   if (typeof endpoint !== "string") return "not_offered";
   if (!client) {
     ctx.info(`⚠️ Not revoking at ${site}: the site's client registration is gone.`);
     return "skipped";
   }
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    ctx.info(`⚠️ Not revoking: the server's revocation_endpoint is not a URL.`);
-    return "failed";
-  }
   // The client secret and refresh token go only where the token endpoint is.
-  if (url.origin !== new URL(apiBase(site)).origin) {
-    ctx.info(
-      `⚠️ Not revoking: the revocation endpoint ${cleanServerText(url.origin)} is not on ${
-        apiBase(site)
-      }.`,
-    );
+  const checked = endpointOnSite(endpoint, site);
+  if (!checked.url) {
+    ctx.info(`⚠️ Not revoking: ${checked.problem}.`);
     return "failed";
   }
-  const body = new URLSearchParams();
-  if (token.refresh_token) {
-    body.set("token", token.refresh_token);
-    body.set("token_type_hint", "refresh_token");
-  } else {
-    body.set("token", token.access_token);
-    body.set("token_type_hint", "access_token");
-  }
-  body.set("client_id", client.client_id);
-  if (client.client_secret) body.set("client_secret", client.client_secret);
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), REVOKE_TIMEOUT_MS);
   try {
-    const res = await ctx.oauth.fetch(url.toString(), {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        accept: "application/json",
-      },
-      body: body.toString(),
-      signal: ac.signal,
-      redirect: "error",
-    });
-    const text = await res.text();
-    if (res.ok) return "revoked";
-    let error = "";
-    try {
-      const j = JSON.parse(text);
-      if (typeof j?.error === "string") error = `: ${cleanServerText(j.error, 80)}`;
-    } catch { /* not JSON: the status says enough */ }
+    const answer = await revokeToken(deps, site, checked.url, client, token);
+    if (answer.revoked) return "revoked";
     ctx.info(
-      `⚠️ Could not revoke the token at ${site} (HTTP ${res.status}${error}); removing it here anyway.`,
+      `⚠️ Could not revoke the token at ${site} (HTTP ${answer.status}${
+        answer.error ? `: ${answer.error}` : ""
+      }); removing it here anyway.`,
     );
-    return "failed";
   } catch (err) {
-    const why = ac.signal.aborted
+    const why = err instanceof PupError && err.code === "network" && /timed out/.test(err.message)
       ? `no answer within ${REVOKE_TIMEOUT_MS / 1000} s`
-      : cleanServerText(String((err as Error)?.message ?? err));
+      : err instanceof PupError
+      ? err.message
+      : String(err);
     ctx.info(`⚠️ Could not revoke the token at ${site} (${why}); removing it here anyway.`);
-    return "failed";
-  } finally {
-    clearTimeout(timer);
   }
+  return "failed";
 }
 
 /** Whether credentials may go to `site`, asked before the lock is taken; never throws. */
@@ -126,15 +100,9 @@ async function mayContact(ctx: Context, site: string): Promise<boolean> {
  * Runs `pup auth logout`.
  *
  * @example
- * await run(ctx, { values: {}, positionals: [] }); // DD_SITE=datadoghq.eu pup auth logout
+ * await run(parse(), ctx); // DD_SITE=datadoghq.eu pup auth logout
  */
-export async function run(ctx: Context, input: CommandInput): Promise<number> {
-  if (input.positionals.length) {
-    throw usageError(
-      `unexpected argument "${input.positionals[0]}" for 'pup auth logout'`,
-      "pup auth logout takes no --site: set DD_SITE to pick the site",
-    );
-  }
+export async function run(_options: LogoutOptions, ctx: Context): Promise<number> {
   const { site, org } = await resolveTarget(ctx);
   const label = sessionLabel(site, org);
   const key = orgKey(org);

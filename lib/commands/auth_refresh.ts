@@ -7,22 +7,31 @@
  */
 import type { Context } from "../cli/context.ts";
 import { outputFormat, printData, relativeTime } from "../cli/output.ts";
-import type { CommandInput } from "../cli/spec.ts";
-import { ExitCode, usageError } from "../errors.ts";
+import { ExitCode } from "../errors.ts";
 import { ensureTrusted } from "../auth/trust.ts";
 import { orgKey, resolveTarget, sessionLabel } from "../session/resolve.ts";
 import { notLoggedIn, usableToken } from "../session/tokens.ts";
+
+/** `pup auth refresh` takes no options of its own (`--org` is global; positionals: none). */
+export type RefreshOptions = Record<never, never>;
+
+/**
+ * Reads the flags of `pup auth refresh` (pure): there are none of its own.
+ *
+ * @example
+ * parse({ values: {}, positionals: [] }); // {}
+ */
+export function parse(): RefreshOptions {
+  return {};
+}
 
 /**
  * Runs `pup auth refresh`.
  *
  * @example
- * await run(ctx, { values: {}, positionals: [] }); // prints "✓ Refreshed …", returns 0
+ * await run(parse(), ctx); // prints "✓ Refreshed …", returns 0
  */
-export async function run(ctx: Context, input: CommandInput): Promise<number> {
-  if (input.positionals.length) {
-    throw usageError(`unexpected argument "${input.positionals[0]}" for 'pup auth refresh'`);
-  }
+export async function run(_options: RefreshOptions, ctx: Context): Promise<number> {
   const { site, org } = await resolveTarget(ctx);
   const store = await ctx.store();
   // Not logged in is answered before any trust prompt or network call.

@@ -1,12 +1,12 @@
 /**
  * @module
- * A `fetch` that goes through the proxy the environment names (see `lib/api/proxy.ts`), in each
+ * A `fetch` that goes through the proxy the environment names (see `./proxy_env.ts`), in each
  * runtime's own way: Bun takes a `proxy` option per request (`false` forces a direct
  * connection, overriding Bun's own reading of the variables); Deno takes an HTTP client made by
  * `Deno.createHttpClient({proxy})`. Node's global fetch has no proxy hook and connects
  * directly (acceptable: pup ships as a Bun binary).
  */
-import { proxyFor } from "../api/proxy.ts";
+import { proxyFor } from "./proxy_env.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;

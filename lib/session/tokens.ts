@@ -10,11 +10,12 @@
  * good token — so `pup auth list` can say "refresh failed" without calling the network.
  * A network failure or 5xx is transient: nothing is written, the stored tokens stay as they were.
  */
-import type { Context } from "../cli/context.ts";
-import { isInvalidGrant, refreshAccessToken } from "../auth/oauth_client.ts";
-import type { Token } from "../auth/types.ts";
+import type { Clock } from "../deps.ts";
+import { type OAuthContext, oauthDeps, refreshAccessToken } from "../auth/oauth_client.ts";
+import type { SiteState, Token } from "../auth/types.ts";
 import { PupError } from "../errors.ts";
-import { withSiteLock } from "../store/lock.ts";
+import { type LockDeps, withSiteLock } from "../store/lock.ts";
+import type { StateStore } from "../store/state_store.ts";
 import { orgKey, sessionLabel } from "./resolve.ts";
 
 /** A stored token, with the last refresh failure when there was one. */
@@ -60,6 +61,97 @@ export function needsRefresh(token: Token, now: number): boolean {
   return Date.parse(token.expires_at) - now <= REFRESH_WINDOW_MS;
 }
 
+/** What the token manager needs of a command's context (pup's `Context` satisfies it). */
+export interface TokenContext extends OAuthContext {
+  readonly deps: OAuthContext["deps"] & { clock: Clock };
+  readonly dir: string;
+  readonly lockDeps: LockDeps;
+  store(): Promise<StateStore>;
+}
+
+/** Records why the refresh failed on the stored token (best effort, under the lock). */
+async function recordFailure(
+  ctx: TokenContext,
+  store: StateStore,
+  site: string,
+  state: SiteState,
+  key: string,
+  reason: string,
+): Promise<void> {
+  const marked: StoredToken = {
+    ...state.tokens[key],
+    refresh_error: reason,
+    refresh_failed_at: new Date(ctx.deps.clock.now()).toISOString(),
+  };
+  state.tokens[key] = marked;
+  await store.write(site, state).catch(() => {});
+}
+
+/**
+ * The refresh failures that make the session unusable until the next login, as the stored
+ * reason and the error to throw; undefined for transient ones (network, 5xx).
+ */
+function lastingFailure(
+  err: unknown,
+  site: string,
+  org: string | undefined,
+): { reason: string; error: PupError } | undefined {
+  if (!(err instanceof PupError)) return undefined;
+  if (err.code === "oauth_invalid_grant") {
+    return {
+      reason: "invalid_grant",
+      error: tokenExpiredError(
+        `the refresh token of ${sessionLabel(site, org)} was rejected (invalid_grant)`,
+      ),
+    };
+  }
+  if (err.code === "invalid_client") {
+    return {
+      reason: "invalid_client",
+      error: tokenExpiredError(
+        `the OAuth client registered for ${site} is no longer valid (invalid_client)`,
+      ),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Refreshes `state.tokens[key]` under the lock and stores the answer. The new token replaces
+ * the old one whole (any recorded failure goes with it); a refresh answer always carries the
+ * refresh token to keep, rotated or not (`tokenFromAnswer`).
+ */
+async function refreshLocked(
+  ctx: TokenContext,
+  store: StateStore,
+  site: string,
+  org: string | undefined,
+  state: SiteState,
+): Promise<Token> {
+  const key = orgKey(org);
+  const current = state.tokens[key];
+  if (!state.client) {
+    await recordFailure(ctx, store, site, state, key, "client_missing");
+    throw tokenExpiredError(
+      `cannot refresh ${
+        sessionLabel(site, org)
+      }: the site's client credentials are gone (logging out the default session removes them; the next 'pup auth login' on ${site} registers again)`,
+    );
+  }
+  let token: Token;
+  try {
+    token = await refreshAccessToken(oauthDeps(ctx), site, state.client, current);
+  } catch (err) {
+    const lasting = lastingFailure(err, site, org);
+    if (!lasting) throw err; // network or 5xx: exit 1, stored tokens untouched
+    await recordFailure(ctx, store, site, state, key, lasting.reason);
+    throw lasting.error;
+  }
+  state.tokens[key] = token;
+  await store.write(site, state);
+  return token;
+}
+
 /**
  * Returns a usable token for (site, org), refreshing it first when needed (or when `force`).
  * `rejected` is an access token the API just answered 401 to: it is refreshed even if its
@@ -71,7 +163,7 @@ export function needsRefresh(token: Token, now: number): boolean {
  * const retry = await usableToken(ctx, site, org, { rejected: token.access_token });
  */
 export async function usableToken(
-  ctx: Context,
+  ctx: TokenContext,
   site: string,
   org: string | undefined,
   options: { force?: boolean; rejected?: string } = {},
@@ -95,56 +187,6 @@ export async function usableToken(
       return { token: current, refreshed: false };
     }
     if (!options.force && !stale(current)) return { token: current, refreshed: false };
-    // Records why the refresh failed on the stored token (best effort), then fails.
-    const failed = async (reason: string, error: PupError): Promise<never> => {
-      const marked: StoredToken = {
-        ...current,
-        refresh_error: reason,
-        refresh_failed_at: new Date(ctx.deps.clock.now()).toISOString(),
-      };
-      state.tokens[key] = marked;
-      await store.write(site, state).catch(() => {});
-      throw error;
-    };
-    if (!state.client) {
-      return await failed(
-        "client_missing",
-        tokenExpiredError(
-          `cannot refresh ${
-            sessionLabel(site, org)
-          }: the site's client credentials are gone (logging out the default session removes them; the next 'pup auth login' on ${site} registers again)`,
-        ),
-      );
-    }
-    let token: Token;
-    try {
-      token = await refreshAccessToken(
-        ctx.oauth,
-        site,
-        state.client,
-        current,
-      );
-    } catch (err) {
-      if (isInvalidGrant(err)) {
-        return await failed(
-          "invalid_grant",
-          tokenExpiredError(
-            `the refresh token of ${sessionLabel(site, org)} was rejected (invalid_grant)`,
-          ),
-        );
-      }
-      if (err instanceof PupError && err.code === "invalid_client") {
-        return await failed(
-          "invalid_client",
-          tokenExpiredError(
-            `the OAuth client registered for ${site} is no longer valid (invalid_client)`,
-          ),
-        );
-      }
-      throw err; // network or 5xx: exit 1, stored tokens untouched
-    }
-    state.tokens[key] = token; // a fresh token: any recorded failure is gone with the old one
-    await store.write(site, state);
-    return { token, refreshed: true };
+    return { token: await refreshLocked(ctx, store, site, org, state), refreshed: true };
   });
 }

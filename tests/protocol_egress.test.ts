@@ -1,0 +1,250 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { sendWithCredentials } from "../lib/auth/egress.ts";
+import { originAllowed, type TrustContext, trustGate } from "../lib/auth/trust.ts";
+import { apiBase, isDatadogOwned, parseSite } from "../lib/auth/site.ts";
+import { PupError } from "../lib/errors.ts";
+import { FileStateStore } from "../lib/store/file_state_store.ts";
+import { FakeClock, settle } from "./fakes/clock.ts";
+import { carriesCredential, fetchStub, json } from "./protocol_fetch_stub.ts";
+import { runPup, tempDir, testDeps } from "./helpers.ts";
+
+/** Sites a hostile sessions.json may plant: each ends in a Datadog domain as raw text. */
+const PLANTED = [
+  "127.0.0.1#.datadoghq.com",
+  "127.0.0.1/.datadoghq.com",
+  "127.0.0.1?.datadoghq.com",
+  "127.0.0.1\\.datadoghq.com",
+  "evil.example\\@x.datadoghq.com",
+  "user@127.0.0.1#.datadoghq.com",
+];
+
+/** An environment with no opt-in at all: no DD_SITE, no PUP_TRUST_SITE, no terminal. */
+function plainEnv(dir: string, extra: Record<string, string> = {}) {
+  return { PUP_CONFIG_DIR: dir, DD_TOKEN_STORAGE: "file", HOME: dir, ...extra };
+}
+
+async function plant(dir: string, entries: unknown[]) {
+  await writeFile(join(dir, "sessions.json"), JSON.stringify(entries));
+}
+
+const ok = () => json(200, { valid: true });
+
+// ---- Defect 1: the trust gate bypassed through sessions.json
+
+for (const site of PLANTED) {
+  test(`a planted sessions.json site ${JSON.stringify(site)} gets no API keys without opt-in`, async () => {
+    const dir = await tempDir();
+    try {
+      await plant(dir.path, [{ site, org: "victim" }]);
+      const stub = fetchStub(ok);
+      const env = plainEnv(dir.path, { DD_API_KEY: "k-api-secret", DD_APP_KEY: "k-app-secret" });
+      const r = await runPup(
+        ["api", "/api/v1/validate", "--org", "victim"],
+        testDeps(env, { fetch: stub.fetch }),
+      );
+      assert.notEqual(r.code, 0, r.stderr);
+      assert.deepEqual(stub.seen.filter(carriesCredential).map((s) => s.url.href), []);
+      assert.ok(!r.stderr.includes("k-api-secret") && !r.stderr.includes("k-app-secret"));
+    } finally {
+      await dir.remove();
+    }
+  });
+}
+
+test("a planted sessions.json site gets no bearer token of a session stored for it", async () => {
+  const dir = await tempDir();
+  try {
+    const site = PLANTED[0];
+    await plant(dir.path, [{ site, org: "victim" }]);
+    await new FileStateStore(dir.path).write(site, {
+      tokens: {
+        victim: {
+          access_token: "session-access-secret",
+          refresh_token: "session-refresh-secret",
+          token_type: "Bearer",
+          expires_in: 3600,
+          expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+          scope: "monitors_read",
+        },
+      },
+      client: { client_id: "c", client_secret: "s", registered_at: new Date().toISOString() },
+    });
+    const stub = fetchStub(ok);
+    const r = await runPup(
+      ["api", "/api/v1/validate", "--org", "victim"],
+      testDeps(plainEnv(dir.path), { fetch: stub.fetch }),
+    );
+    assert.notEqual(r.code, 0, r.stderr);
+    assert.deepEqual(stub.seen.filter(carriesCredential).map((s) => s.url.href), []);
+  } finally {
+    await dir.remove();
+  }
+});
+
+test("a planted default session does not get DD_ACCESS_TOKEN on a bare monitors list", async () => {
+  const dir = await tempDir();
+  try {
+    await plant(dir.path, [{ site: PLANTED[0], org: null }]);
+    const stub = fetchStub(() => json(200, []));
+    const r = await runPup(
+      ["monitors", "list"],
+      testDeps(plainEnv(dir.path, { DD_ACCESS_TOKEN: "env-access-secret" }), {
+        fetch: stub.fetch,
+      }),
+    );
+    assert.notEqual(r.code, 0, r.stderr);
+    assert.deepEqual(stub.seen.filter(carriesCredential).map((s) => s.url.href), []);
+  } finally {
+    await dir.remove();
+  }
+});
+
+test("Datadog ownership is decided on the parsed host, never on the raw text", () => {
+  for (const site of PLANTED) assert.equal(isDatadogOwned(site), false, site);
+  const none = { all: false, trusted: [] };
+  assert.equal(originAllowed(new URL("https://127.0.0.1#.datadoghq.com/x"), none), false);
+  assert.equal(originAllowed(new URL("https://127.0.0.1/.datadoghq.com"), none), false);
+  assert.equal(originAllowed(new URL("https://api.datadoghq.eu/x"), none), true);
+  assert.equal(originAllowed(new URL("http://api.datadoghq.eu/x"), none), false);
+  assert.equal(originAllowed(new URL("https://a:b@api.datadoghq.eu/x"), none), false);
+  assert.equal(
+    originAllowed(new URL("https://gw.corp.example:8443/x"), {
+      all: false,
+      trusted: ["gw.corp.example:8443"],
+    }),
+    true,
+  );
+});
+
+test("a site that is not in its normal form builds no URL", () => {
+  for (const site of PLANTED) {
+    assert.throws(() => apiBase(site), (e: PupError) => e.code === "invalid_site", site);
+  }
+  assert.throws(
+    () => parseSite("127.0.0.1#.datadoghq.com", "sessions.json"),
+    (e: PupError) => e.code === "invalid_site" && /^sessions\.json: invalid site/.test(e.message),
+  );
+  assert.equal(parseSite(" https://app.datadoghq.eu/ ", "DD_SITE"), "datadoghq.eu");
+});
+
+// ---- The egress itself
+
+function trustCtx(env: Record<string, string> = {}): TrustContext {
+  return {
+    deps: {
+      env,
+      io: {
+        err: () => {},
+        readLine: () => Promise.resolve(null),
+        stdinIsTTY: false,
+        stderrIsTTY: false,
+      },
+    },
+    globals: { trustSite: false },
+    dir: "/nonexistent",
+    config: () => Promise.resolve({}),
+  };
+}
+
+const request = (ctx: TrustContext, extra: Record<string, unknown> = {}) => ({
+  method: "POST",
+  headers: { authorization: "Bearer secret" },
+  body: "x=1",
+  timeoutMs: 30_000,
+  allow: trustGate(ctx),
+  what: "token refresh",
+  ...extra,
+});
+
+test("the egress refuses a URL whose parsed host is not Datadog's, before sending", async () => {
+  const stub = fetchStub(ok);
+  const clock = new FakeClock();
+  for (const url of ["https://127.0.0.1#.datadoghq.com/x", "https://evil.example/x"]) {
+    await assert.rejects(
+      sendWithCredentials({ fetch: stub.fetch, clock }, url, request(trustCtx())),
+      (e: PupError) => e.code === "untrusted_site" && e.exitCode === 2,
+    );
+  }
+  assert.equal(stub.seen.length, 0);
+});
+
+test("the egress refuses plain http except to loopback, and URLs with user info", async () => {
+  const stub = fetchStub(ok);
+  const clock = new FakeClock();
+  const trusting = trustCtx({ PUP_TRUST_SITE: "1" });
+  for (
+    const url of [
+      "http://api.datadoghq.com/x",
+      "http://gw.example/x",
+      "https://u:p@api.datadoghq.com/",
+    ]
+  ) {
+    await assert.rejects(
+      sendWithCredentials({ fetch: stub.fetch, clock }, url, request(trusting)),
+      (e: PupError) => e.code === "untrusted_site",
+      url,
+    );
+  }
+  assert.equal(stub.seen.length, 0);
+  const res = await sendWithCredentials(
+    { fetch: stub.fetch, clock },
+    "http://127.0.0.1:9/x",
+    request(trusting),
+  );
+  assert.equal(res.status, 200);
+});
+
+test("the egress refuses redirects: a 307 is an error naming the status, never followed", async () => {
+  const stub = fetchStub((req) =>
+    req.url.hostname === "api.datadoghq.com"
+      ? new Response("", { status: 307, headers: { location: "https://evil.example/steal" } })
+      : ok()
+  );
+  await assert.rejects(
+    sendWithCredentials(
+      { fetch: stub.fetch, clock: new FakeClock() },
+      "https://api.datadoghq.com/oauth2/v1/token",
+      request(trustCtx()),
+    ),
+    (e: PupError) =>
+      e.code === "redirect_refused" &&
+      /HTTP 307 redirect to https:\/\/evil\.example/.test(e.message),
+  );
+  assert.deepEqual(stub.seen.map((s) => [s.url.hostname, s.redirect]), [[
+    "api.datadoghq.com",
+    "manual",
+  ]]);
+});
+
+test("the egress times out through the clock, and the caller's signal aborts it", async () => {
+  const hang: typeof fetch = (_input, init) =>
+    new Promise((_resolve, reject) => {
+      init?.signal?.addEventListener("abort", () => reject(init.signal!.reason), { once: true });
+    });
+  const clock = new FakeClock();
+  const timedOut = sendWithCredentials(
+    { fetch: hang, clock },
+    "https://api.datadoghq.com/x",
+    request(trustCtx(), { timeoutMs: 1_500 }),
+  );
+  const check = assert.rejects(
+    timedOut,
+    (e: PupError) => e.code === "network" && /token refresh timed out after 1\.5 s/.test(e.message),
+  );
+  await clock.advance(1_500);
+  await check;
+
+  const ac = new AbortController();
+  const cancelled = sendWithCredentials(
+    { fetch: hang, clock },
+    "https://api.datadoghq.com/x",
+    request(trustCtx(), { signal: ac.signal }),
+  );
+  const reason = new PupError("authorization_denied", "login interrupted", { exitCode: 130 });
+  await settle();
+  ac.abort(reason);
+  await assert.rejects(cancelled, (e) => e === reason);
+});
