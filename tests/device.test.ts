@@ -21,7 +21,8 @@ test("--device without a device endpoint in the metadata says so and suggests --
 
 /**
  * Runs `pup auth login --device …` against a fake that offers device login; the "user"
- * decides as soon as pup shows the code. Polling waits are shortened to 10 ms.
+ * decides as soon as pup shows the code, and the polling wait returns at once (no sleep: the
+ * waits themselves are tested on the fake clock in protocol_device.test.ts).
  */
 async function deviceLogin(decision: "approve" | "deny", args: string[] = []) {
   const fake = await startFakeDatadog();
@@ -29,24 +30,28 @@ async function deviceLogin(decision: "approve" | "deny", args: string[] = []) {
   fake.knobs.metadata = oauthMetadata(fake.url);
   fake.knobs.deviceIntervalSeconds = 0;
   const env = localEnv(fake.site, dir.path);
+  const waits: number[] = [];
   const deps = testDeps(env, {
     clock: {
       now: systemClock.now,
-      sleep: (_ms, signal) => systemClock.sleep(10, signal),
+      sleep: (ms) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
       timeout: systemClock.timeout,
     },
   });
   const err = deps.io.err;
   deps.io.err = (text) => {
     err(text);
-    if (/enter the code/.test(text)) setTimeout(() => fake.decideDevice(decision), 50);
+    if (/enter the code/.test(text)) fake.decideDevice(decision);
   };
   const done = async () => {
     await fake.close();
     await dir.remove();
   };
   try {
-    return { r: await runPup(["auth", "login", "--device", ...args], deps), env, done };
+    return { r: await runPup(["auth", "login", "--device", ...args], deps), env, waits, done };
   } catch (e) {
     await done();
     throw e;
@@ -54,9 +59,11 @@ async function deviceLogin(decision: "approve" | "deny", args: string[] = []) {
 }
 
 test("--device polls until the user approves, then stores the session", async () => {
-  const { r, env, done } = await deviceLogin("approve", ["--org", "dev"]);
+  const { r, env, waits, done } = await deviceLogin("approve", ["--org", "dev"]);
   try {
     assert.equal(r.code, 0, r.stderr);
+    // The fake's interval of 0 is not a busy loop: pup waits the RFC 8628 default.
+    assert.deepEqual(waits, [5_000]);
     assert.match(r.stdout, /Logged in: org "dev"/);
     const status = await runPup(["auth", "status", "--org", "dev", "-o", "json"], testDeps(env));
     assert.equal(JSON.parse(status.stdout).authenticated, true);

@@ -1,0 +1,171 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { deviceExpiresMs, pollIntervalMs } from "../lib/auth/device.ts";
+import { siteKey } from "../lib/store/state_store.ts";
+import { FakeClock } from "./fakes/clock.ts";
+import { fetchStub, json, type SeenRequest } from "./protocol_fetch_stub.ts";
+import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+
+const SITE = "127.0.0.1:9";
+const BASE = `http://${SITE}`;
+const DEVICE = "/oauth2/v1/device/authorize";
+const TOKEN = "/oauth2/v1/token";
+
+interface Server {
+  /** The device authorization answer. */
+  start?: () => Response;
+  /** The token endpoint's answers, one per poll (the last one repeats). */
+  polls: (() => Response)[];
+}
+
+const pending = () => json(400, { error: "authorization_pending" });
+const slowDown = () => json(400, { error: "slow_down" });
+const approved = (extra: Record<string, unknown> = {}) => () =>
+  json(200, {
+    access_token: "device-access",
+    refresh_token: "device-refresh",
+    token_type: "Bearer",
+    expires_in: 3600,
+    ...extra,
+  });
+const redirectAway = () =>
+  new Response("", { status: 307, headers: { location: "https://evil.example/steal" } });
+
+function startAnswer(extra: Record<string, unknown> = {}) {
+  return () =>
+    json(200, {
+      device_code: "dev-code-secret",
+      user_code: "ABCD-EFGH",
+      verification_uri: `${BASE}/device`,
+      interval: 5,
+      expires_in: 600,
+      ...extra,
+    });
+}
+
+/**
+ * Runs `pup auth login --device` against a stub server on the fake clock, moving time a
+ * second at a time until the command ends. Returns what it printed, the requests and the
+ * fake time of each poll.
+ */
+async function runDevice(server: Server, args: string[] = []) {
+  const dir = await tempDir();
+  const clock = new FakeClock();
+  const pollTimes: number[] = [];
+  let startedAt = NaN;
+  let poll = 0;
+  const stub = fetchStub((req: SeenRequest) => {
+    const path = req.url.pathname;
+    if (req.url.host !== SITE) return json(200, { stolen: true });
+    if (path === "/.well-known/oauth-authorization-server") {
+      return json(200, {
+        issuer: BASE,
+        token_endpoint: BASE + TOKEN,
+        device_authorization_endpoint: BASE + DEVICE,
+      });
+    }
+    if (path === "/api/v2/oauth2/register") {
+      return json(201, { client_id: "cid", client_secret: "client-secret" });
+    }
+    if (path === DEVICE) {
+      startedAt = clock.now();
+      return (server.start ?? startAnswer())();
+    }
+    if (path === TOKEN) {
+      pollTimes.push(clock.now());
+      return server.polls[Math.min(poll++, server.polls.length - 1)]();
+    }
+    return undefined;
+  });
+  const deps = testDeps(localEnv(SITE, dir.path), { fetch: stub.fetch, clock });
+  let result: Awaited<ReturnType<typeof runPup>> | undefined;
+  const running = runPup(["auth", "login", "--device", ...args], deps).then((r) => (result = r));
+  for (let steps = 0; !result && steps < 5_000; steps++) await clock.advance(1_000);
+  await running;
+  const tokensFile = join(dir.path, `tokens_${siteKey(SITE)}.json`);
+  const stored = await readFile(tokensFile, "utf8").then(JSON.parse, () => undefined);
+  await dir.remove();
+  return { r: result!, seen: stub.seen, pollTimes, startedAt, stored };
+}
+
+test("a 307 from the device authorization endpoint is refused, never re-posted elsewhere", async () => {
+  const { r, seen } = await runDevice({ start: redirectAway, polls: [pending] });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /device authorization failed: HTTP 307 redirect/);
+  assert.deepEqual(seen.filter((s) => s.url.host !== SITE).map((s) => s.url.href), []);
+  assert.ok(seen.every((s) => s.redirect === "manual"));
+});
+
+test("a 307 from the token endpoint while polling is refused, never re-posted elsewhere", async () => {
+  const { r, seen } = await runDevice({ polls: [pending, redirectAway] });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /device login failed: HTTP 307 redirect/);
+  assert.deepEqual(seen.filter((s) => s.url.host !== SITE).map((s) => s.url.href), []);
+  assert.ok(!r.stderr.includes("client-secret") && !r.stderr.includes("dev-code-secret"));
+});
+
+test("an interval of 0 does not busy-poll: pup waits the default 5 s between polls", async () => {
+  const { r, pollTimes, startedAt } = await runDevice({
+    start: startAnswer({ interval: 0 }),
+    polls: [pending, pending, approved()],
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(pollTimes.map((t) => t - startedAt), [5_000, 10_000, 15_000]);
+});
+
+test("a negative or absurd interval is clamped (default 5 s, at least 1 s, at most 5 minutes)", () => {
+  for (const v of [0, -3, "soon", null, undefined, NaN]) assert.equal(pollIntervalMs(v), 5_000);
+  assert.equal(pollIntervalMs(0.001), 1_000);
+  assert.equal(pollIntervalMs("2"), 2_000);
+  assert.equal(pollIntervalMs(1e300), 300_000);
+  assert.equal(pollIntervalMs(Infinity), 300_000);
+  assert.equal(deviceExpiresMs(1e300), 86_400_000);
+  assert.equal(deviceExpiresMs(-1), 900_000);
+});
+
+test("slow_down adds 5 s to the interval (RFC 8628 §3.5)", async () => {
+  const { r, pollTimes, startedAt } = await runDevice({
+    start: startAnswer({ interval: 2 }),
+    polls: [slowDown, pending, approved()],
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(pollTimes.map((t) => t - startedAt), [2_000, 9_000, 16_000]);
+});
+
+test("polling stops when the device code expires (expires_in), with exit 4", async () => {
+  const { r, pollTimes } = await runDevice({
+    start: startAnswer({ interval: 5, expires_in: 12 }),
+    polls: [pending],
+  });
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, /timeout waiting for the device login to be approved/);
+  assert.equal(pollTimes.length, 2);
+});
+
+test("a device token with expires_in Infinity or 1e400 is clamped and stored", async () => {
+  for (const expires of ['"Infinity"', "1e400", '"1e300"']) {
+    const raw =
+      `{"access_token":"device-access","refresh_token":"device-refresh","expires_in":${expires}}`;
+    const { r, stored } = await runDevice({
+      start: startAnswer({ interval: 1 }),
+      polls: [() => json(200, null, raw)],
+    });
+    assert.equal(r.code, 0, `${expires}: ${r.stderr}`);
+    const token = stored.__default__;
+    assert.equal(token.expires_in, 365 * 24 * 3600, expires);
+    assert.ok(Number.isFinite(Date.parse(token.expires_at)), expires);
+    assert.equal(token.refresh_token, "device-refresh");
+  }
+});
+
+test("a device token with a control character is refused when it arrives", async () => {
+  const { r, stored } = await runDevice({
+    start: startAnswer({ interval: 1 }),
+    polls: [approved({ access_token: "abc\r\nX-Injected: 1" })],
+  });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /access_token has characters a token may not have/);
+  assert.equal(stored?.__default__, undefined);
+});
