@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
-import { localEnv, seedSession, tempDir, type TestDeps, testDeps } from "./helpers.ts";
+import { localEnv, runPup, seedSession, tempDir, type TestDeps, testDeps } from "./helpers.ts";
+import { FakeClock } from "./fakes/clock.ts";
 import { Context, type GlobalOptions } from "../lib/cli/context.ts";
 import { type Deps, systemClock } from "../lib/deps.ts";
 import { PupError } from "../lib/errors.ts";
@@ -357,19 +358,30 @@ test("a malformed JSON answer is an exit 1 that shows what came", async () => {
 });
 
 test("a slow server hits the timeout and fails with exit 1", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
+  // On the fake clock: the server never answers, and time moves only when the test says.
+  const dir = await tempDir();
   try {
-    t.fake.knobs.delayMs["/api/v1/validate"] = 10_000;
-    const started = Date.now();
-    await rejectsWith(t.client({ timeoutMs: 200 }).json({ path: "/api/v1/validate" }), {
-      exitCode: 1,
-      code: "network",
-      message: /timed out after 200 ms/,
-      hint: /PUP_HTTP_TIMEOUT/,
+    const clock = new FakeClock();
+    const hang: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener("abort", () => reject(init.signal!.reason))
+      );
+    const env = localEnv("127.0.0.1:9", dir.path, {
+      DD_API_KEY: "test-api-key",
+      DD_APP_KEY: "test-app-key",
     });
-    assert.ok(Date.now() - started < 5_000);
+    const ctx = new Context(testDeps(env, { fetch: hang, clock }), {
+      trustSite: false,
+      verbose: false,
+    });
+    const pending = rejectsWith(
+      new ApiClient(ctx, { timeoutMs: 200 }).json({ path: "/api/v1/validate" }),
+      { exitCode: 1, code: "network", message: /timed out after 200 ms/, hint: /PUP_HTTP_TIMEOUT/ },
+    );
+    await clock.advance(200);
+    await pending;
   } finally {
-    await t.done();
+    await dir.remove();
   }
 });
 
@@ -378,6 +390,40 @@ test("PUP_HTTP_TIMEOUT sets the timeout in seconds and rejects nonsense", () => 
   assert.equal(timeoutFromEnv({ PUP_HTTP_TIMEOUT: "2.5" }), 2_500);
   for (const bad of ["0", "-1", "soon"]) {
     assert.throws(() => timeoutFromEnv({ PUP_HTTP_TIMEOUT: bad }), /invalid PUP_HTTP_TIMEOUT/);
+  }
+});
+
+test("PUP_HTTP_TIMEOUT above what a timer can wait (~2^31 ms) is a usage error, not 1 ms", async () => {
+  assert.equal(timeoutFromEnv({ PUP_HTTP_TIMEOUT: "2147483" }), 2_147_483_000);
+  for (const big of ["2147484", "3000000", "10000000000", "99999999999999999999"]) {
+    assert.throws(
+      () => timeoutFromEnv({ PUP_HTTP_TIMEOUT: big }),
+      (e: PupError) =>
+        e.exitCode === 2 && /expected at most 2147483 seconds \(about 24 days\); not clamped/
+          .test(e.message),
+      big,
+    );
+  }
+  const dir = await tempDir();
+  try {
+    const env = localEnv("127.0.0.1:9", dir.path, {
+      DD_API_KEY: "test-api-key",
+      DD_APP_KEY: "test-app-key",
+      PUP_HTTP_TIMEOUT: "3000000",
+    });
+    let sent = 0;
+    const deps = testDeps(env, {
+      fetch: () => {
+        sent++;
+        return Promise.resolve(new Response("[]"));
+      },
+    });
+    const r = await runPup(["monitors", "list"], deps);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /invalid PUP_HTTP_TIMEOUT "3000000": expected at most/);
+    assert.equal(sent, 0);
+  } finally {
+    await dir.remove();
   }
 });
 
