@@ -17,7 +17,6 @@ import type { StateStore } from "../store/state_store.ts";
 import { cleanServerText } from "../text.ts";
 import { getOrRegisterClient, storeSession } from "./client_store.ts";
 import {
-  clientFields,
   endpointOnSite,
   fetchMetadata,
   type OAuthAnswer,
@@ -25,13 +24,12 @@ import {
   type OAuthDeps,
   oauthDeps,
   oauthFailure,
-  oauthRequest,
   processTokenAnswer,
   registerClient,
+  requestDeviceAuthorization,
+  requestDeviceToken,
 } from "./oauth_client.ts";
 import type { ClientCredentials, Token } from "./types.ts";
-
-const GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
 /** RFC 8628 §3.2: the interval when the server gives none. */
 export const DEFAULT_INTERVAL_S = 5;
@@ -174,9 +172,7 @@ async function poll(
       );
     }
     await clock.sleep(interval, oauth.signal);
-    const res = await oauthRequest(oauth, req.site, tokenUrl.href, "device login", {
-      form: { grant_type: GRANT, device_code: start.deviceCode, ...clientFields(client) },
-    });
+    const res = await requestDeviceToken(oauth, req.site, tokenUrl, client, start.deviceCode);
     const verdict = processPoll(res, clock.now(), req.scopes.join(" "));
     if ("token" in verdict) return verdict.token;
     if (verdict.wait === "slow_down") {
@@ -200,9 +196,13 @@ export async function deviceLogin(
     req.site,
     () => registerClient(oauth, req.site),
   );
-  const res = await oauthRequest(oauth, req.site, deviceUrl.href, "device authorization", {
-    form: { ...clientFields(client), scope: req.scopes.join(" ") },
-  });
+  const res = await requestDeviceAuthorization(
+    oauth,
+    req.site,
+    deviceUrl,
+    client,
+    req.scopes.join(" "),
+  );
   const start = processDeviceStart(res);
   ctx.info(
     `To log in, open ${cleanServerText(start.verify)} and enter the code: ${

@@ -9,16 +9,26 @@
  * Errors report the status and the server's `error` / `error_description`, never a secret,
  * with a stable code (`oauth_invalid_grant`, `invalid_client`, `invalid_scope`, `oauth_http`).
  *
- * Why not oauth4webapi here (yet): its token-response processor rejects answers Datadog-like
- * servers send and pup must survive — a non-finite `expires_in` (JSON `1e400`), a string
- * `expires_in` — and its messages would change what users and the end-to-end tests see. Each
- * step keeps oauth4webapi's shape (one request builder, one response processor) so it can
- * move onto the library step by step; see the notes of this change.
+ * The requests are built by oauth4webapi (`protocol.ts`) and sent through the egress. The
+ * answers are checked here, by hand, because each of oauth4webapi's processors rejects an
+ * answer pup must take (CONTRACT §3, issue 9): registration accepts only 201 and demands
+ * `client_secret_expires_at` with a secret (CONTRACT: any 2xx with a `client_id`); the token
+ * processors reject a string or non-finite `expires_in` (pup clamps it, and must keep the
+ * rotated refresh token that came with it) and unknown `token_type`s; the device processor
+ * rejects `interval: 0` (pup clamps it); discovery demands an exact `issuer` (Datadog
+ * publishes no metadata to compare with). Each processor keeps the library's shape: one
+ * function from an answer to a checked value; nothing unchecked reaches the next step.
  */
 import type { Clock } from "../deps.ts";
 import { PupError } from "../errors.ts";
 import { cleanServerText } from "../text.ts";
-import { type EgressAnswer, sendWithCredentials } from "./egress.ts";
+import {
+  authorizationServer,
+  buildAndSend,
+  clientOf,
+  type oauth4webapi,
+  stepOptions,
+} from "./protocol.ts";
 import { apiBase, isDatadogOwnedHostname } from "./site.ts";
 import { type OriginCheck, type TrustContext, trustGate } from "./trust.ts";
 import { tokenFromAnswer } from "./token_answer.ts";
@@ -109,36 +119,37 @@ function jsonObject(text: string): Record<string, unknown> | undefined {
   return undefined;
 }
 
+type Lib = Awaited<ReturnType<typeof oauth4webapi>>;
+type Options = Awaited<ReturnType<typeof stepOptions>>;
+
 /**
- * The one OAuth request: a form or JSON POST (or a GET) to an endpoint of `site`, through the
- * egress.
+ * The one OAuth request: an oauth4webapi request builder for `site`, sent through the egress
+ * with the deps' timeout, signal and trust rule; the answer read.
+ *
+ * @example
+ * const res = await oauthStep(deps, site, "token refresh", (o, options) =>
+ *   o.refreshTokenGrantRequest(as, client, auth, refreshToken, options));
  */
-export async function oauthRequest(
+export async function oauthStep(
   deps: OAuthDeps,
   site: string,
-  url: string,
   what: string,
-  init: { method?: "GET" | "POST"; form?: Record<string, string | undefined>; json?: unknown },
+  build: (o: Lib, options: Options) => Promise<Response>,
 ): Promise<OAuthAnswer> {
-  const headers: Record<string, string> = { accept: "application/json" };
-  let body: string | undefined;
-  if (init.form) {
-    headers["content-type"] = "application/x-www-form-urlencoded";
-    body = form(init.form);
-  } else if (init.json !== undefined) {
-    headers["content-type"] = "application/json";
-    body = JSON.stringify(init.json);
-  }
-  const res: EgressAnswer = await sendWithCredentials(deps, url, {
-    method: init.method ?? "POST",
-    headers,
-    body,
-    timeoutMs: deps.timeoutMs ?? OAUTH_TIMEOUT_MS,
-    signal: deps.signal,
-    allow: allowFor(deps, site),
+  const options = await stepOptions(
+    {
+      fetch: deps.fetch,
+      clock: deps.clock,
+      timeoutMs: deps.timeoutMs ?? OAUTH_TIMEOUT_MS,
+      signal: deps.signal,
+      allow: allowFor(deps, site),
+    },
+    site,
     what,
-  });
-  return { status: res.status, json: jsonObject(res.text), text: res.text };
+  );
+  const res = await buildAndSend(what, (o) => build(o, options));
+  const text = await res.text();
+  return { status: res.status, json: jsonObject(text), text };
 }
 
 /** The error an OAuth endpoint answered with (RFC 6749 §5.2), with a stable code. */
@@ -199,10 +210,13 @@ export function processRegistration(res: OAuthAnswer, now: number): ClientCreden
 
 /** Registers pup as a client of the site (RFC 7591 §3). */
 export async function registerClient(deps: OAuthDeps, site: string): Promise<ClientCredentials> {
-  const url = `${apiBase(site)}/api/v2/oauth2/register`;
-  const res = await oauthRequest(deps, site, url, "client registration", {
-    json: registrationBody(),
-  });
+  const res = await oauthStep(
+    deps,
+    site,
+    "client registration",
+    (o, options) =>
+      o.dynamicClientRegistrationRequest(authorizationServer(site), registrationBody(), options),
+  );
   return processRegistration(res, deps.clock.now());
 }
 
@@ -217,17 +231,6 @@ export function processTokenAnswer(
   return tokenFromAnswer(res.json, now, { ...fallback, what, status: res.status });
 }
 
-function form(fields: Record<string, string | undefined>): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined) p.set(k, v);
-  return p.toString();
-}
-
-/** The client's authentication fields (`client_secret_post`; none for a public client). */
-export function clientFields(client: ClientCredentials): Record<string, string | undefined> {
-  return { client_id: client.client_id, client_secret: client.client_secret || undefined };
-}
-
 /** Exchanges an authorization code for tokens (RFC 6749 §4.1.3 with PKCE). */
 export async function exchangeCode(
   deps: OAuthDeps,
@@ -235,14 +238,26 @@ export async function exchangeCode(
   client: ClientCredentials,
   params: { code: string; redirectUri: string; verifier: string; scope: string },
 ): Promise<Token> {
-  const res = await oauthRequest(deps, site, `${apiBase(site)}/oauth2/v1/token`, "token exchange", {
-    form: {
-      grant_type: "authorization_code",
-      code: params.code,
-      redirect_uri: params.redirectUri,
-      ...clientFields(client),
-      code_verifier: params.verifier,
-    },
+  const as = authorizationServer(site);
+  const { client: c, auth } = await clientOf(client);
+  const res = await oauthStep(deps, site, "token exchange", (o, options) => {
+    // The callback was judged already (state compared in constant time): this only brands
+    // the code for the library.
+    const callback = o.validateAuthResponse(
+      as,
+      c,
+      new URLSearchParams({ code: params.code }),
+      o.skipStateCheck,
+    );
+    return o.authorizationCodeGrantRequest(
+      as,
+      c,
+      auth,
+      callback,
+      params.redirectUri,
+      params.verifier,
+      options,
+    );
   });
   return processTokenAnswer("token exchange", res, deps.clock.now(), { scope: params.scope });
 }
@@ -254,23 +269,64 @@ export async function refreshAccessToken(
   client: ClientCredentials,
   token: Token,
 ): Promise<Token> {
-  if (!token.refresh_token) {
+  const refreshToken = token.refresh_token;
+  if (!refreshToken) {
     throw new PupError(
       "oauth_invalid_grant",
       "token refresh failed: the session has no refresh token",
     );
   }
-  const res = await oauthRequest(deps, site, `${apiBase(site)}/oauth2/v1/token`, "token refresh", {
-    form: {
-      grant_type: "refresh_token",
-      refresh_token: token.refresh_token,
-      ...clientFields(client),
-    },
-  });
+  const as = authorizationServer(site);
+  const { client: c, auth } = await clientOf(client);
+  const res = await oauthStep(
+    deps,
+    site,
+    "token refresh",
+    (o, options) => o.refreshTokenGrantRequest(as, c, auth, refreshToken, options),
+  );
   return processTokenAnswer("token refresh", res, deps.clock.now(), {
     scope: token.scope,
-    refreshToken: token.refresh_token,
+    refreshToken,
   });
+}
+
+/** RFC 8628 §3.4: the device code grant type. */
+export const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+
+/** Starts a device login at a checked `endpoint` (RFC 8628 §3.1); the answer unchecked. */
+export async function requestDeviceAuthorization(
+  deps: OAuthDeps,
+  site: string,
+  endpoint: URL,
+  client: ClientCredentials,
+  scope: string,
+): Promise<OAuthAnswer> {
+  const as = authorizationServer(site, { device_authorization_endpoint: endpoint.href });
+  const { client: c, auth } = await clientOf(client);
+  return await oauthStep(
+    deps,
+    site,
+    "device authorization",
+    (o, options) => o.deviceAuthorizationRequest(as, c, auth, { scope }, options),
+  );
+}
+
+/** One device-code poll at a checked token `endpoint` (RFC 8628 §3.4); the answer unchecked. */
+export async function requestDeviceToken(
+  deps: OAuthDeps,
+  site: string,
+  endpoint: URL,
+  client: ClientCredentials,
+  deviceCode: string,
+): Promise<OAuthAnswer> {
+  const as = { ...authorizationServer(site), token_endpoint: endpoint.href };
+  const { client: c, auth } = await clientOf(client);
+  return await oauthStep(
+    deps,
+    site,
+    "device login",
+    (o, options) => o.deviceCodeGrantRequest(as, c, auth, deviceCode, options),
+  );
 }
 
 /** Fetches RFC 8414 metadata; null when the server offers none (404, unreachable, not JSON). */
@@ -279,12 +335,12 @@ export async function fetchMetadata(
   site: string,
 ): Promise<Record<string, unknown> | null> {
   try {
-    const res = await oauthRequest(
+    const res = await oauthStep(
       deps,
       site,
-      `${apiBase(site)}/.well-known/oauth-authorization-server`,
       "metadata",
-      { method: "GET" },
+      (o, options) =>
+        o.discoveryRequest(new URL(apiBase(site)), { ...options, algorithm: "oauth2" }),
     );
     return ok(res.status) ? res.json ?? null : null;
   } catch (err) {
@@ -342,11 +398,21 @@ export async function revokeToken(
   client: ClientCredentials,
   token: Token,
 ): Promise<RevocationAnswer> {
-  const res = await oauthRequest(deps, site, endpoint.href, "token revocation", {
-    form: token.refresh_token
-      ? { token: token.refresh_token, token_type_hint: "refresh_token", ...clientFields(client) }
-      : { token: token.access_token, token_type_hint: "access_token", ...clientFields(client) },
-  });
+  const as = authorizationServer(site, { revocation_endpoint: endpoint.href });
+  const { client: c, auth } = await clientOf(client);
+  const [value, hint] = token.refresh_token
+    ? [token.refresh_token, "refresh_token"]
+    : [token.access_token, "access_token"];
+  const res = await oauthStep(
+    deps,
+    site,
+    "token revocation",
+    (o, options) =>
+      o.revocationRequest(as, c, auth, value, {
+        ...options,
+        additionalParameters: { token_type_hint: hint },
+      }),
+  );
   if (ok(res.status)) return { revoked: true };
   const error = typeof res.json?.error === "string" ? cleanServerText(res.json.error, 80) : "";
   return { revoked: false, status: res.status, error };
