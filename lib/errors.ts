@@ -34,7 +34,8 @@ export const ExitCode = {
  * | `invalid_client` | 1 | the server answered `invalid_client` (triggers one re-registration) |
  * | `invalid_scope` | 2 | the server answered `invalid_scope` (the hint names the scope flags) |
  * | `redirect_refused` | 1 | a server answered a credential-carrying request with a 3xx |
- * | `network` | 1 | the host could not be reached, or did not answer in time |
+ * | `network` | 1 | the host could not be reached |
+ * | `network_timeout` | 1 | the host did not answer in time (the OAuth 30 s, `PUP_HTTP_TIMEOUT`) |
  * | `storage` | 1 | a state file could not be read or written |
  * | `corrupt_file` | 1 | a state file is malformed (named, left as it was) |
  * | `keychain` | 1 | the OS keychain failed |
@@ -58,6 +59,7 @@ export type ErrorCode =
   | "oauth_invalid_grant"
   | "redirect_refused"
   | "network"
+  | "network_timeout"
   | "invalid_client"
   | "invalid_scope"
   | "storage"
@@ -83,6 +85,7 @@ const exitFor: Record<ErrorCode, number> = {
   oauth_invalid_grant: ExitCode.failure,
   redirect_refused: ExitCode.failure,
   network: ExitCode.failure,
+  network_timeout: ExitCode.failure,
   invalid_client: ExitCode.failure,
   invalid_scope: ExitCode.usage,
   storage: ExitCode.failure,

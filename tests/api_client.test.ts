@@ -376,7 +376,12 @@ test("a slow server hits the timeout and fails with exit 1", async () => {
     });
     const pending = rejectsWith(
       new ApiClient(ctx, { timeoutMs: 200 }).json({ path: "/api/v1/validate" }),
-      { exitCode: 1, code: "network", message: /timed out after 200 ms/, hint: /PUP_HTTP_TIMEOUT/ },
+      {
+        exitCode: 1,
+        code: "network_timeout",
+        message: /timed out after 200 ms/,
+        hint: /PUP_HTTP_TIMEOUT/,
+      },
     );
     await clock.advance(200);
     await pending;

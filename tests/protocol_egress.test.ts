@@ -232,7 +232,8 @@ test("the egress times out through the clock, and the caller's signal aborts it"
   );
   const check = assert.rejects(
     timedOut,
-    (e: PupError) => e.code === "network" && /token refresh timed out after 1\.5 s/.test(e.message),
+    (e: PupError) =>
+      e.code === "network_timeout" && /token refresh timed out after 1\.5 s/.test(e.message),
   );
   await clock.advance(1_500);
   await check;

@@ -268,7 +268,7 @@ export class ApiClient {
         timeout: () => {
           this.#verbose(`< timed out (${took()})`);
           return new PupError(
-            "network",
+            "network_timeout",
             `request ${method} ${safeText(path)} timed out after ${
               formatMs(timeoutMs)
             }: expected an answer from ${url.origin}, found none in time`,

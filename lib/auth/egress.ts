@@ -87,7 +87,7 @@ export function egressUrl(url: string | URL, what = "request"): URL {
 
 function timeoutError(what: string, url: URL, ms: number): PupError {
   return new PupError(
-    "network",
+    "network_timeout",
     `${what} timed out after ${ms / 1000} s (${url.href})`,
     { hint: "check your network connection and the site, then try again" },
   );

@@ -176,11 +176,6 @@ export function oauthFailure(what: string, res: OAuthAnswer): PupError {
   });
 }
 
-/** Whether an error is the server's `invalid_grant` (prefer `err.code === "oauth_invalid_grant"`). */
-export function isInvalidGrant(err: unknown): boolean {
-  return err instanceof PupError && err.code === "oauth_invalid_grant";
-}
-
 function ok(status: number): boolean {
   return status >= 200 && status <= 299;
 }

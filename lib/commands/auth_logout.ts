@@ -74,7 +74,7 @@ async function revoke(
       }); removing it here anyway.`,
     );
   } catch (err) {
-    const why = err instanceof PupError && err.code === "network" && /timed out/.test(err.message)
+    const why = err instanceof PupError && err.code === "network_timeout"
       ? `no answer within ${REVOKE_TIMEOUT_MS / 1000} s`
       : err instanceof PupError
       ? err.message
