@@ -9,7 +9,7 @@
  * and with `-v` prints each request and answer on stderr with credentials redacted.
  */
 import { type Host, MAX_TIMER_MS } from "../deps.ts";
-import { sendWithCredentials } from "../auth/egress.ts";
+import { type EgressMessages, sendWithCredentials } from "../auth/egress.ts";
 import { apiBase } from "../auth/site.ts";
 import { trustGate } from "../auth/trust.ts";
 import { PupError } from "../errors.ts";
@@ -264,44 +264,47 @@ export class ApiClient {
       timeoutMs,
       allow: trustGate(this.ctx),
       what: `request ${method} ${safeText(path)}`,
-      messages: {
-        timeout: () => {
-          this.#verbose(`< timed out (${took()})`);
-          return new PupError(
-            "network_timeout",
-            `request ${method} ${safeText(path)} timed out after ${
-              formatMs(timeoutMs)
-            }: expected an answer from ${url.origin}, found none in time`,
-            {
-              hint: "Datadog or the network is slow; try again, or set PUP_HTTP_TIMEOUT=<seconds>",
-            },
-          );
-        },
-        unreachable: (reason, cause) =>
-          new PupError(
-            "network",
-            `request ${method} ${safeText(path)} failed: cannot reach ${url.origin}: ${reason}`,
-            { cause, hint: "check your network connection, proxy settings and DD_SITE" },
-          ),
-        redirect: (status, location) => {
-          this.#verbose(`< ${status} (${took()})`);
-          return new PupError(
-            "redirect_refused",
-            `request ${method} ${safeText(path)} failed: ${status} redirect${
-              location ? ` to ${serverLine(location, 200)}` : ""
-            }`,
-            {
-              hint: "pup does not follow redirects, so credentials stay on the site; check DD_SITE",
-            },
-          );
-        },
-      },
+      messages: apiMessages((l) => this.#verbose(l), { method, path, url, timeoutMs }, took),
     });
     this.#verbose(
       `< ${res.status}${res.statusText ? ` ${serverLine(res.statusText, 60)}` : ""} (${took()})`,
     );
     return res;
   }
+}
+
+/** How the API client words the egress's failures (and logs them with `-v`). */
+function apiMessages(
+  verbose: (line: string) => void,
+  request: { method: string; path: string; url: URL; timeoutMs: number },
+  took: () => string,
+): EgressMessages {
+  const what = `request ${request.method} ${safeText(request.path)}`;
+  return {
+    timeout: () => {
+      verbose(`< timed out (${took()})`);
+      return new PupError(
+        "network_timeout",
+        `${what} timed out after ${
+          formatMs(request.timeoutMs)
+        }: expected an answer from ${request.url.origin}, found none in time`,
+        { hint: "Datadog or the network is slow; try again, or set PUP_HTTP_TIMEOUT=<seconds>" },
+      );
+    },
+    unreachable: (reason, cause) =>
+      new PupError("network", `${what} failed: cannot reach ${request.url.origin}: ${reason}`, {
+        cause,
+        hint: "check your network connection, proxy settings and DD_SITE",
+      }),
+    redirect: (status, location) => {
+      verbose(`< ${status} (${took()})`);
+      return new PupError(
+        "redirect_refused",
+        `${what} failed: ${status} redirect${location ? ` to ${serverLine(location, 200)}` : ""}`,
+        { hint: "pup does not follow redirects, so credentials stay on the site; check DD_SITE" },
+      );
+    },
+  };
 }
 
 /** `1.5 s`, `250 ms`. */

@@ -17,8 +17,6 @@ import type { StateStore } from "../store/state_store.ts";
 import { cleanServerText } from "../text.ts";
 import { getOrRegisterClient, storeSession } from "./client_store.ts";
 import {
-  endpointOnSite,
-  fetchMetadata,
   type OAuthAnswer,
   type OAuthContext,
   type OAuthDeps,
@@ -26,9 +24,13 @@ import {
   oauthFailure,
   processTokenAnswer,
   registerClient,
+} from "./oauth_client.ts";
+import {
+  endpointOnSite,
+  fetchMetadata,
   requestDeviceAuthorization,
   requestDeviceToken,
-} from "./oauth_client.ts";
+} from "./oauth_optional.ts";
 import type { ClientCredentials, Token } from "./types.ts";
 
 /** RFC 8628 §3.2: the interval when the server gives none. */

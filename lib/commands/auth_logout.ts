@@ -15,7 +15,8 @@
 import type { Context } from "../cli/context.ts";
 import { outputFormat, printData } from "../cli/output.ts";
 import { ExitCode, PupError } from "../errors.ts";
-import { endpointOnSite, fetchMetadata, oauthDeps, revokeToken } from "../auth/oauth_client.ts";
+import { oauthDeps } from "../auth/oauth_client.ts";
+import { endpointOnSite, fetchMetadata, revokeToken } from "../auth/oauth_optional.ts";
 import { ensureTrusted } from "../auth/trust.ts";
 import type { ClientCredentials, Token } from "../auth/types.ts";
 import { withSiteLock } from "../store/lock.ts";
