@@ -249,3 +249,26 @@ test("the egress times out through the clock, and the caller's signal aborts it"
   ac.abort(reason);
   await assert.rejects(cancelled, (e) => e === reason);
 });
+
+test("auth login with a planted site registers nowhere and opens no browser", async () => {
+  const dir = await tempDir();
+  try {
+    await plant(dir.path, [{ site: "evil.example#.datadoghq.com", org: "victim" }]);
+    const stub = fetchStub(() => json(201, { client_id: "c", client_secret: "s" }));
+    const launched: string[][] = [];
+    const deps = testDeps(plainEnv(dir.path), {
+      fetch: stub.fetch,
+      launch: (cmd, args) => {
+        launched.push([cmd, ...args]);
+        return Promise.resolve({ exited: Promise.resolve(0) });
+      },
+    });
+    const r = await runPup(["auth", "login", "--org", "victim", "--no-browser"], deps);
+    assert.notEqual(r.code, 0, r.stderr);
+    assert.deepEqual(stub.seen.map((s) => s.url.href), []);
+    assert.deepEqual(launched, []);
+    assert.doesNotMatch(r.stdout + r.stderr, /evil\.example\/oauth2/);
+  } finally {
+    await dir.remove();
+  }
+});
