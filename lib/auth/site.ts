@@ -34,7 +34,11 @@ export function normalizeSite(input: string): string {
   s = s.replace(/^https?:\/\//i, "");
   s = s.replace(/\/$/, "");
   s = s.replace(/^(app|api|www)\./i, "");
-  s = s.toLowerCase();
+  return validSiteForm(s.toLowerCase(), input);
+}
+
+/** Checks a site already normalised (`s`); messages name what the user gave (`input`). */
+function validSiteForm(s: string, input: string): string {
   const fail = (rule: string) =>
     new PupError("invalid_site", `invalid site "${input}": ${rule}`, {
       hint: `expected a Datadog site such as ${CANONICAL_SITES.slice(0, 3).join(", ")}`,
@@ -58,6 +62,17 @@ export function normalizeSite(input: string): string {
   }
   if (host.split(".").some((label) => label === "")) {
     throw fail("empty labels (a leading, trailing or doubled '.') are not allowed");
+  }
+  // A URL parser reads `9`, `127.1` or `0x7f000001` as another address (0.0.0.9, 127.0.0.1):
+  // the site must be the host a URL built on it goes to.
+  let parsed: string;
+  try {
+    parsed = new URL(`https://${host}`).hostname;
+  } catch {
+    throw fail("a host whose last label is a number must be a dotted IPv4 address");
+  }
+  if (parsed !== host) {
+    throw fail(`expected a host name or a dotted IPv4 address; a URL reads it as ${parsed}`);
   }
   return s;
 }
@@ -85,14 +100,9 @@ export function parseSite(raw: string, source?: string): string {
  * URL built from it is the site itself (never a host hidden behind `#`, `/`, `?`, `\` or `@`).
  */
 function checkedSite(site: string): string {
-  const s = normalizeSite(site);
-  if (s !== site) {
-    throw new PupError(
-      "invalid_site",
-      `invalid site "${site}": expected its normal form "${s}"`,
-    );
-  }
-  return s;
+  // Not normalizeSite again: it drops one `app.` each time, so `app.datadoghq.com` (from
+  // `--site app.app.datadoghq.com`) is a normal form that another pass would change.
+  return validSiteForm(site, site);
 }
 
 /** Whether `site` is one of the canonical sites. */
