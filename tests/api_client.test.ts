@@ -618,3 +618,29 @@ test("redaction keeps the scheme of Authorization and hides key-like names", () 
     "https://api.datadoghq.com/x?application_key=[redacted]&a=1",
   );
 });
+
+test("a header value that is not printable ASCII is a usage error, not 'cannot reach'", async () => {
+  const dir = await tempDir();
+  try {
+    const env = localEnv("127.0.0.1:9", dir.path, {
+      DD_API_KEY: "test-api-key",
+      DD_APP_KEY: "test-app-key",
+    });
+    let sent = 0;
+    const deps = testDeps(env, {
+      fetch: () => {
+        sent++;
+        return Promise.resolve(new Response("{}"));
+      },
+    });
+    for (const header of ["X-Note: caf\u20ac", "X-Note: a\u0007b", "X Bad: 1"]) {
+      const r = await runPup(["api", "/api/v1/validate", "-H", header], deps);
+      assert.equal(r.code, 2, `${header}: ${r.stderr}`);
+      assert.match(r.stderr, /invalid (value for header|header name)/);
+      assert.doesNotMatch(r.stderr, /cannot reach/);
+    }
+    assert.equal(sent, 0);
+  } finally {
+    await dir.remove();
+  }
+});

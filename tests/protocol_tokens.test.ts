@@ -7,7 +7,7 @@ import { MAX_EXPIRES_IN_S, tokenFromAnswer } from "../lib/auth/token_answer.ts";
 import { PupError } from "../lib/errors.ts";
 import { FileStateStore } from "../lib/store/file_state_store.ts";
 import { siteKey } from "../lib/store/state_store.ts";
-import { FakeClock } from "./fakes/clock.ts";
+import { FakeClock, settle } from "./fakes/clock.ts";
 import { fetchStub, json } from "./protocol_fetch_stub.ts";
 import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
 
@@ -174,4 +174,23 @@ test("a refresh answered with a redirect is refused and the refresh token is not
   } finally {
     await dir.remove();
   }
+});
+
+test("the code exchange stops at once when its signal aborts (Ctrl-C)", async () => {
+  const hang: typeof fetch = (_input, init) =>
+    new Promise((_resolve, reject) =>
+      init?.signal?.addEventListener("abort", () => reject(init.signal!.reason))
+    );
+  const ac = new AbortController();
+  const reason = new PupError("authorization_denied", "login interrupted", { exitCode: 130 });
+  const exchange = exchangeCode(
+    { fetch: hang, clock: new FakeClock(), signal: ac.signal },
+    SITE,
+    { client_id: "cid", client_secret: "secret", registered_at: "" },
+    { code: "c", redirectUri: "http://127.0.0.1:8000/callback", verifier: "v", scope: "s" },
+  );
+  const check = assert.rejects(exchange, (e) => e === reason);
+  await settle();
+  ac.abort(reason);
+  await check;
 });

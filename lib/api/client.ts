@@ -225,6 +225,7 @@ export class ApiClient {
     ];
     if (isJson) out.push(["Content-Type", "application/json"]);
     for (const [name, value] of req.headers ?? []) {
+      checkHeader(name, value);
       if (CREDENTIAL_HEADERS.has(name.toLowerCase())) continue; // callers refuse these earlier
       const i = out.findIndex(([n]) => n.toLowerCase() === name.toLowerCase());
       if (i >= 0) out.splice(i, 1);
@@ -270,6 +271,32 @@ export class ApiClient {
       `< ${res.status}${res.statusText ? ` ${serverLine(res.statusText, 60)}` : ""} (${took()})`,
     );
     return res;
+  }
+}
+
+/** RFC 9110 §5.1 token characters, for a header name. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Printable ASCII, space and tab: what pup sends as a header value. */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+
+/**
+ * A header the caller asked for must be one fetch can send: otherwise fetch throws, and the
+ * failure would read as "cannot reach" the site. A usage error (exit 2) names it instead.
+ */
+function checkHeader(name: string, value: string): void {
+  if (!HEADER_NAME.test(name)) {
+    throw new PupError(
+      "usage",
+      `invalid header name "${safeText(name)}": expected letters, digits and - (RFC 9110 token)`,
+    );
+  }
+  if (!HEADER_VALUE.test(value)) {
+    throw new PupError(
+      "usage",
+      `invalid value for header "${name}": expected printable ASCII, found "${
+        safeText(value).slice(0, 80)
+      }"`,
+    );
   }
 }
 
