@@ -272,3 +272,66 @@ test("auth login with a planted site registers nowhere and opens no browser", as
     await dir.remove();
   }
 });
+
+test("a 'y' at the trust prompt is asked once and covers the egress's own check", async () => {
+  const dir = await tempDir();
+  try {
+    const stub = fetchStub(ok);
+    const env = plainEnv(dir.path, {
+      DD_SITE: "127.0.0.1:9",
+      DD_API_KEY: "k-api",
+      DD_APP_KEY: "k-app",
+    });
+    const deps = testDeps(env, { fetch: stub.fetch, stdinLines: ["y"] });
+    deps.io.stdinIsTTY = true;
+    deps.io.stderrIsTTY = true;
+    const r = await runPup(["api", "/api/v1/validate"], deps);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.match(/is not a Datadog site/g)?.length, 1, r.stderr);
+    assert.equal(stub.seen.length, 1);
+    assert.equal(stub.seen[0].headers["dd-api-key"], "k-api");
+  } finally {
+    await dir.remove();
+  }
+});
+
+test("without a terminal or opt-in, a non-Datadog DD_SITE gets nothing and says how to opt in", async () => {
+  const dir = await tempDir();
+  try {
+    const stub = fetchStub(ok);
+    const env = plainEnv(dir.path, {
+      DD_SITE: "dd.corp.example",
+      DD_API_KEY: "k",
+      DD_APP_KEY: "a",
+    });
+    const r = await runPup(["api", "/api/v1/validate"], testDeps(env, { fetch: stub.fetch }));
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /refusing to send credentials to dd\.corp\.example/);
+    assert.match(r.stderr, /--trust-site/);
+    assert.equal(stub.seen.length, 0);
+  } finally {
+    await dir.remove();
+  }
+});
+
+test("trusted_sites: in config.yaml lets credentials go to that site's origin only", async () => {
+  const dir = await tempDir();
+  try {
+    await writeFile(join(dir.path, "config.yaml"), 'trusted_sites: ["127.0.0.1:9"]\n');
+    const stub = fetchStub(ok);
+    const keys = { DD_API_KEY: "k-api", DD_APP_KEY: "k-app" };
+    const trusted = await runPup(
+      ["api", "/api/v1/validate"],
+      testDeps(plainEnv(dir.path, { ...keys, DD_SITE: "127.0.0.1:9" }), { fetch: stub.fetch }),
+    );
+    assert.equal(trusted.code, 0, trusted.stderr);
+    const other = await runPup(
+      ["api", "/api/v1/validate"],
+      testDeps(plainEnv(dir.path, { ...keys, DD_SITE: "127.0.0.1:10" }), { fetch: stub.fetch }),
+    );
+    assert.equal(other.code, 2, other.stderr);
+    assert.deepEqual(stub.seen.map((s) => s.url.host), ["127.0.0.1:9"]);
+  } finally {
+    await dir.remove();
+  }
+});
