@@ -9,7 +9,7 @@
  * and with `-v` prints each request and answer on stderr with credentials redacted.
  */
 import { type Host, MAX_TIMER_MS } from "../deps.ts";
-import { type EgressMessages, sendWithCredentials } from "../auth/egress.ts";
+import { sendWithCredentials } from "../auth/egress.ts";
 import { apiBase } from "../auth/site.ts";
 import { trustGate } from "../auth/trust.ts";
 import { PupError } from "../errors.ts";
@@ -22,7 +22,8 @@ import {
   refreshRejected,
   resolveCredentials,
 } from "./credentials.ts";
-import { responseError, serverLine } from "./errors.ts";
+import { apiMessages, formatMs, responseError, serverLine } from "./errors.ts";
+import { checkHeader } from "./headers.ts";
 import { redactHeader, redactUrl } from "./redact.ts";
 import { buildUrl } from "./url.ts";
 import { DEFAULT_RETRY, rateLimitWaitMs, type RetryPolicy } from "./retry.ts";
@@ -272,69 +273,4 @@ export class ApiClient {
     );
     return res;
   }
-}
-
-/** RFC 9110 §5.1 token characters, for a header name. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Printable ASCII, space and tab: what pup sends as a header value. */
-const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
-
-/**
- * A header the caller asked for must be one fetch can send: otherwise fetch throws, and the
- * failure would read as "cannot reach" the site. A usage error (exit 2) names it instead.
- */
-function checkHeader(name: string, value: string): void {
-  if (!HEADER_NAME.test(name)) {
-    throw new PupError(
-      "usage",
-      `invalid header name "${safeText(name)}": expected letters, digits and - (RFC 9110 token)`,
-    );
-  }
-  if (!HEADER_VALUE.test(value)) {
-    throw new PupError(
-      "usage",
-      `invalid value for header "${name}": expected printable ASCII, found "${
-        safeText(value).slice(0, 80)
-      }"`,
-    );
-  }
-}
-
-/** How the API client words the egress's failures (and logs them with `-v`). */
-function apiMessages(
-  verbose: (line: string) => void,
-  request: { method: string; path: string; url: URL; timeoutMs: number },
-  took: () => string,
-): EgressMessages {
-  const what = `request ${request.method} ${safeText(request.path)}`;
-  return {
-    timeout: () => {
-      verbose(`< timed out (${took()})`);
-      return new PupError(
-        "network_timeout",
-        `${what} timed out after ${
-          formatMs(request.timeoutMs)
-        }: expected an answer from ${request.url.origin}, found none in time`,
-        { hint: "Datadog or the network is slow; try again, or set PUP_HTTP_TIMEOUT=<seconds>" },
-      );
-    },
-    unreachable: (reason, cause) =>
-      new PupError("network", `${what} failed: cannot reach ${request.url.origin}: ${reason}`, {
-        cause,
-        hint: "check your network connection, proxy settings and DD_SITE",
-      }),
-    redirect: (status, location) => {
-      verbose(`< ${status} (${took()})`);
-      return new PupError(
-        "redirect_refused",
-        `${what} failed: ${status} redirect${location ? ` to ${serverLine(location, 200)}` : ""}`,
-        { hint: "pup does not follow redirects, so credentials stay on the site; check DD_SITE" },
-      );
-    },
-  };
-}
-
-/** `1.5 s`, `250 ms`. */
-function formatMs(ms: number): string {
-  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
 }

@@ -5,6 +5,7 @@
  * a rejected credential (401), the missing scope and how to log in with it for a 403, and when
  * to come back for a 429.
  */
+import type { EgressMessages } from "../auth/egress.ts";
 import { PupError } from "../errors.ts";
 import { safeText } from "../text.ts";
 import { type CredentialSource, describeSource } from "./credentials.ts";
@@ -139,4 +140,43 @@ export function responseError(r: FailedRequest, retriedAfterRefresh = false): Pu
   return new PupError("api", message, {
     hint: r.status >= 500 ? "Datadog failed to answer; try again in a moment" : undefined,
   });
+}
+
+/** How the API client words the egress's failures (and logs them with `-v`). */
+export function apiMessages(
+  verbose: (line: string) => void,
+  request: { method: string; path: string; url: URL; timeoutMs: number },
+  took: () => string,
+): EgressMessages {
+  const what = `request ${request.method} ${safeText(request.path)}`;
+  return {
+    timeout: () => {
+      verbose(`< timed out (${took()})`);
+      return new PupError(
+        "network_timeout",
+        `${what} timed out after ${
+          formatMs(request.timeoutMs)
+        }: expected an answer from ${request.url.origin}, found none in time`,
+        { hint: "Datadog or the network is slow; try again, or set PUP_HTTP_TIMEOUT=<seconds>" },
+      );
+    },
+    unreachable: (reason, cause) =>
+      new PupError("network", `${what} failed: cannot reach ${request.url.origin}: ${reason}`, {
+        cause,
+        hint: "check your network connection, proxy settings and DD_SITE",
+      }),
+    redirect: (status, location) => {
+      verbose(`< ${status} (${took()})`);
+      return new PupError(
+        "redirect_refused",
+        `${what} failed: ${status} redirect${location ? ` to ${serverLine(location, 200)}` : ""}`,
+        { hint: "pup does not follow redirects, so credentials stay on the site; check DD_SITE" },
+      );
+    },
+  };
+}
+
+/** `1.5 s`, `250 ms`. */
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`;
 }
