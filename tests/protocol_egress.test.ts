@@ -219,6 +219,16 @@ test("the egress refuses redirects: a 307 is an error naming the status, never f
   ]]);
 });
 
+test("a 304 is an answer, not a redirect: it comes back to the caller", async () => {
+  const stub = fetchStub(() => new Response(null, { status: 304 }));
+  const res = await sendWithCredentials(
+    { fetch: stub.fetch, clock: new FakeClock() },
+    "https://api.datadoghq.com/api/v1/monitor",
+    request(trustCtx(), { method: "GET", body: undefined }),
+  );
+  assert.equal(res.status, 304);
+});
+
 test("the egress times out through the clock, and the caller's signal aborts it", async () => {
   const hang: typeof fetch = (_input, init) =>
     new Promise((_resolve, reject) => {

@@ -103,6 +103,8 @@ export interface EgressAnswer {
 
 function isRedirect(res: Response): boolean {
   // `opaqueredirect` (status 0) is what a browser-like fetch gives for a manual redirect.
+  // 304 Not Modified moves nothing anywhere (RFC 9110 §15.4.5): it is an answer, not a redirect.
+  if (res.status === 304) return false;
   return (res.status >= 300 && res.status <= 399) || res.type === "opaqueredirect";
 }
 
