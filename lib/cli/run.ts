@@ -8,7 +8,14 @@ import { ExitCode, PupError } from "../errors.ts";
 import { COMMANDS } from "./commands.ts";
 import { Context, type GlobalOptions } from "./context.ts";
 import { safeText } from "../text.ts";
-import { type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from "./spec.ts";
+import { integerFlag } from "./flags.ts";
+import {
+  type CommandInput,
+  type CommandSpec,
+  GLOBAL_OPTIONS,
+  type OptionSpec,
+  positionalUsage,
+} from "./spec.ts";
 
 const GLOBAL_VALUE_FLAGS = new Set(["--org", "--output", "-o"]);
 
@@ -103,15 +110,20 @@ function toPupUsage(err: unknown, command: string): PupError {
   const msg = (err as Error).message ?? String(err);
   // node:util phrases these as e.g. "Unknown option '--x'. To specify a positional argument…"
   const first = msg.split(". ")[0].replace(/^./, (c) => c.toLowerCase());
-  return new PupError("usage", `${first} (in 'pup ${command}')`, {
+  return new PupError("usage", `${safeText(first)} (in 'pup ${command}')`, {
     hint: `run 'pup ${command} --help' for the flags it takes`,
   });
 }
 
+const FORMATS = ["table", "json", "yaml"];
+
 function globalsFrom(values: Record<string, unknown>): GlobalOptions {
   const output = values.output as string | undefined;
-  if (output !== undefined && !["table", "json", "yaml"].includes(output)) {
-    throw new PupError("usage", `invalid --output "${output}": expected table, json or yaml`);
+  if (output !== undefined && !FORMATS.includes(output)) {
+    throw new PupError(
+      "usage",
+      `invalid --output "${safeText(output)}": expected table, json or yaml`,
+    );
   }
   return {
     org: values.org as string | undefined,
@@ -119,6 +131,37 @@ function globalsFrom(values: Record<string, unknown>): GlobalOptions {
     trustSite: Boolean(values["trust-site"]),
     verbose: Boolean(values.verbose),
   };
+}
+
+/**
+ * The options as the argument parsers take them: an `integer` option is a string there, which
+ * {@link checkValues} then checks.
+ */
+function parserOptions(
+  options: Record<string, OptionSpec>,
+): Record<string, OptionSpec & { type: "string" | "boolean" }> {
+  const out: Record<string, OptionSpec & { type: "string" | "boolean" }> = Object.create(null);
+  for (const [name, o] of Object.entries(options)) {
+    out[name] = { ...o, type: o.type === "integer" ? "string" : o.type };
+  }
+  return out;
+}
+
+/**
+ * Checks and converts the values of typed options (`integer`), so that `parse` receives
+ * numbers and no command repeats the check.
+ */
+export function checkValues(
+  options: Record<string, OptionSpec>,
+  values: Record<string, unknown>,
+): void {
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== "integer" || values[name] === undefined) continue;
+    const check = (v: unknown) => integerFlag(name, String(v), { min: o.min, max: o.max });
+    values[name] = Array.isArray(values[name])
+      ? (values[name] as unknown[]).map(check)
+      : check(values[name]);
+  }
 }
 
 /**
@@ -132,90 +175,155 @@ export function checkPositionals(spec: CommandSpec, positionals: string[]): void
   const variadic = declared.at(-1)?.variadic === true;
   if (positionals.length < required) {
     const missing = declared[positionals.length];
-    throw new PupError("usage", `'pup ${name}' needs <${missing.name}>`, {
+    throw new PupError("usage", `'pup ${name}' needs ${missing.missing ?? `<${missing.name}>`}`, {
       hint: `run 'pup ${name} --help' for the arguments it takes`,
     });
   }
   if (!variadic && positionals.length > declared.length) {
     const extra = positionals[declared.length];
-    throw new PupError("usage", `unexpected argument "${safeText(extra)}" for 'pup ${name}'`, {
-      hint: spec.positionalHint ?? `run 'pup ${name} --help' for the arguments it takes`,
-    });
+    const expected = declared.length ? `: expected only ${positionalUsage(spec)}` : "";
+    throw new PupError(
+      "usage",
+      `unexpected argument "${safeText(extra)}" for 'pup ${name}'${expected}`,
+      { hint: spec.positionalHint ?? `run 'pup ${name} --help' for the arguments it takes` },
+    );
   }
 }
 
-/** Prints a failure the way users see it; returns its exit code. */
-export function report(deps: Deps, err: unknown): number {
+/**
+ * Whether the command line asks for JSON output (`-o json`, `--output json`, `--output=json`;
+ * the last one counts), read from the words alone, so that a failure before or during option
+ * parsing is reported as JSON too.
+ */
+export function wantsJson(argv: string[]): boolean {
+  let format: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") break;
+    if (a === "-o" || a === "--output") format = argv[++i];
+    else if (a.startsWith("--output=")) format = a.slice("--output=".length);
+    else if (a.startsWith("-o") && !a.startsWith("--")) format = a.slice(2);
+  }
+  return format === "json";
+}
+
+/** How a failure is shown: its code, message, hint and (from the API) HTTP status. */
+export interface FailureReport {
+  code: string;
+  message: string;
+  hint: string | null;
+  status: number | null;
+}
+
+function describe(err: unknown, debug: boolean): { report: FailureReport; lines: string[] } {
   if (err instanceof PupError) {
-    deps.io.err(`${err.display ?? `Error: ${err.message}`}\n`);
-    if (err.display) deps.io.err(`${err.message}\n`);
-    if (err.hint) deps.io.err(`${err.hint}\n`);
-    return err.exitCode;
+    const lines = [err.display ?? `Error: ${err.message}`];
+    if (err.display) lines.push(err.message);
+    if (err.hint) lines.push(err.hint);
+    return {
+      report: {
+        code: err.code,
+        message: err.display ? `${err.display}: ${err.message}` : err.message,
+        hint: err.hint ?? null,
+        status: err.status ?? null,
+      },
+      lines,
+    };
   }
   const e = err as Error;
-  deps.io.err(`Error: unexpected failure: ${e?.message ?? String(err)}\n`);
-  if (deps.env.PUP_DEBUG && e?.stack) deps.io.err(e.stack + "\n");
-  deps.io.err("This is a bug in pup; please report it with the command you ran.\n");
-  return ExitCode.failure;
+  const message = `unexpected failure: ${e?.message ?? String(err)}`;
+  const hint = "This is a bug in pup; please report it with the command you ran.";
+  const lines = [`Error: ${message}`];
+  if (debug && e?.stack) lines.push(e.stack);
+  lines.push(hint);
+  return { report: { code: "unexpected", message, hint, status: null }, lines };
+}
+
+/**
+ * Prints a failure the way users see it — text lines, or with `json` one object
+ * `{"error": {"code", "message", "hint", "status"}}` — and returns its exit code. Every line
+ * passes {@link safeText}: messages echo values the user and servers gave.
+ */
+export function report(deps: Deps, err: unknown, json = false): number {
+  const { report, lines } = describe(err, Boolean(deps.env.PUP_DEBUG));
+  if (json) {
+    const clean = {
+      code: report.code,
+      message: safeText(report.message),
+      hint: report.hint === null ? null : safeText(report.hint),
+      status: report.status,
+    };
+    deps.io.err(JSON.stringify({ error: clean }) + "\n");
+  } else {
+    for (const line of lines) deps.io.err(safeText(line) + "\n");
+  }
+  return err instanceof PupError ? err.exitCode : ExitCode.failure;
+}
+
+function isVersionFlag(arg: string): boolean {
+  return arg === "--version" || arg === "-V";
 }
 
 /** Runs pup with `argv` (without the program name); returns the exit code. */
 export async function run(argv: string[], deps: Deps): Promise<number> {
   try {
-    if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    return await dispatch(argv, deps);
+  } catch (err) {
+    return report(deps, err, wantsJson(argv));
+  }
+}
+
+async function dispatch(argv: string[], deps: Deps): Promise<number> {
+  const { words, rest } = findCommand(argv);
+  const spec: CommandSpec | undefined = COMMANDS.find((c) =>
+    c.path.length === words.length && c.path.every((w, i) => w === words[i])
+  );
+  if (!spec) {
+    // The one place `--version` is answered (main.ts answers a lone `pup --version` the same
+    // way before loading this module, for start-up time).
+    if (words.length === 0 && rest.some(isVersionFlag)) {
       deps.io.out(`pup ${deps.version}\n`);
       return ExitCode.ok;
     }
-    const { words, rest } = findCommand(argv);
-    const spec: CommandSpec | undefined = COMMANDS.find((c) =>
-      c.path.length === words.length && c.path.every((w, i) => w === words[i])
-    );
-    if (!spec) {
-      if (rest.includes("--version") && words.length === 0) {
-        deps.io.out(`pup ${deps.version}\n`);
-        return ExitCode.ok;
-      }
-      const wantsHelp = rest.length === 0 || rest.includes("--help") || rest.includes("-h");
-      const unknown = rest.find((a) => !a.startsWith("-"));
-      if (wantsHelp && !unknown) {
-        deps.io.out((await import("./help.ts")).groupHelp(words));
-        return ExitCode.ok;
-      }
-      const where = words.length ? `pup ${words.join(" ")}` : "pup";
-      throw new PupError(
-        "usage",
-        unknown ? `unknown command "${unknown}" for '${where}'` : `'${where}' needs a command`,
-        { hint: `run '${where} --help' for the commands it takes` },
-      );
-    }
-    const name = spec.path.join(" ");
-    const options = { ...GLOBAL_OPTIONS, ...spec.options };
-    let parsed = parsePlain(rest, options);
-    if (!parsed) {
-      const { parseArgs } = await import("node:util");
-      try {
-        parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
-      } catch (err) {
-        throw toPupUsage(err, name);
-      }
-    }
-    if (parsed.values.help) {
-      deps.io.out((await import("./help.ts")).commandHelp(spec));
+    const wantsHelp = rest.length === 0 || rest.includes("--help") || rest.includes("-h");
+    const unknown = rest.find((a) => !a.startsWith("-"));
+    if (wantsHelp && !unknown) {
+      deps.io.out((await import("./help.ts")).groupHelp(words));
       return ExitCode.ok;
     }
-    const globals = globalsFrom(parsed.values);
-    const input = {
-      values: parsed.values as Record<string, string | boolean | string[] | undefined>,
-      positionals: parsed.positionals,
-    };
-    const mod = await spec.load();
-    if (mod.parse) {
-      checkPositionals(spec, input.positionals);
-      const options = mod.parse(input, deps.env);
-      return await mod.run(options, new Context(deps, globals));
-    }
-    return await mod.run(new Context(deps, globals), input);
-  } catch (err) {
-    return report(deps, err);
+    const where = words.length ? `pup ${words.join(" ")}` : "pup";
+    throw new PupError(
+      "usage",
+      unknown
+        ? `unknown command "${safeText(unknown)}" for '${where}'`
+        : `'${where}' needs a command`,
+      { hint: `run '${where} --help' for the commands it takes` },
+    );
   }
+  const name = spec.path.join(" ");
+  const options = { ...GLOBAL_OPTIONS, ...spec.options };
+  const forParser = parserOptions(options);
+  let parsed = parsePlain(rest, forParser);
+  if (!parsed) {
+    const { parseArgs } = await import("node:util");
+    try {
+      parsed = parseArgs({ args: rest, options: forParser, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw toPupUsage(err, name);
+    }
+  }
+  if (parsed.values.help) {
+    deps.io.out((await import("./help.ts")).commandHelp(spec));
+    return ExitCode.ok;
+  }
+  const globals = globalsFrom(parsed.values);
+  const mod = await spec.load();
+  const ctx = new Context(deps, globals, { commands: COMMANDS });
+  if (mod.parse) checkPositionals(spec, parsed.positionals);
+  checkValues(options, parsed.values);
+  if (mod.parse) {
+    const input = parsed as CommandInput;
+    return await mod.run(mod.parse(input, deps.env), ctx);
+  }
+  return await mod.run(ctx, parsed as CommandInput);
 }

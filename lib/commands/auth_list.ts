@@ -11,7 +11,7 @@ import { outputFormat, printData, relativeTime, table } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
 import { normalizeSite } from "../auth/site.ts";
 import { DEFAULT_ORG_KEY, type SiteState } from "../auth/types.ts";
-import { ExitCode, PupError, usageError } from "../errors.ts";
+import { ExitCode, PupError } from "../errors.ts";
 import { REFRESH_WINDOW_MS, type StoredToken } from "../session/tokens.ts";
 
 /** A session's status in the list. */
@@ -63,16 +63,26 @@ function configuredSite(ctx: Context, configSite: string | undefined): string | 
   }
 }
 
+/** `pup auth list` takes no options of its own (`-o` is global). */
+export type AuthListOptions = Record<string, never>;
+
+/**
+ * Reads the flags of `pup auth list` (pure): there are none.
+ *
+ * @example
+ * parse({ values: {}, positionals: [] }); // {}
+ */
+export function parse(_input: CommandInput): AuthListOptions {
+  return {};
+}
+
 /**
  * Runs `pup auth list`.
  *
  * @example
- * await run(ctx, { values: {}, positionals: [] }); // a table of every session
+ * await run(parse({ values: {}, positionals: [] }), ctx); // a table of every session
  */
-export async function run(ctx: Context, input: CommandInput): Promise<number> {
-  if (input.positionals.length) {
-    throw usageError(`unexpected argument "${input.positionals[0]}" for 'pup auth list'`);
-  }
+export async function run(_options: AuthListOptions, ctx: Context): Promise<number> {
   const sessions = await ctx.sessions();
   const store = await ctx.store();
   const sites = [...new Set(sessions.map((s) => s.site))];
