@@ -38,7 +38,10 @@ export const LAYERS: { name: string; folders: string[] }[] = [
   { name: "main", folders: ["main.ts"] },
 ];
 
-/** Files every layer may import; they import only each other. */
+/**
+ * Files every layer may import; they import only each other (and, type-only, `lib/runtime/`:
+ * `Deps` describes the runtime's services).
+ */
 export const SHARED_LEAVES = ["lib/deps.ts", "lib/errors.ts", "lib/text.ts", "lib/version.ts"];
 
 /**
@@ -513,7 +516,10 @@ export function checkTree(root: string): CheckResult {
       if (!edgeLine.has(`${file} ${target}`)) edgeLine.set(`${file} ${target}`, ref.line);
       const to = layerOf(target);
       if (layer === undefined || to === undefined) continue;
-      const upward = layer === -1 ? to !== -1 : to !== -1 && to > layer;
+      // A leaf imports leaves only, save the types of the runtime services lib/deps.ts bundles.
+      const upward = layer === -1
+        ? to !== -1 && !(to === 0 && ref.typeOnly)
+        : to !== -1 && to > layer;
       if (upward) {
         violations.push({
           kind: "upward import",

@@ -122,3 +122,19 @@ test("function sizes are counted from their braces, template literals included",
   const fns = functionsOf(tokenize(source));
   assert.deepEqual(fns.map((f) => [f.name, f.lines]), [["long", 73], ["short", 3], ["m", 1]]);
 });
+
+test("a shared leaf may import the runtime's types but not its code", async () => {
+  const dir = await tree({
+    ...CLEAN,
+    "lib/deps.ts": 'import type { Pid } from "./runtime/process.ts";\nexport type P = Pid;\n',
+    "lib/text.ts": 'import { pid } from "./runtime/process.ts";\nexport const p = pid;\n',
+  });
+  try {
+    const { violations } = checkTree(dir.path);
+    assert.deepEqual(violations.map((v) => `${v.kind} ${v.file}:${v.line}`), [
+      "upward import lib/text.ts:1",
+    ]);
+  } finally {
+    await dir.remove();
+  }
+});
