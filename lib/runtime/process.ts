@@ -5,7 +5,21 @@
  */
 import { homedir } from "node:os";
 import type { InterruptSignal } from "../deps.ts";
-import { currentRuntime } from "./adapter.ts";
+import type { RuntimeAdapter } from "./adapter.ts";
+import { bunAdapter } from "./bun.ts";
+import { denoAdapter } from "./deno.ts";
+
+/**
+ * The adapter of the runtime executing pup.
+ *
+ * @example
+ * currentRuntime().name; // "bun" in the compiled binary
+ */
+export function currentRuntime(): RuntimeAdapter {
+  const adapter = bunAdapter() ?? denoAdapter();
+  if (!adapter) throw new Error("pup runs on Bun or Deno; this runtime is neither");
+  return adapter;
+}
 
 const runtime = currentRuntime();
 
