@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { COMMANDS } from "../lib/cli/commands.ts";
 import { checkPositionals, checkValues, findCommand, wantsJson } from "../lib/cli/run.ts";
 import type { CommandSpec } from "../lib/cli/spec.ts";
-import { PupError } from "../lib/errors.ts";
+import { assertUsage } from "./assert_usage.ts";
 import { runPup, testDeps } from "./helpers.ts";
 
 test("--version prints the version and exits 0", async () => {
@@ -31,14 +31,7 @@ const spec = (positionals: CommandSpec["positionals"]): CommandSpec => ({
   load: () => Promise.reject(new Error("not loaded")),
 });
 
-function usage(fn: () => unknown, pattern: RegExp) {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof PupError);
-    assert.equal(err.exitCode, 2);
-    assert.match(err.message, pattern);
-    return true;
-  });
-}
+const usage = assertUsage;
 
 test("the runner checks positional counts from the table's data", () => {
   const one = spec([{ name: "id", missing: "a thing id, e.g. 42" }]);

@@ -2,18 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseLimit, parseTime, timeRange } from "../lib/cli/flags.ts";
 import { readTime, resolveTime } from "../lib/api/time.ts";
-import { PupError } from "../lib/errors.ts";
+import { assertUsage } from "./assert_usage.ts";
 
 const NOW = Date.parse("2024-05-01T12:00:00Z");
 
-function usage(fn: () => unknown, pattern: RegExp) {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof PupError);
-    assert.equal(err.exitCode, 2);
-    assert.match(err.message, pattern);
-    return true;
-  });
-}
+const usage = assertUsage;
 
 test("now is the current time", () => {
   assert.equal(parseTime("now", "--to", NOW), NOW);

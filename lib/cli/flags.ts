@@ -63,6 +63,37 @@ export interface TimeRangeSpec {
 }
 
 /**
+ * A flag the command cannot do without (`--query`), trimmed; a usage error naming the command
+ * and an example when it is missing or blank.
+ *
+ * @example
+ * requiredFlag(undefined, "query", "logs query", '"service:web"'); // throws: 'pup logs query' needs --query, e.g. --query "service:web"
+ */
+export function requiredFlag(
+  value: unknown,
+  flag: string,
+  command: string,
+  example: string,
+  hint?: string,
+): string {
+  const text = typeof value === "string" ? value.trim() : "";
+  if (!text) throw usageError(`'pup ${command}' needs --${flag}, e.g. --${flag} ${example}`, hint);
+  return text;
+}
+
+/** The `--from`/`--to` range of a command's parsed values (see {@link timeRangeFlags}). */
+export function timeRangeOf(
+  values: Readonly<Record<string, unknown>>,
+  defaultFrom: string,
+): TimeRangeSpec {
+  return timeRangeFlags(
+    values.from as string | undefined,
+    values.to as string | undefined,
+    defaultFrom,
+  );
+}
+
+/**
  * Reads `--from` (default `defaultFrom`) and `--to` (default now).
  *
  * @example

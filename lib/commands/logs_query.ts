@@ -9,9 +9,9 @@
 import type { Context } from "../cli/context.ts";
 import { outputFormat, printData, table } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
-import { ExitCode, PupError, usageError } from "../errors.ts";
+import { ExitCode, PupError } from "../errors.ts";
 import { safeText } from "../text.ts";
-import { resolveRange, timeRangeFlags, type TimeRangeSpec } from "../cli/flags.ts";
+import { requiredFlag, resolveRange, timeRangeOf, type TimeRangeSpec } from "../cli/flags.ts";
 import { StatusApiClient } from "./api_client.ts";
 
 /** Datadog's largest page of logs. */
@@ -49,20 +49,15 @@ export interface LogsQueryOptions {
  * parse({ values: { query: "service:web", from: "1h", limit: 10 }, positionals: [] });
  */
 export function parse(input: CommandInput): LogsQueryOptions {
-  const query = (input.values.query as string | undefined)?.trim();
-  if (!query) {
-    throw usageError(
-      "'pup logs query' needs --query, e.g. --query \"service:web-store status:error\"",
-      'use --query "*" for every log',
-    );
-  }
   return {
-    query,
-    range: timeRangeFlags(
-      input.values.from as string | undefined,
-      input.values.to as string | undefined,
-      "15m",
+    query: requiredFlag(
+      input.values.query,
+      "query",
+      "logs query",
+      '"service:web-store status:error"',
+      'use --query "*" for every log',
     ),
+    range: timeRangeOf(input.values, "15m"),
     // An integer option: the runner has checked it (lib/cli/commands.ts).
     limit: (input.values.limit as number | undefined) ?? 50,
   };

@@ -8,10 +8,10 @@
 import type { Context } from "../cli/context.ts";
 import { outputFormat, printData, table } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
-import { ExitCode, PupError, usageError } from "../errors.ts";
+import { ExitCode, PupError } from "../errors.ts";
 import { safeText } from "../text.ts";
 import { serverLine } from "../api/errors.ts";
-import { resolveRange, timeRangeFlags, type TimeRangeSpec } from "../cli/flags.ts";
+import { requiredFlag, resolveRange, timeRangeOf, type TimeRangeSpec } from "../cli/flags.ts";
 import { StatusApiClient } from "./api_client.ts";
 
 /** One series of a v1 query answer. */
@@ -64,17 +64,9 @@ export interface MetricsQueryOptions {
  * parse({ values: { query: "avg:system.cpu.user{*}", from: "4h" }, positionals: [] });
  */
 export function parse(input: CommandInput): MetricsQueryOptions {
-  const query = (input.values.query as string | undefined)?.trim();
-  if (!query) {
-    throw usageError("'pup metrics query' needs --query, e.g. --query \"avg:system.cpu.user{*}\"");
-  }
   return {
-    query,
-    range: timeRangeFlags(
-      input.values.from as string | undefined,
-      input.values.to as string | undefined,
-      "1h",
-    ),
+    query: requiredFlag(input.values.query, "query", "metrics query", '"avg:system.cpu.user{*}"'),
+    range: timeRangeOf(input.values, "1h"),
   };
 }
 
