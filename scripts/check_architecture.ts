@@ -22,6 +22,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
+import { functionsOf, importsOf, runtimeCallsOf } from "./architecture/facts.ts";
+import { tokenize } from "./architecture/tokens.ts";
+
+export { functionsOf, importsOf, runtimeCallsOf } from "./architecture/facts.ts";
+export { tokenize } from "./architecture/tokens.ts";
 
 /**
  * The layers, lowest first. A file may import its own layer and any lower one; `cli` and
@@ -60,318 +65,6 @@ export const PORTABLE_NODE_MODULES = [
 export const FUNCTION_LINES = 60;
 /** Lines a file may have before the report lists it. */
 export const FILE_LINES = 300;
-
-// ---------------------------------------------------------------------------------------------
-// Tokens
-
-interface Token {
-  kind: "word" | "string" | "template" | "regex" | "punct";
-  text: string;
-  line: number;
-}
-
-const REGEX_AFTER_WORDS = new Set([
-  "return",
-  "typeof",
-  "instanceof",
-  "in",
-  "of",
-  "new",
-  "delete",
-  "void",
-  "throw",
-  "case",
-  "do",
-  "else",
-  "yield",
-  "await",
-]);
-
-/** Splits TypeScript source into tokens, leaving out comments and white space. */
-export function tokenize(source: string): Token[] {
-  const tokens: Token[] = [];
-  let line = 1;
-  let i = 0;
-  // Brace depth of each `${` opened inside a template literal, to know where it closes.
-  const templateDepths: number[] = [];
-  let braceDepth = 0;
-  const n = source.length;
-  const regexAllowed = () => {
-    const prev = tokens[tokens.length - 1];
-    if (!prev) return true;
-    if (prev.kind === "word") return REGEX_AFTER_WORDS.has(prev.text);
-    if (prev.kind === "punct") return !/^[)\]}]$/.test(prev.text);
-    return false;
-  };
-  const readTemplate = (start: number, startLine: number) => {
-    // From just after "`" or "}" up to the closing "`" or the next "${".
-    let j = start;
-    while (j < n) {
-      const c = source[j];
-      if (c === "\\") {
-        j += 2;
-        continue;
-      }
-      if (c === "\n") line++;
-      if (c === "`") {
-        tokens.push({ kind: "template", text: source.slice(start, j), line: startLine });
-        return j + 1;
-      }
-      if (c === "$" && source[j + 1] === "{") {
-        tokens.push({ kind: "template", text: source.slice(start, j), line: startLine });
-        templateDepths.push(braceDepth);
-        braceDepth++;
-        tokens.push({ kind: "punct", text: "${", line });
-        return j + 2;
-      }
-      j++;
-    }
-    return n;
-  };
-  while (i < n) {
-    const c = source[i];
-    if (c === "\n") {
-      line++;
-      i++;
-      continue;
-    }
-    if (c === " " || c === "\t" || c === "\r") {
-      i++;
-      continue;
-    }
-    if (c === "/" && source[i + 1] === "/") {
-      while (i < n && source[i] !== "\n") i++;
-      continue;
-    }
-    if (c === "/" && source[i + 1] === "*") {
-      const end = source.indexOf("*/", i + 2);
-      const stop = end < 0 ? n : end + 2;
-      for (let k = i; k < stop; k++) if (source[k] === "\n") line++;
-      i = stop;
-      continue;
-    }
-    if (c === '"' || c === "'") {
-      let j = i + 1;
-      while (j < n && source[j] !== c && source[j] !== "\n") j += source[j] === "\\" ? 2 : 1;
-      tokens.push({ kind: "string", text: source.slice(i + 1, j), line });
-      i = j + 1;
-      continue;
-    }
-    if (c === "`") {
-      i = readTemplate(i + 1, line);
-      continue;
-    }
-    if (
-      c === "}" && templateDepths.length &&
-      templateDepths[templateDepths.length - 1] === braceDepth - 1
-    ) {
-      templateDepths.pop();
-      braceDepth--;
-      tokens.push({ kind: "punct", text: "}", line });
-      i = readTemplate(i + 1, line);
-      continue;
-    }
-    if (c === "/" && regexAllowed()) {
-      let j = i + 1;
-      let inClass = false;
-      while (j < n && source[j] !== "\n") {
-        const d = source[j];
-        if (d === "\\") {
-          j += 2;
-          continue;
-        }
-        if (d === "[") inClass = true;
-        else if (d === "]") inClass = false;
-        else if (d === "/" && !inClass) break;
-        j++;
-      }
-      j++;
-      while (j < n && /[a-z]/i.test(source[j])) j++;
-      tokens.push({ kind: "regex", text: source.slice(i, j), line });
-      i = j;
-      continue;
-    }
-    const word = /^[A-Za-z_$][\w$]*/.exec(source.slice(i, i + 200));
-    if (word) {
-      tokens.push({ kind: "word", text: word[0], line });
-      i += word[0].length;
-      continue;
-    }
-    const num = /^\d[\w.]*/.exec(source.slice(i, i + 100));
-    if (num) {
-      tokens.push({ kind: "word", text: num[0], line });
-      i += num[0].length;
-      continue;
-    }
-    const punct = /^(=>|\.\.\.|\?\.|[{}()[\];,.:=<>!&|?+\-*/%^~@#])/.exec(source.slice(i, i + 3));
-    const text = punct ? punct[0] : c;
-    if (text === "{") braceDepth++;
-    if (text === "}") braceDepth--;
-    tokens.push({ kind: "punct", text, line });
-    i += text.length;
-  }
-  return tokens;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Imports and runtime calls
-
-/** One import statement (or `import()`), where it stands. */
-export interface ImportRef {
-  specifier: string;
-  line: number;
-  typeOnly: boolean;
-  dynamic: boolean;
-}
-
-/** The imports of one file. */
-export function importsOf(tokens: Token[]): ImportRef[] {
-  const out: ImportRef[] = [];
-  for (let k = 0; k < tokens.length; k++) {
-    const t = tokens[k];
-    if (t.kind !== "word") continue;
-    const next = tokens[k + 1];
-    if (t.text === "from" && next?.kind === "string") {
-      // Walk back to the statement's `import` / `export` to see whether it is type-only.
-      let s = k - 1;
-      while (s >= 0 && !(tokens[s].kind === "word" && /^(import|export)$/.test(tokens[s].text))) {
-        s--;
-      }
-      const typeOnly = s >= 0 && tokens[s + 1]?.text === "type";
-      out.push({ specifier: next.text, line: next.line, typeOnly, dynamic: false });
-    } else if (t.text === "import" && next?.kind === "string") {
-      out.push({ specifier: next.text, line: next.line, typeOnly: false, dynamic: false });
-    } else if (
-      t.text === "import" && next?.text === "(" && tokens[k + 2]?.kind === "string" &&
-      tokens[k - 1]?.text !== "."
-    ) {
-      out.push({
-        specifier: tokens[k + 2].text,
-        line: tokens[k + 2].line,
-        typeOnly: false,
-        dynamic: true,
-      });
-    }
-  }
-  return out;
-}
-
-/** Uses of the runtime's globals in one file: `Deno`, `Bun`, `process.` / `process[`. */
-export function runtimeCallsOf(tokens: Token[]): { line: number; text: string }[] {
-  const out: { line: number; text: string }[] = [];
-  for (let k = 0; k < tokens.length; k++) {
-    const t = tokens[k];
-    if (t.kind !== "word") continue;
-    const prev = tokens[k - 1];
-    const next = tokens[k + 1];
-    // `import type { X } from` has no runtime globals; a property named `process` of some
-    // other object (`a.process`) is not the global, but `globalThis.process` is.
-    const afterDot = prev?.text === "." || prev?.text === "?.";
-    const viaGlobal = afterDot && tokens[k - 2]?.text === "globalThis";
-    // `Deno` and `Bun` name nothing else, so every mention counts: `g.Bun`, `(globalThis).Deno`.
-    if (t.text === "Deno" || t.text === "Bun") {
-      out.push({
-        line: t.line,
-        text: next?.text === "." ? `${t.text}.${tokens[k + 2]?.text ?? ""}` : t.text,
-      });
-    } else if (
-      t.text === "process" && (!afterDot || viaGlobal) && (next?.text === "." || next?.text === "[")
-    ) {
-      out.push({ line: t.line, text: `process${next.text}${tokens[k + 2]?.text ?? ""}` });
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Function sizes (for the report)
-
-const CONTROL_WORDS = new Set(["if", "for", "while", "switch", "catch", "with", "function"]);
-
-/** Functions (declarations, methods, arrows with a block body) and their line counts. */
-export function functionsOf(tokens: Token[]): { name: string; line: number; lines: number }[] {
-  const out: { name: string; line: number; lines: number }[] = [];
-  const closeOf = new Map<number, number>();
-  const stack: number[] = [];
-  for (let k = 0; k < tokens.length; k++) {
-    const t = tokens[k];
-    if (t.kind !== "punct") continue;
-    if (t.text === "{" || t.text === "${") stack.push(k);
-    else if (t.text === "}" && stack.length) closeOf.set(stack.pop()!, k);
-  }
-  const parenOpen = (close: number): number => {
-    let depth = 0;
-    for (let k = close; k >= 0; k--) {
-      if (tokens[k].text === ")") depth++;
-      else if (tokens[k].text === "(") {
-        depth--;
-        if (depth === 0) return k;
-      }
-    }
-    return -1;
-  };
-  for (let k = 0; k < tokens.length; k++) {
-    if (tokens[k].text !== "{" || tokens[k].kind !== "punct") continue;
-    if (tokens[k - 1]?.text === ":") continue; // an object type: `): { a: string } {`
-    const end = closeOf.get(k);
-    if (end === undefined) continue;
-    let name: string | undefined;
-    if (tokens[k - 1]?.text === "=>") {
-      // `const name = (…) =>` / `name: async (…) =>` / `x => {`
-      let p = k - 2;
-      if (tokens[p]?.text === ")") p = parenOpen(p) - 1;
-      else p = p - 1;
-      if (tokens[p]?.text === "async") p--;
-      name = (tokens[p]?.text === "=" || tokens[p]?.text === ":") && tokens[p - 1]?.kind === "word"
-        ? tokens[p - 1].text
-        : "(arrow)";
-    } else {
-      // `…) {` or `…): Type {`: find the `)` that closes the parameters.
-      let p = k - 1;
-      if (tokens[p]?.text !== ")") {
-        let depth = 0;
-        while (p >= 0) {
-          const x = tokens[p].text;
-          if (x === ">" || x === "]" || x === "}") depth++;
-          else if (x === "<" || x === "[" || x === "{") depth--;
-          else if (
-            ((x === ";" || x === "=" || x === "}") && depth <= 0) ||
-            (depth <= 0 && /^(class|interface|implements|extends|type)$/.test(x))
-          ) {
-            p = -1;
-            break;
-          } else if (x === ":" && depth === 0 && tokens[p - 1]?.text === ")") {
-            p--;
-            break;
-          }
-          p--;
-        }
-      }
-      if (p < 0 || tokens[p]?.text !== ")") continue;
-      const open = parenOpen(p);
-      let before = tokens[open - 1];
-      if (before?.text === ">") {
-        // generic parameters: `name<T>(`
-        let q = open - 1;
-        let depth = 0;
-        for (; q >= 0; q--) {
-          if (tokens[q].text === ">") depth++;
-          else if (tokens[q].text === "<" && --depth === 0) break;
-        }
-        before = tokens[q - 1];
-      }
-      if (!before || before.kind !== "word" || CONTROL_WORDS.has(before.text)) {
-        if (before?.text !== "function") continue;
-        name = "(function)";
-      } else {
-        name = before.text;
-      }
-    }
-    const lines = tokens[end].line - tokens[k].line + 1;
-    out.push({ name, line: tokens[k].line, lines });
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The tree
@@ -453,6 +146,74 @@ function findCycles(graph: Map<string, Set<string>>): string[][] {
   return out;
 }
 
+/** The edges and violations of one file. */
+function checkFile(root: string, file: string, known: Set<string>, result: CheckResult) {
+  const source = readFileSync(join(root, file), "utf8");
+  const lineCount = source.split("\n").length - (source.endsWith("\n") ? 1 : 0);
+  const tokens = tokenize(source);
+  if (file.startsWith("lib/")) {
+    if (lineCount > FILE_LINES) result.longFiles.push({ file, lines: lineCount });
+    for (const f of functionsOf(tokens)) {
+      if (f.lines > FUNCTION_LINES) result.longFunctions.push({ file, ...f });
+    }
+  }
+  const layer = layerOf(file);
+  const inRuntime = file.startsWith("lib/runtime/");
+  const flag = (kind: Violation["kind"], line: number, message: string) =>
+    result.violations.push({ kind, file, line, message });
+  if (layer === undefined) {
+    flag(
+      "no layer",
+      1,
+      "is in no layer: add its folder to LAYERS in scripts/check_architecture.ts and to ARCHITECTURE.md",
+    );
+  }
+  const edges = new Map<string, number>();
+  for (const ref of importsOf(tokens)) {
+    if (ref.specifier.startsWith("node:")) {
+      if (!inRuntime && !PORTABLE_NODE_MODULES.includes(ref.specifier)) {
+        const allowed = PORTABLE_NODE_MODULES.join(", ");
+        flag(
+          "node module",
+          ref.line,
+          `imports ${ref.specifier}: only lib/runtime/ may (elsewhere: ${allowed})`,
+        );
+      }
+      continue;
+    }
+    if (!ref.specifier.startsWith(".")) continue; // an npm package
+    const target = relative(root, resolve(root, dirname(file), ref.specifier)).split("\\").join(
+      "/",
+    );
+    if (!known.has(target)) continue;
+    if (!edges.has(target)) edges.set(target, ref.line);
+    const to = layerOf(target);
+    if (layer === undefined || to === undefined) continue;
+    // A leaf imports leaves only, save the types of the runtime services lib/deps.ts bundles.
+    const upward = layer === -1
+      ? to !== -1 && !(to === 0 && ref.typeOnly)
+      : to !== -1 && to > layer;
+    if (upward) {
+      const how = `${ref.typeOnly ? " (type only)" : ""}${ref.dynamic ? " (import())" : ""}`;
+      flag(
+        "upward import",
+        ref.line,
+        `imports ${target}${how}: ${layerName(layer)} may not import ${layerName(to)}`,
+      );
+    }
+  }
+  if (!inRuntime) {
+    for (const call of runtimeCallsOf(tokens)) {
+      flag(
+        "runtime call",
+        call.line,
+        `uses ${call.text}: runtime calls belong in lib/runtime/ (pass them in through Deps)`,
+      );
+    }
+  }
+  return edges;
+}
+
 /**
  * Checks the tree under `root` (the folder holding `main.ts` and `lib/`).
  *
@@ -463,107 +224,32 @@ function findCycles(graph: Map<string, Set<string>>): string[][] {
 export function checkTree(root: string): CheckResult {
   const files = listFiles(root);
   const known = new Set(files);
-  const violations: Violation[] = [];
-  const graph = new Map<string, Set<string>>();
-  const edgeLine = new Map<string, number>();
-  const longFunctions: CheckResult["longFunctions"] = [];
-  const longFiles: CheckResult["longFiles"] = [];
-  for (const file of files) {
-    const source = readFileSync(join(root, file), "utf8");
-    const lineCount = source.split("\n").length - (source.endsWith("\n") ? 1 : 0);
-    if (file.startsWith("lib/") && lineCount > FILE_LINES) {
-      longFiles.push({ file, lines: lineCount });
-    }
-    const tokens = tokenize(source);
-    if (file.startsWith("lib/")) {
-      for (const f of functionsOf(tokens)) {
-        if (f.lines > FUNCTION_LINES) longFunctions.push({ file, ...f });
-      }
-    }
-    const layer = layerOf(file);
-    const inRuntime = file.startsWith("lib/runtime/");
-    if (layer === undefined) {
-      violations.push({
-        kind: "no layer",
-        file,
-        line: 1,
-        message:
-          `is in no layer: add its folder to LAYERS in scripts/check_architecture.ts and to ARCHITECTURE.md`,
-      });
-    }
-    const edges = new Set<string>();
-    graph.set(file, edges);
-    for (const ref of importsOf(tokens)) {
-      if (ref.specifier.startsWith("node:")) {
-        if (!inRuntime && !PORTABLE_NODE_MODULES.includes(ref.specifier)) {
-          violations.push({
-            kind: "node module",
-            file,
-            line: ref.line,
-            message: `imports ${ref.specifier}: only lib/runtime/ may (elsewhere: ${
-              PORTABLE_NODE_MODULES.join(", ")
-            })`,
-          });
-        }
-        continue;
-      }
-      if (!ref.specifier.startsWith(".")) continue; // an npm package
-      const target = relative(root, resolve(root, dirname(file), ref.specifier)).split("\\").join(
-        "/",
-      );
-      if (!known.has(target)) continue;
-      edges.add(target);
-      if (!edgeLine.has(`${file} ${target}`)) edgeLine.set(`${file} ${target}`, ref.line);
-      const to = layerOf(target);
-      if (layer === undefined || to === undefined) continue;
-      // A leaf imports leaves only, save the types of the runtime services lib/deps.ts bundles.
-      const upward = layer === -1
-        ? to !== -1 && !(to === 0 && ref.typeOnly)
-        : to !== -1 && to > layer;
-      if (upward) {
-        violations.push({
-          kind: "upward import",
-          file,
-          line: ref.line,
-          message: `imports ${target}${ref.typeOnly ? " (type only)" : ""}${
-            ref.dynamic ? " (import())" : ""
-          }: ${layerName(layer)} may not import ${layerName(to)}`,
-        });
-      }
-    }
-    if (!inRuntime) {
-      for (const call of runtimeCallsOf(tokens)) {
-        violations.push({
-          kind: "runtime call",
-          file,
-          line: call.line,
-          message:
-            `uses ${call.text}: runtime calls belong in lib/runtime/ (pass them in through Deps)`,
-        });
-      }
-    }
-  }
-  const cycles = findCycles(graph);
-  for (const scc of cycles) {
-    const inside = new Set(scc);
+  const result: CheckResult = {
+    files,
+    violations: [],
+    cycles: [],
+    longFunctions: [],
+    longFiles: [],
+  };
+  const edges = new Map<string, Map<string, number>>();
+  for (const file of files) edges.set(file, checkFile(root, file, known, result));
+  const graph = new Map([...edges].map(([file, to]) => [file, new Set(to.keys())]));
+  result.cycles = findCycles(graph);
+  for (const scc of result.cycles) {
     for (const file of scc) {
-      for (const target of graph.get(file) ?? []) {
-        if (!inside.has(target)) continue;
-        violations.push({
-          kind: "cycle",
-          file,
-          line: edgeLine.get(`${file} ${target}`) ?? 1,
-          message: `imports ${target}, closing a cycle of ${scc.join(", ")}`,
-        });
+      for (const [target, line] of edges.get(file)!) {
+        if (!scc.includes(target)) continue;
+        const message = `imports ${target}, closing a cycle of ${scc.join(", ")}`;
+        result.violations.push({ kind: "cycle", file, line, message });
       }
     }
   }
-  violations.sort((a, b) =>
+  result.violations.sort((a, b) =>
     a.kind.localeCompare(b.kind) || a.file.localeCompare(b.file) || a.line - b.line
   );
-  longFunctions.sort((a, b) => b.lines - a.lines);
-  longFiles.sort((a, b) => b.lines - a.lines);
-  return { files, violations, cycles, longFunctions, longFiles };
+  result.longFunctions.sort((a, b) => b.lines - a.lines);
+  result.longFiles.sort((a, b) => b.lines - a.lines);
+  return result;
 }
 
 /** The lines the command prints for a result. */
