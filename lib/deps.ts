@@ -67,9 +67,15 @@ export interface Host {
   processExists(pid: number): boolean;
   /**
    * Registers a handler for the first SIGINT, SIGTERM or SIGHUP, called with the signal's
-   * name (exit with {@link SIGNAL_EXIT_CODE}); returns its remover.
+   * name (exit with {@link SIGNAL_EXIT_CODE}); returns its remover. The real one always passes
+   * the name; it is optional so that handlers and fakes written as `() => void` still fit.
    */
-  onInterrupt(handler: (signal: InterruptSignal) => void): () => void;
+  onInterrupt(handler: (signal?: InterruptSignal) => void): () => void;
+  /**
+   * The user id on POSIX systems (undefined on Windows), for ownership checks of the config
+   * folder, so lib/store need not ask `node:os` itself.
+   */
+  uid?: number;
 }
 
 /** The dependencies of every command. */

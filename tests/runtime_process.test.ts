@@ -14,7 +14,7 @@ test("pup runs on Bun or Deno, and says which", () => {
 for (const signal of SIGNALS) {
   test(`an interrupt handler hears ${signal} by name, once, and then stops listening`, () => {
     const before = listeners();
-    const heard: string[] = [];
+    const heard: (string | undefined)[] = [];
     const remove = onInterrupt((s) => heard.push(s));
     assert.deepEqual(listeners(), before.map((n) => n + 1));
     process.emit(signal as "SIGINT");
@@ -35,4 +35,10 @@ test("removing an interrupt handler before any signal removes all three listener
 
 test("a signal's exit code is 128 plus its number, as shells report it", () => {
   assert.deepEqual(SIGNAL_EXIT_CODE, { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 });
+});
+
+test("the real host tells the user id on POSIX and nothing on Windows", async () => {
+  const { uid } = await import("../lib/runtime/process.ts");
+  if (process.platform === "win32") assert.equal(uid, undefined);
+  else assert.equal(uid, process.getuid!());
 });

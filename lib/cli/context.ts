@@ -22,12 +22,18 @@ export interface GlobalOptions {
 }
 
 /**
- * A command as a command that lists commands (completion) sees it: its words and flags. The
- * runner hands the table in, so no command imports the table that loads it.
+ * A command as a command that lists commands (completion, `auth scopes`) sees it: its words,
+ * flags, scopes and request. The runner hands the table in, so no command imports the table
+ * that loads it (which would be a cycle).
  */
 export interface CommandEntry {
   path: string[];
+  summary?: string;
   options: Record<string, { type: string; short?: string; description: string }>;
+  /** The OAuth scopes it needs (for `pup auth scopes`). */
+  scopes?: string[];
+  /** The request it makes, e.g. `GET /api/v1/monitor`. */
+  request?: string;
 }
 
 /**

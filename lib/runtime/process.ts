@@ -50,6 +50,9 @@ export function homeDirectory(): string {
   return homedir();
 }
 
+/** The user id on POSIX systems; undefined on Windows. */
+export const uid: number | undefined = process.getuid?.();
+
 /** The current process id. */
 export const pid: number = process.pid;
 
@@ -197,7 +200,7 @@ const INTERRUPTS: readonly InterruptSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
  * ends the process the runtime's default way. A signal the runtime cannot watch on this OS
  * (SIGHUP under Deno on Windows) is skipped.
  */
-export function onInterrupt(handler: (signal: InterruptSignal) => void): () => void {
+export function onInterrupt(handler: (signal?: InterruptSignal) => void): () => void {
   const listeners = new Map<InterruptSignal, () => void>();
   const remove = () => {
     for (const [signal, listener] of listeners) process.off(signal, listener);
