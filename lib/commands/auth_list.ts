@@ -12,6 +12,7 @@ import type { CommandInput } from "../cli/spec.ts";
 import { normalizeSite } from "../auth/site.ts";
 import { DEFAULT_ORG_KEY, type SiteState } from "../auth/types.ts";
 import { ExitCode, PupError } from "../errors.ts";
+import { safeText } from "../text.ts";
 import type { SessionEntry } from "../session/sessions.ts";
 import { REFRESH_WINDOW_MS, type StoredToken } from "../session/tokens.ts";
 
@@ -153,8 +154,8 @@ export async function run(_options: AuthListOptions, ctx: Context): Promise<numb
     } catch (err) {
       if (!(err instanceof PupError)) throw err;
       unreadable = true;
-      ctx.info(`⚠️ Cannot read the sessions of ${site}: ${err.message}`);
-      if (err.hint) ctx.info(`  ${err.hint}`);
+      ctx.info(safeText(`⚠️ Cannot read the sessions of ${site}: ${err.message}`));
+      if (err.hint) ctx.info(`  ${safeText(err.hint)}`);
     }
   }
   rows.sort((a, b) =>
