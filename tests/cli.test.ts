@@ -6,6 +6,7 @@ import { COMMANDS } from "../lib/cli/commands.ts";
 import { checkPositionals, checkValues, findCommand, wantsJson } from "../lib/cli/run.ts";
 import type { CommandSpec } from "../lib/cli/spec.ts";
 import { assertUsage } from "./assert_usage.ts";
+import { PupError } from "../lib/errors.ts";
 import { runPup, testDeps } from "./helpers.ts";
 
 test("--version prints the version and exits 0", async () => {
@@ -187,4 +188,28 @@ test("completion for an unknown shell is a usage error", async () => {
   assert.match(zsh.stdout, /^#compdef pup/);
   const fish = await runPup(["completion", "fish"], testDeps({}));
   assert.match(fish.stdout, /complete -c pup/);
+});
+
+test("report prints a failure as text lines, or as one JSON object, escapes shown inert", async () => {
+  const { report } = await import("../lib/cli/report.ts");
+  const err = new PupError("api", "request failed: \u001b[2Jgone", {
+    hint: "try again",
+    status: 503,
+  });
+  const text = testDeps({});
+  assert.equal(report(text, err), 1);
+  assert.equal(text.stderr(), "Error: request failed: \\u001b[2Jgone\ntry again\n");
+  const json = testDeps({});
+  assert.equal(report(json, err, true), 1);
+  assert.deepEqual(JSON.parse(json.stderr()), {
+    error: {
+      code: "api",
+      message: "request failed: \\u001b[2Jgone",
+      hint: "try again",
+      status: 503,
+    },
+  });
+  const bug = testDeps({});
+  assert.equal(report(bug, new TypeError("x is undefined"), true), 1);
+  assert.equal(JSON.parse(bug.stderr()).error.code, "unexpected");
 });

@@ -13,7 +13,12 @@ import { type CommandSpec, type OptionSpec, positionalUsage } from "./spec.ts";
 
 const GLOBAL_VALUE_FLAGS = new Set(["--org", "--output", "-o"]);
 
-/** Splits argv into the command's words and the rest. */
+/**
+ * Splits argv into the command's words and the rest (global flags may come first).
+ *
+ * @example
+ * findCommand(["--org", "x", "auth", "status"]); // { words: ["auth", "status"], rest: ["--org", "x"] }
+ */
 export function findCommand(argv: string[]): { words: string[]; rest: string[] } {
   const words: string[] = [];
   const rest: string[] = [];
@@ -100,6 +105,14 @@ export function parsePlain(args: string[], options: Record<string, OptionSpec>):
   return { values, positionals };
 }
 
+/**
+ * A parseArgs failure as a usage error naming the command (its text neutralised: it echoes the
+ * flag the user typed).
+ *
+ * @example
+ * toPupUsage(new Error("Unknown option '--x'. To specify …"), "auth status");
+ * // usage error: unknown option '--x' (in 'pup auth status')
+ */
 export function toPupUsage(err: unknown, command: string): PupError {
   const msg = (err as Error).message ?? String(err);
   // node:util phrases these as e.g. "Unknown option '--x'. To specify a positional argument…"
@@ -111,6 +124,12 @@ export function toPupUsage(err: unknown, command: string): PupError {
 
 const FORMATS = ["table", "json", "yaml"];
 
+/**
+ * The global options (CONTRACT §9) of the parsed values; a bad `--output` is a usage error.
+ *
+ * @example
+ * globalsFrom({ output: "json", verbose: true }); // { org: undefined, output: "json", trustSite: false, verbose: true }
+ */
 export function globalsFrom(values: Record<string, unknown>): GlobalOptions {
   const output = values.output as string | undefined;
   if (output !== undefined && !FORMATS.includes(output)) {
@@ -130,6 +149,9 @@ export function globalsFrom(values: Record<string, unknown>): GlobalOptions {
 /**
  * The options as the argument parsers take them: an `integer` option is a string there, which
  * {@link checkValues} then checks.
+ *
+ * @example
+ * parserOptions({ limit: { type: "integer", description: "" } }).limit.type; // "string"
  */
 export function parserOptions(
   options: Record<string, OptionSpec>,
@@ -144,6 +166,10 @@ export function parserOptions(
 /**
  * Checks and converts the values of typed options (`integer`), so that `parse` receives
  * numbers and no command repeats the check.
+ *
+ * @example
+ * const values: Record<string, unknown> = { limit: "20" };
+ * checkValues({ limit: { type: "integer", max: 100, description: "" } }, values); // values.limit === 20
  */
 export function checkValues(
   options: Record<string, OptionSpec>,
@@ -161,6 +187,9 @@ export function checkValues(
 /**
  * Checks the positional arguments against the command's declared {@link PositionalSpec}s, so no
  * command writes its own "unexpected argument" guard.
+ *
+ * @example
+ * checkPositionals(apiSpec, []); // usage error: 'pup api' needs an API path, e.g. /api/v1/validate
  */
 export function checkPositionals(spec: CommandSpec, positionals: string[]): void {
   const declared = spec.positionals ?? [];
@@ -188,6 +217,9 @@ export function checkPositionals(spec: CommandSpec, positionals: string[]): void
  * Whether the command line asks for JSON output (`-o json`, `--output json`, `--output=json`;
  * the last one counts), read from the words alone, so that a failure before or during option
  * parsing is reported as JSON too.
+ *
+ * @example
+ * wantsJson(["api", "/x", "-o", "json"]); // true
  */
 export function wantsJson(argv: string[]): boolean {
   let format: string | undefined;

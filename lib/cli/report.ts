@@ -44,6 +44,9 @@ function describe(err: unknown, debug: boolean): { report: FailureReport; lines:
  * Prints a failure the way users see it — text lines, or with `json` one object
  * `{"error": {"code", "message", "hint", "status"}}` — and returns its exit code. Every line
  * passes {@link safeText}: messages echo values the user and servers gave.
+ *
+ * @example
+ * report(deps, new PupError("usage", "bad"), true); // stderr: {"error":{"code":"usage","message":"bad","hint":null,"status":null}}; returns 2
  */
 export function report(deps: Deps, err: unknown, json = false): number {
   const { report, lines } = describe(err, Boolean(deps.env.PUP_DEBUG));
