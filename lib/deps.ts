@@ -2,7 +2,8 @@
  * @module
  * Everything pup takes from the outside world, in one object made by `main.ts` (and by each
  * test, with fakes). Code under `lib/` reads the clock, randomness, environment, console,
- * network and programs only through it.
+ * network and programs only through it. A shared leaf: it imports nothing but the types of
+ * the runtime services it bundles (`lib/runtime/serve.ts`, `spawn.ts`).
  */
 import type { Serve } from "./runtime/serve.ts";
 import type { Launcher, Spawner } from "./runtime/spawn.ts";
@@ -44,6 +45,16 @@ export function clampDelay(ms: number): number {
   return Number.isNaN(ms) ? 0 : Math.min(Math.max(ms, 0), MAX_TIMER_MS);
 }
 
+/** A signal that interrupts pup: Ctrl-C, `kill`, the terminal closing. */
+export type InterruptSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
+/** The exit code of a process ended by each signal (128 + its number), as shells report it. */
+export const SIGNAL_EXIT_CODE: Readonly<Record<InterruptSignal, number>> = {
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+};
+
 /** Facts about the host and the process. */
 export interface Host {
   runtime: string;
@@ -54,8 +65,17 @@ export interface Host {
   pid: number;
   /** Whether the process `pid` is alive (for stale-lock recovery). */
   processExists(pid: number): boolean;
-  /** Registers a Ctrl-C/SIGTERM handler; returns its remover. */
-  onInterrupt(handler: () => void): () => void;
+  /**
+   * Registers a handler for the first SIGINT, SIGTERM or SIGHUP, called with the signal's
+   * name (exit with {@link SIGNAL_EXIT_CODE}); returns its remover. The real one always passes
+   * the name; it is optional so that handlers and fakes written as `() => void` still fit.
+   */
+  onInterrupt(handler: (signal?: InterruptSignal) => void): () => void;
+  /**
+   * The user id on POSIX systems (undefined on Windows), for ownership checks of the config
+   * folder, so lib/store need not ask `node:os` itself.
+   */
+  uid?: number;
 }
 
 /** The dependencies of every command. */

@@ -105,11 +105,19 @@ export class PupError extends Error {
   readonly hint?: string;
   /** Printed instead of `Error: <message>` when set (messages the design document fixes). */
   readonly display?: string;
+  /** The HTTP status of the API answer this error reports, when it came from one. */
+  readonly status?: number;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { hint?: string; cause?: unknown; exitCode?: number; display?: string } = {},
+    options: {
+      hint?: string;
+      cause?: unknown;
+      exitCode?: number;
+      display?: string;
+      status?: number;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "PupError";
@@ -117,6 +125,7 @@ export class PupError extends Error {
     this.exitCode = options.exitCode ?? exitFor[code];
     this.hint = options.hint;
     this.display = options.display;
+    this.status = options.status;
   }
 }
 

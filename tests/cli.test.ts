@@ -3,13 +3,109 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { COMMANDS } from "../lib/cli/commands.ts";
-import { findCommand } from "../lib/cli/run.ts";
+import { checkPositionals, checkValues, findCommand, wantsJson } from "../lib/cli/run.ts";
+import type { CommandSpec } from "../lib/cli/spec.ts";
+import { assertUsage } from "./assert_usage.ts";
+import { PupError } from "../lib/errors.ts";
 import { runPup, testDeps } from "./helpers.ts";
 
 test("--version prints the version and exits 0", async () => {
   const r = await runPup(["--version"], testDeps({}));
   assert.equal(r.code, 0);
   assert.equal(r.stdout, "pup 0.0.0-test\n");
+});
+
+test("--version after global flags prints the version too, and only with no command", async () => {
+  const r = await runPup(["-o", "json", "--version"], testDeps({}));
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, "pup 0.0.0-test\n");
+  const cmd = await runPup(["auth", "list", "--version"], testDeps({}));
+  assert.equal(cmd.code, 2);
+  assert.match(cmd.stderr, /--version/);
+});
+
+const spec = (positionals: CommandSpec["positionals"]): CommandSpec => ({
+  path: ["thing", "get"],
+  summary: "",
+  options: {},
+  positionals,
+  load: () => Promise.reject(new Error("not loaded")),
+});
+
+const usage = assertUsage;
+
+test("the runner checks positional counts from the table's data", () => {
+  const one = spec([{ name: "id", missing: "a thing id, e.g. 42" }]);
+  checkPositionals(one, ["42"]);
+  usage(() => checkPositionals(one, []), /^'pup thing get' needs a thing id, e.g. 42$/);
+  usage(() => checkPositionals(one, ["1", "2"]), /unexpected argument "2".*expected only <id>/);
+  usage(
+    () => checkPositionals(spec(undefined), ["x"]),
+    /^unexpected argument "x" for 'pup thing get'$/,
+  );
+  const optional = spec([{ name: "id" }, { name: "more", required: false, variadic: true }]);
+  checkPositionals(optional, ["1"]);
+  checkPositionals(optional, ["1", "2", "3"]);
+  usage(() => checkPositionals(optional, []), /needs <id>/);
+});
+
+test("integer options reach parse as numbers, checked once by the runner", () => {
+  const options = {
+    limit: { type: "integer", max: 1000, description: "" },
+    offset: { type: "integer", min: 0, description: "" },
+  } as const;
+  const values: Record<string, unknown> = { limit: "20", offset: "0" };
+  checkValues(options, values);
+  assert.deepEqual(values, { limit: 20, offset: 0 });
+  for (const bad of ["0", "-1", "2.5", "ten", ""]) {
+    usage(
+      () => checkValues(options, { limit: bad }),
+      /invalid --limit .*expected a positive integer/,
+    );
+  }
+  usage(() => checkValues(options, { limit: "1001" }), /expected at most 1000/);
+  usage(() => checkValues(options, { offset: "-1" }), /invalid --offset .*at least 0/);
+});
+
+test("JSON output is recognised in each spelling, the last one winning", () => {
+  assert.ok(wantsJson(["-o", "json"]));
+  assert.ok(wantsJson(["--output=json"]));
+  assert.ok(wantsJson(["-ojson"]));
+  assert.ok(!wantsJson(["-o", "json", "-o", "table"]));
+  assert.ok(!wantsJson(["--", "-o", "json"]));
+  assert.ok(!wantsJson(["api", "/x"]));
+});
+
+test("every converted command parses without I/O: parse is pure", async () => {
+  const api = await import("../lib/commands/api.ts");
+  assert.deepEqual(api.parse({ values: { method: "get" }, positionals: ["/api/v1/validate"] }), {
+    path: "/api/v1/validate",
+    method: "GET",
+    data: undefined,
+    headers: [],
+    raw: false,
+  });
+  const logs = await import("../lib/commands/logs_query.ts");
+  assert.deepEqual(logs.parse({ values: { query: " x ", from: "1h" }, positionals: [] }), {
+    query: "x",
+    range: { from: { agoMs: 3_600_000 }, to: { agoMs: 0 } },
+    limit: 50,
+  });
+  const metrics = await import("../lib/commands/metrics_query.ts");
+  assert.deepEqual(metrics.parse({ values: { query: "q" }, positionals: [] }).range, {
+    from: { agoMs: 3_600_000 },
+    to: { agoMs: 0 },
+  });
+  const monitors = await import("../lib/commands/monitors_list.ts");
+  assert.deepEqual(monitors.parse({ values: { limit: 5, tags: "a, b" }, positionals: [] }), {
+    limit: 5,
+    name: undefined,
+    tags: "a,b",
+  });
+});
+
+test("every command declares its positionals as data", () => {
+  for (const c of COMMANDS) assert.ok(Array.isArray(c.positionals), c.path.join(" "));
 });
 
 test("every command answers --help with its usage and exits 0", async () => {
@@ -92,4 +188,28 @@ test("completion for an unknown shell is a usage error", async () => {
   assert.match(zsh.stdout, /^#compdef pup/);
   const fish = await runPup(["completion", "fish"], testDeps({}));
   assert.match(fish.stdout, /complete -c pup/);
+});
+
+test("report prints a failure as text lines, or as one JSON object, escapes shown inert", async () => {
+  const { report } = await import("../lib/cli/report.ts");
+  const err = new PupError("api", "request failed: \u001b[2Jgone", {
+    hint: "try again",
+    status: 503,
+  });
+  const text = testDeps({});
+  assert.equal(report(text, err), 1);
+  assert.equal(text.stderr(), "Error: request failed: \\u001b[2Jgone\ntry again\n");
+  const json = testDeps({});
+  assert.equal(report(json, err, true), 1);
+  assert.deepEqual(JSON.parse(json.stderr()), {
+    error: {
+      code: "api",
+      message: "request failed: \\u001b[2Jgone",
+      hint: "try again",
+      status: 503,
+    },
+  });
+  const bug = testDeps({});
+  assert.equal(report(bug, new TypeError("x is undefined"), true), 1);
+  assert.equal(JSON.parse(bug.stderr()).error.code, "unexpected");
 });

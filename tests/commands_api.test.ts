@@ -1,38 +1,61 @@
+/**
+ * `pup api`, `monitors list`, `logs query` and `metrics query` in-process against the fake
+ * Datadog's app: `deps.fetch` goes to its `request()` (no socket) and time is a FakeClock.
+ */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
+import { createFakeDatadogCore, fakeDatadogApp, type FakeDatadogCore } from "./fakes/datadog.ts";
+import { FakeClock } from "./fakes/clock.ts";
 import { localEnv, runPup, seedSession, tempDir, testDeps } from "./helpers.ts";
 import type { Deps } from "../lib/deps.ts";
 
 const KEYS = { DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" };
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+/** A loopback site no socket listens on: requests reach the fake through `deps.fetch`. */
+const SITE = "127.0.0.1:9";
+
+/** A fetch that hands each request to `app`, and rejects as a real fetch does on abort. */
+function inProcessFetch(app: ReturnType<typeof fakeDatadogApp>): typeof fetch {
+  return (input, init) =>
+    new Promise((resolve, reject) => {
+      const signal = init?.signal;
+      if (signal?.aborted) return reject(signal.reason);
+      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+      Promise.resolve(app.request(input instanceof Request ? input : String(input), init))
+        .then(resolve, reject);
+    });
+}
 
 async function setup(env: Record<string, string> = KEYS) {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadogCore();
+  const app = fakeDatadogApp(fake);
+  // The fake dates its logs from the real clock; pup's clock starts there and then stands still.
+  const clock = new FakeClock(Date.now());
   const dir = await tempDir();
-  const fullEnv = localEnv(fake.site, dir.path, env);
+  const fullEnv = localEnv(SITE, dir.path, env);
   return {
     fake,
+    clock,
     dir: dir.path,
     pup: (argv: string[], overrides: Partial<Deps> & { stdinLines?: string[] } = {}) =>
-      runPup(argv, testDeps(fullEnv, overrides)),
+      runPup(argv, testDeps(fullEnv, { fetch: inProcessFetch(app), clock, ...overrides })),
     async login(scope?: string) {
       const t = fake.issueTokens({ scope });
-      await seedSession(dir.path, fake.site, t);
+      await seedSession(dir.path, SITE, t);
       return t;
     },
     async done() {
-      await fake.close();
+      fake.cancelDelays();
       await dir.remove();
     },
   };
 }
 
-function lastRequest(fake: FakeDatadog, path: string) {
+function lastRequest(fake: FakeDatadogCore, path: string) {
   const all = fake.requests.filter((r) => r.path === path);
   return all[all.length - 1];
 }
@@ -338,7 +361,6 @@ test("logs query needs --query", async () => {
 test("logs query searches newest first with the time range and limit it was given", async () => {
   const t = await setup();
   try {
-    const before = Date.now();
     const r = await t.pup([
       "logs",
       "query",
@@ -363,10 +385,8 @@ test("logs query searches newest first with the time range and limit it was give
     assert.equal(body.filter.query, "service:web-store");
     assert.equal(body.sort, "-timestamp");
     assert.equal(body.page.limit, 3);
-    const from = Date.parse(body.filter.from);
-    const to = Date.parse(body.filter.to);
-    assert.ok(Math.abs(to - from - 3_600_000) < 1000);
-    assert.ok(to >= before - 1000 && to <= Date.now() + 1000);
+    assert.equal(body.filter.to, new Date(t.clock.now()).toISOString());
+    assert.equal(body.filter.from, new Date(t.clock.now() - 3_600_000).toISOString());
   } finally {
     await t.done();
   }
@@ -404,11 +424,19 @@ test("logs query rejects bad times and limits with exit 2, naming the flag", asy
   }
 });
 
-test("logs query against a slow server times out with exit 1 (PUP_HTTP_TIMEOUT)", async () => {
+test("logs query against a server that never answers times out with exit 1 (PUP_HTTP_TIMEOUT)", async () => {
   const t = await setup({ ...KEYS, PUP_HTTP_TIMEOUT: "0.2" });
   try {
-    t.fake.knobs.delayMs["/api/v2/logs/events/search"] = 10_000;
-    const r = await t.pup(["logs", "query", "--query", "*"]);
+    const silent: typeof fetch = (_input, init) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => reject(init.signal!.reason), { once: true });
+      });
+    let finished = false;
+    const running = t.pup(["logs", "query", "--query", "*"], { fetch: silent })
+      .finally(() => (finished = true));
+    // Fire the client's timers (no timer left: let the event loop turn) until the run ends.
+    while (!finished) await t.clock.runNext();
+    const r = await running;
     assert.equal(r.code, 1);
     assert.match(r.stderr, /timed out after 200 ms/);
   } finally {
@@ -465,6 +493,123 @@ test("metrics query reports Datadog's error for a bad query with exit 1", async 
     const missing = await t.pup(["metrics", "query"]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /needs --query/);
+  } finally {
+    await t.done();
+  }
+});
+
+// ---- the command line's shape: positionals and typed flags are data, failures as JSON
+
+test("pup api takes exactly one path: the table's positionals, checked by the runner", async () => {
+  const t = await setup();
+  try {
+    const two = await t.pup(["api", "/api/v1/validate", "/api/v1/monitor"]);
+    assert.equal(two.code, 2);
+    assert.match(
+      two.stderr,
+      /unexpected argument "\/api\/v1\/monitor" for 'pup api': expected only <path>/,
+    );
+    const logs = await t.pup(["logs", "query", "service:web"]);
+    assert.equal(logs.code, 2);
+    assert.match(logs.stderr, /unexpected argument "service:web" for 'pup logs query'/);
+    assert.match(logs.stderr, /pass the search with --query/);
+    const list = await t.pup(["auth", "list", "extra"]);
+    assert.equal(list.code, 2);
+    assert.match(list.stderr, /unexpected argument "extra" for 'pup auth list'/);
+    assert.equal(t.fake.requests.length, 0);
+  } finally {
+    await t.done();
+  }
+});
+
+test("with -o json a failure is one JSON object on stderr with code, message, hint and status", async () => {
+  const t = await setup();
+  try {
+    const api = await t.pup(["api", "/api/v1/monitor/424242", "-o", "json"]);
+    assert.equal(api.code, 1);
+    assert.equal(api.stdout, "");
+    assert.equal(api.stderr.trimEnd().split("\n").length, 1);
+    const { error } = JSON.parse(api.stderr);
+    assert.deepEqual(Object.keys(error), ["code", "message", "hint", "status"]);
+    assert.equal(error.code, "api");
+    assert.equal(error.status, 404);
+    assert.match(error.message, /GET \/api\/v1\/monitor\/424242 failed: 404.*Monitor not found/);
+
+    const usage = JSON.parse((await t.pup(["logs", "query", "--output=json"])).stderr).error;
+    assert.equal(usage.code, "usage");
+    assert.equal(usage.status, null);
+    assert.match(usage.message, /needs --query/);
+    assert.match(usage.hint, /--query "\*"/);
+
+    const unknown = await t.pup(["-o", "json", "nope"]);
+    assert.equal(unknown.code, 2);
+    assert.equal(JSON.parse(unknown.stderr).error.code, "usage");
+  } finally {
+    await t.done();
+  }
+});
+
+test("without -o json failures stay text", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup(["api", "/api/v1/monitor/424242", "-o", "yaml"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Error: request GET/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("with -o json a 403 reports its status and the scope hint", async () => {
+  const t = await setup({});
+  try {
+    await t.login("timeseries_query");
+    const r = await t.pup(["monitors", "list", "-o", "json"]);
+    assert.equal(r.code, 1);
+    const { error } = JSON.parse(r.stderr);
+    assert.equal(error.status, 403);
+    assert.match(error.hint, /pup auth login --extra-scopes monitors_read/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("a non-ASCII -H value is a usage error, not a network failure, and sends nothing", async () => {
+  const t = await setup();
+  try {
+    const r = await t.pup(["api", "/api/v1/validate", "-H", "X-Team: café"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /invalid --header "X-Team": expected printable ASCII in the value/);
+    assert.match(r.stderr, /found U\+00E9/);
+    assert.doesNotMatch(r.stderr, /cannot reach/);
+    assert.equal(t.fake.requests.length, 0);
+  } finally {
+    await t.done();
+  }
+});
+
+test("terminal escapes in values the user gave reach error messages inert", async () => {
+  const t = await setup();
+  const esc = "\u001b]0;owned\u0007\u001b[2J";
+  try {
+    for (
+      const argv of [
+        [esc],
+        ["auth", "list", "-o", esc],
+        ["api", "/api/v1/validate", `--${esc}`],
+        ["api", "/api/v1/validate", "extra" + esc],
+        ["api", "/api/v1/validate", "-d", `@${t.dir}/${esc}`],
+        ["api", `/x${esc}`, "-X", `G${esc}`],
+        ["logs", "query", "--query", "*", "--from", esc],
+        ["monitors", "list", "--limit", esc],
+        ["api", "/api/v1/validate", "-o", "json", "-H", `${esc}: x`],
+      ]
+    ) {
+      const r = await t.pup(argv);
+      assert.equal(r.code, 2, JSON.stringify(argv));
+      assert.ok(!CONTROL.test(r.stderr), `a control character reached stderr: ${r.stderr}`);
+      assert.match(r.stderr, /\\u001b/, JSON.stringify(argv));
+    }
   } finally {
     await t.done();
   }

@@ -1,18 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseLimit, parseTime, timeRange } from "../lib/api/time.ts";
-import { PupError } from "../lib/errors.ts";
+import { parseLimit, parseTime, timeRange } from "../lib/cli/flags.ts";
+import { readTime, resolveTime } from "../lib/api/time.ts";
+import { assertUsage } from "./assert_usage.ts";
 
 const NOW = Date.parse("2024-05-01T12:00:00Z");
 
-function usage(fn: () => unknown, pattern: RegExp) {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof PupError);
-    assert.equal(err.exitCode, 2);
-    assert.match(err.message, pattern);
-    return true;
-  });
-}
+const usage = assertUsage;
 
 test("now is the current time", () => {
   assert.equal(parseTime("now", "--to", NOW), NOW);
@@ -83,4 +77,21 @@ test("--limit must be a positive integer within the maximum", () => {
     usage(() => parseLimit(bad, 100, 1000), /invalid --limit .*expected a positive integer/);
   }
   usage(() => parseLimit("1001", 100, 1000), /expected at most 1000/);
+});
+
+test("reading a time needs no clock: a duration stays relative until it is resolved", () => {
+  assert.deepEqual(readTime("15m"), { agoMs: 15 * 60_000 });
+  assert.deepEqual(readTime("now"), { agoMs: 0 });
+  assert.deepEqual(readTime("1714557600"), { atMs: 1714557600_000 });
+  assert.equal(resolveTime({ agoMs: 60_000 }, NOW), NOW - 60_000);
+  assert.equal(resolveTime({ atMs: 5 }, NOW), 5);
+});
+
+test("a text that is no time says why, without naming any flag", () => {
+  assert.equal(readTime("yesterday"), "unknown form");
+  assert.equal(readTime("2024-02-31"), "no such date");
+});
+
+test("a bad time shows terminal escapes in the value inert", () => {
+  usage(() => parseTime("\u001b[31mred", "--from", NOW), /invalid --from "\\u001b\[31mred"/);
 });

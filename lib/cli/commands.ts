@@ -6,6 +6,7 @@ import type { CommandSpec } from "./spec.ts";
 
 const authLogin: CommandSpec = {
   path: ["auth", "login"],
+  positionals: [],
   summary: "Log in to Datadog in your browser (OAuth2 with PKCE)",
   description:
     "Registers pup with the site if needed, opens Datadog's authorization page, waits for the\n" +
@@ -68,6 +69,7 @@ const authLogin: CommandSpec = {
 
 const authStatus: CommandSpec = {
   path: ["auth", "status"],
+  positionals: [],
   summary: "Show whether you are logged in, to which site and org, and until when",
   description: "Exits 0 when the session is usable and 4 when it is not.",
   options: {
@@ -79,6 +81,7 @@ const authStatus: CommandSpec = {
 
 const authRefresh: CommandSpec = {
   path: ["auth", "refresh"],
+  positionals: [],
   summary: "Refresh the access token now with the refresh token",
   description: "pup refreshes automatically before API calls; this forces it.",
   options: {},
@@ -88,6 +91,7 @@ const authRefresh: CommandSpec = {
 
 const authLogout: CommandSpec = {
   path: ["auth", "logout"],
+  positionals: [],
   summary: "Log out of one session (the default one of the current site, or --org)",
   description:
     "Logging out the default session also deletes the site's shared client registration;\n" +
@@ -104,6 +108,7 @@ const authLogout: CommandSpec = {
 
 const authList: CommandSpec = {
   path: ["auth", "list"],
+  positionals: [],
   summary: "List every stored session with its site, org, scopes, expiry and status",
   options: {},
   examples: ["pup auth list", "pup auth list -o json"],
@@ -112,6 +117,7 @@ const authList: CommandSpec = {
 
 const authToken: CommandSpec = {
   path: ["auth", "token"],
+  positionals: [],
   summary: "Print the access token (refreshed if needed) for scripts",
   description: "Writes the token only when stdout is not a terminal (a pipe, a file, $(…)).\n" +
     "On a terminal it prints nothing secret unless --show is given.",
@@ -126,7 +132,7 @@ const authToken: CommandSpec = {
 
 const api: CommandSpec = {
   path: ["api"],
-  args: "<path>",
+  positionals: [{ name: "path", missing: "an API path, e.g. /api/v1/validate" }],
   summary: "Make an authenticated request to any Datadog API endpoint",
   description:
     "Like 'gh api': prints the JSON answer; a non-2xx answer exits 1 with Datadog's errors.",
@@ -162,6 +168,7 @@ const api: CommandSpec = {
 
 const monitorsList: CommandSpec = {
   path: ["monitors", "list"],
+  positionals: [],
   summary: "List monitors",
   options: {
     name: {
@@ -175,7 +182,8 @@ const monitorsList: CommandSpec = {
       valueName: "a,b",
     },
     limit: {
-      type: "string",
+      type: "integer",
+      max: 100_000,
       description: "at most this many monitors (default 100)",
       valueName: "n",
     },
@@ -189,6 +197,7 @@ const monitorsList: CommandSpec = {
 
 const logsQuery: CommandSpec = {
   path: ["logs", "query"],
+  positionals: [],
   summary: "Search logs (v2 logs search)",
   options: {
     query: {
@@ -207,14 +216,23 @@ const logsQuery: CommandSpec = {
       description: "end: now, a relative time, epoch seconds or an ISO 8601 date (default now)",
       valueName: "time",
     },
-    limit: { type: "string", description: "at most this many logs (default 50)", valueName: "n" },
+    limit: {
+      type: "integer",
+      max: 100_000,
+      description: "at most this many logs (default 50)",
+      valueName: "n",
+    },
   },
+  positionalHint: 'pass the search with --query, e.g. --query "service:web status:error"',
+  request: "POST /api/v2/logs/events/search",
+  scopes: ["logs_read_data"],
   examples: ['pup logs query --query "service:web-store" --from 1h --limit 10'],
   load: () => import("../commands/logs_query.ts"),
 };
 
 const metricsQuery: CommandSpec = {
   path: ["metrics", "query"],
+  positionals: [],
   summary: "Query timeseries metrics (v1 query)",
   options: {
     query: {
@@ -234,13 +252,16 @@ const metricsQuery: CommandSpec = {
       valueName: "time",
     },
   },
+  positionalHint: 'pass the metric query with --query, e.g. --query "avg:system.cpu.user{*}"',
+  request: "GET /api/v1/query",
+  scopes: ["timeseries_query"],
   examples: ['pup metrics query --query "avg:system.cpu.user{*}" --from 4h'],
   load: () => import("../commands/metrics_query.ts"),
 };
 
 const completion: CommandSpec = {
   path: ["completion"],
-  args: "<bash|zsh|fish>",
+  positionals: [{ name: "shell", missing: "a shell: bash, zsh or fish" }],
   summary: "Print a shell completion script",
   options: {},
   examples: [

@@ -21,18 +21,44 @@ export interface GlobalOptions {
   verbose: boolean;
 }
 
-/** A command's view of the world. */
+/**
+ * A command as a command that lists commands (completion, `auth scopes`) sees it: its words,
+ * flags, scopes and request. The runner hands the table in, so no command imports the table
+ * that loads it (which would be a cycle).
+ */
+export interface CommandEntry {
+  path: string[];
+  summary?: string;
+  options: Record<string, { type: string; short?: string; description: string }>;
+  /** The OAuth scopes it needs (for `pup auth scopes`). */
+  scopes?: string[];
+  /** The request it makes, e.g. `GET /api/v1/monitor`. */
+  request?: string;
+}
+
+/**
+ * A command's view of the world. Lower layers never import it: each takes a narrow structural
+ * interface of its own (e.g. `Pick<Deps, "fetch" | "clock">` plus a config dir), which this
+ * object satisfies, so commands pass `ctx` where those are asked for.
+ */
 export class Context {
   readonly deps: Deps;
   readonly globals: GlobalOptions;
   readonly dir: string;
+  /** Every command (the table the runner dispatches from). */
+  readonly commands: readonly CommandEntry[];
   #config?: Promise<Config>;
   #sessions?: Promise<SessionEntry[]>;
   #store?: Promise<StateStore>;
 
-  constructor(deps: Deps, globals: GlobalOptions) {
+  constructor(
+    deps: Deps,
+    globals: GlobalOptions,
+    extra: { commands?: readonly CommandEntry[] } = {},
+  ) {
     this.deps = deps;
     this.globals = globals;
+    this.commands = extra.commands ?? [];
     this.dir = configDir(deps.env, deps.host.homeDir);
   }
 

@@ -5,10 +5,18 @@
  */
 import type { Context } from "./context.ts";
 
-/** One option. */
+/**
+ * One option. `integer` is a string on the command line that the runner checks (digits only,
+ * within `min`, default 1, and `max`) and hands to `parse` as a number, so no command writes
+ * its own `--limit` check.
+ */
 export interface OptionSpec {
-  type: "string" | "boolean";
+  type: "string" | "boolean" | "integer";
   short?: string;
+  /** For `integer`: the smallest value accepted (default 1). */
+  min?: number;
+  /** For `integer`: the largest value accepted. */
+  max?: number;
   multiple?: boolean;
   description: string;
   /** Shown in help: `--timeout <seconds>`. */
@@ -17,7 +25,8 @@ export interface OptionSpec {
 
 /** Parsed input of a command. */
 export interface CommandInput {
-  values: Record<string, string | boolean | string[] | undefined>;
+  /** Flag values: strings, booleans, lists (`multiple`) and numbers (`integer`). */
+  values: Record<string, string | boolean | string[] | number | undefined>;
   positionals: string[];
 }
 
@@ -56,6 +65,11 @@ export interface PositionalSpec {
   required?: boolean;
   /** Takes every remaining argument (the last positional only). */
   variadic?: boolean;
+  /**
+   * What to ask for when it is missing, e.g. `an API path, e.g. /api/v1/validate` →
+   * "'pup api' needs an API path, e.g. /api/v1/validate"; default `<name>`.
+   */
+  missing?: string;
 }
 
 /** A command's description. */

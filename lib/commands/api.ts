@@ -13,7 +13,7 @@ import { printData } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
 import { ExitCode, usageError } from "../errors.ts";
 import { safeText } from "../text.ts";
-import { ApiClient } from "../api/client.ts";
+import { StatusApiClient } from "./api_client.ts";
 
 const REFUSED_HEADERS = new Set(["authorization", "dd-api-key", "dd-application-key", "host"]);
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -42,6 +42,15 @@ export function parseHeaders(values: unknown): [string, string][] {
     if (/[\r\n\0]/.test(value)) {
       throw usageError(`invalid --header "${name}": the value may not contain line breaks`);
     }
+    // fetch refuses such a value when the request is sent, which would read as a network
+    // failure ("cannot reach …"); it is the command line's mistake.
+    const odd = /[^\t\x20-\x7e]/.exec(value);
+    if (odd) {
+      const found = `U+${odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+      throw usageError(
+        `invalid --header "${name}": expected printable ASCII in the value, found ${found}`,
+      );
+    }
     if (REFUSED_HEADERS.has(name.toLowerCase())) {
       throw usageError(
         `refusing --header "${name}": pup sets credentials and the host itself`,
@@ -52,25 +61,68 @@ export function parseHeaders(values: unknown): [string, string][] {
   });
 }
 
-/** Reads `--data`: JSON text, `@file` or `-` for stdin; invalid JSON is a usage error. */
-export async function readData(ctx: Context, arg: string): Promise<string> {
+/** Where `--data` comes from: inline JSON text, a file, or stdin. */
+export type DataSource = { text: string } | { file: string } | { stdin: true };
+
+/** What `pup api` was asked for. */
+export interface ApiOptions {
+  path: string;
+  /** Undefined: decided once the body is known (GET, or POST with a body). */
+  method?: string;
+  data?: DataSource;
+  headers: [string, string][];
+  raw: boolean;
+}
+
+/**
+ * Reads the arguments of `pup api` (pure): the path, `-X`, `-d`, `-H` and `--raw`.
+ *
+ * @example
+ * parse({ values: { method: "get" }, positionals: ["/api/v1/validate"] });
+ * // { path: "/api/v1/validate", method: "GET", headers: [], raw: false }
+ */
+export function parse(input: CommandInput): ApiOptions {
+  const path = input.positionals[0];
+  if (!path.startsWith("/")) {
+    throw usageError(`invalid API path "${safeText(path)}": expected one starting with /`);
+  }
+  const arg = input.values.data as string | undefined;
+  const data: DataSource | undefined = arg === undefined
+    ? undefined
+    : arg === "-"
+    ? { stdin: true }
+    : arg.startsWith("@")
+    ? { file: arg.slice(1) }
+    : { text: arg };
+  return {
+    path,
+    method: input.values.method === undefined
+      ? undefined
+      : parseMethod(input.values.method, data !== undefined),
+    data,
+    headers: parseHeaders(input.values.header),
+    raw: Boolean(input.values.raw),
+  };
+}
+
+/** Reads `--data` from where it comes; invalid JSON is a usage error. */
+export async function readData(ctx: Context, data: DataSource): Promise<string> {
   let text: string;
   let where: string;
-  if (arg === "-") {
+  if ("stdin" in data) {
     where = "--data from stdin";
     text = await ctx.deps.io.readAll();
-  } else if (arg.startsWith("@")) {
-    const file = arg.slice(1);
-    where = `--data file ${file}`;
+  } else if ("file" in data) {
+    where = `--data file ${safeText(data.file)}`;
     try {
-      text = await readFile(file, "utf8");
+      text = await readFile(data.file, "utf8");
     } catch (err) {
       const code = (err as { code?: string }).code ?? (err as Error).message;
       throw usageError(`cannot read ${where}: ${code}`);
     }
   } else {
     where = "--data";
-    text = arg;
+    text = data.text;
   }
   if (text.trim() === "") {
     throw usageError(`invalid JSON in ${where}: expected JSON, found nothing`);
@@ -87,46 +139,31 @@ export async function readData(ctx: Context, arg: string): Promise<string> {
  * Runs `pup api`.
  *
  * @example
- * await run(ctx, { values: { method: "GET" }, positionals: ["/api/v1/validate"] });
+ * await run(parse({ values: {}, positionals: ["/api/v1/validate"] }), ctx);
  */
-export async function run(ctx: Context, input: CommandInput): Promise<number> {
-  const [path, ...extra] = input.positionals;
-  if (path === undefined) {
-    throw usageError(
-      "'pup api' needs an API path, e.g. /api/v1/validate",
-      "run 'pup api --help' for the flags it takes",
-    );
-  }
-  if (extra.length) {
-    throw usageError(
-      `unexpected argument "${safeText(extra[0])}" for 'pup api': expected one path`,
-    );
-  }
-  if (!path.startsWith("/")) {
-    throw usageError(`invalid API path "${safeText(path)}": expected one starting with /`);
-  }
-  const dataArg = input.values.data as string | undefined;
-  const body = dataArg === undefined ? undefined : await readData(ctx, dataArg);
-  const method = parseMethod(input.values.method, body !== undefined);
+export async function run(options: ApiOptions, ctx: Context): Promise<number> {
+  const { path, data, raw } = options;
+  const body = data === undefined ? undefined : await readData(ctx, data);
+  const method = options.method ?? (body !== undefined ? "POST" : "GET");
   const headers: [string, string][] = body !== undefined
-    ? [["Content-Type", "application/json"], ...parseHeaders(input.values.header)]
-    : parseHeaders(input.values.header);
+    ? [["Content-Type", "application/json"], ...options.headers]
+    : options.headers;
 
-  const client = new ApiClient(ctx);
+  const client = new StatusApiClient(ctx);
   const res = await client.request({ method, path, body, headers });
   const show = (text: string) => (ctx.deps.io.stdoutIsTTY ? safeText(text) : text);
-  if (input.values.raw) {
+  if (raw) {
     ctx.deps.io.out(show(res.text));
     return ExitCode.ok;
   }
   if (res.text.trim() === "") return ExitCode.ok;
-  let data: unknown;
+  let answer: unknown;
   try {
-    data = JSON.parse(res.text);
+    answer = JSON.parse(res.text);
   } catch {
     ctx.deps.io.out(show(res.text.endsWith("\n") ? res.text : res.text + "\n"));
     return ExitCode.ok;
   }
-  await printData(ctx, data, ctx.globals.output === "yaml" ? "yaml" : "json");
+  await printData(ctx, answer, ctx.globals.output === "yaml" ? "yaml" : "json");
   return ExitCode.ok;
 }

@@ -11,7 +11,9 @@ import { outputFormat, printData, relativeTime, table } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
 import { normalizeSite } from "../auth/site.ts";
 import { DEFAULT_ORG_KEY, type SiteState } from "../auth/types.ts";
-import { ExitCode, PupError, usageError } from "../errors.ts";
+import { ExitCode, PupError } from "../errors.ts";
+import { safeText } from "../text.ts";
+import type { SessionEntry } from "../session/sessions.ts";
 import { REFRESH_WINDOW_MS, type StoredToken } from "../session/tokens.ts";
 
 /** A session's status in the list. */
@@ -63,16 +65,80 @@ function configuredSite(ctx: Context, configSite: string | undefined): string | 
   }
 }
 
+/** `pup auth list` takes no options of its own (`-o` is global). */
+export type AuthListOptions = Record<string, never>;
+
+/**
+ * Reads the flags of `pup auth list` (pure): there are none.
+ *
+ * @example
+ * parse({ values: {}, positionals: [] }); // {}
+ */
+export function parse(_input: CommandInput): AuthListOptions {
+  return {};
+}
+
+/**
+ * The rows of one site: each session sessions.json records for it and each token its state
+ * holds. Keyed state is looked up as own properties only (an org named `constructor` is data).
+ */
+export function siteRows(
+  site: string,
+  state: SiteState,
+  sessions: SessionEntry[],
+  now: number,
+): SessionRow[] {
+  const keys = new Set<string>();
+  for (const s of sessions) if (s.site === site) keys.add(s.org ?? DEFAULT_ORG_KEY);
+  for (const k of Object.keys(state.tokens)) keys.add(k);
+  return [...keys].map((key) => {
+    const org = key === DEFAULT_ORG_KEY ? null : key;
+    const token = Object.hasOwn(state.tokens, key)
+      ? state.tokens[key] as StoredToken | undefined
+      : undefined;
+    const entry = sessions.find((s) => s.site === site && s.org === org);
+    const status = sessionStatus(token, state.client !== null, now);
+    const row: SessionRow = {
+      site,
+      org,
+      org_uuid: entry?.org_uuid ?? null,
+      scopes: token?.scope ? token.scope.split(" ").filter(Boolean) : [],
+      expires_at: token?.expires_at ?? null,
+      status,
+    };
+    if (status === "refresh failed") {
+      row.refresh_error = token!.refresh_error;
+      row.refresh_failed_at = token!.refresh_failed_at;
+    }
+    return row;
+  });
+}
+
+function printTable(ctx: Context, rows: SessionRow[], now: number): void {
+  if (rows.length === 0) {
+    ctx.print("No sessions. Run 'pup auth login' to log in.");
+    return;
+  }
+  ctx.deps.io.out(table(
+    ["SITE", "ORG", "ORG UUID", "SCOPES", "EXPIRES", "STATUS"],
+    rows.map((r) => [
+      r.site,
+      r.org ?? "(default)",
+      r.org_uuid ?? "",
+      r.scopes.length,
+      r.expires_at ? `${r.expires_at} (${relativeTime(Date.parse(r.expires_at), now)})` : "",
+      r.status === "refresh failed" ? `refresh failed (${r.refresh_error})` : r.status,
+    ]),
+  ));
+}
+
 /**
  * Runs `pup auth list`.
  *
  * @example
- * await run(ctx, { values: {}, positionals: [] }); // a table of every session
+ * await run(parse({ values: {}, positionals: [] }), ctx); // a table of every session
  */
-export async function run(ctx: Context, input: CommandInput): Promise<number> {
-  if (input.positionals.length) {
-    throw usageError(`unexpected argument "${input.positionals[0]}" for 'pup auth list'`);
-  }
+export async function run(_options: AuthListOptions, ctx: Context): Promise<number> {
   const sessions = await ctx.sessions();
   const store = await ctx.store();
   const sites = [...new Set(sessions.map((s) => s.site))];
@@ -83,37 +149,13 @@ export async function run(ctx: Context, input: CommandInput): Promise<number> {
   const rows: SessionRow[] = [];
   let unreadable = false;
   for (const site of sites) {
-    let state: SiteState;
     try {
-      state = await store.read(site);
+      rows.push(...siteRows(site, await store.read(site), sessions, now));
     } catch (err) {
       if (!(err instanceof PupError)) throw err;
       unreadable = true;
-      ctx.info(`⚠️ Cannot read the sessions of ${site}: ${err.message}`);
-      if (err.hint) ctx.info(`  ${err.hint}`);
-      continue;
-    }
-    const keys = new Set<string>();
-    for (const s of sessions) if (s.site === site) keys.add(s.org ?? DEFAULT_ORG_KEY);
-    for (const k of Object.keys(state.tokens)) keys.add(k);
-    for (const key of keys) {
-      const org = key === DEFAULT_ORG_KEY ? null : key;
-      const token = state.tokens[key] as StoredToken | undefined;
-      const entry = sessions.find((s) => s.site === site && s.org === org);
-      const status = sessionStatus(token, state.client !== null, now);
-      const row: SessionRow = {
-        site,
-        org,
-        org_uuid: entry?.org_uuid ?? null,
-        scopes: token?.scope ? token.scope.split(" ").filter(Boolean) : [],
-        expires_at: token?.expires_at ?? null,
-        status,
-      };
-      if (status === "refresh failed") {
-        row.refresh_error = token!.refresh_error;
-        row.refresh_failed_at = token!.refresh_failed_at;
-      }
-      rows.push(row);
+      ctx.info(safeText(`⚠️ Cannot read the sessions of ${site}: ${err.message}`));
+      if (err.hint) ctx.info(`  ${safeText(err.hint)}`);
     }
   }
   rows.sort((a, b) =>
@@ -124,21 +166,7 @@ export async function run(ctx: Context, input: CommandInput): Promise<number> {
   const plain = store.kind === "file";
   const data = { token_storage: store.kind, storage_location: store.location, sessions: rows };
   if (!(await printData(ctx, data, outputFormat(ctx, "table")))) {
-    if (rows.length === 0) {
-      ctx.print("No sessions. Run 'pup auth login' to log in.");
-    } else {
-      ctx.deps.io.out(table(
-        ["SITE", "ORG", "ORG UUID", "SCOPES", "EXPIRES", "STATUS"],
-        rows.map((r) => [
-          r.site,
-          r.org ?? "(default)",
-          r.org_uuid ?? "",
-          r.scopes.length,
-          r.expires_at ? `${r.expires_at} (${relativeTime(Date.parse(r.expires_at), now)})` : "",
-          r.status === "refresh failed" ? `refresh failed (${r.refresh_error})` : r.status,
-        ]),
-      ));
-    }
+    printTable(ctx, rows, now);
     ctx.print(
       plain
         ? `Tokens are stored in plain files under ${store.location} (mode 0600).`

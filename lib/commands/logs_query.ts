@@ -9,10 +9,10 @@
 import type { Context } from "../cli/context.ts";
 import { outputFormat, printData, table } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
-import { ExitCode, PupError, usageError } from "../errors.ts";
+import { ExitCode, PupError } from "../errors.ts";
 import { safeText } from "../text.ts";
-import { ApiClient } from "../api/client.ts";
-import { parseLimit, timeRange } from "../api/time.ts";
+import { requiredFlag, resolveRange, timeRangeOf, type TimeRangeSpec } from "../cli/flags.ts";
+import { StatusApiClient } from "./api_client.ts";
 
 /** Datadog's largest page of logs. */
 const PAGE_MAX = 1000;
@@ -35,37 +35,46 @@ interface SearchAnswer {
   meta?: { page?: { after?: string } };
 }
 
+/** What `pup logs query` was asked for. */
+export interface LogsQueryOptions {
+  query: string;
+  range: TimeRangeSpec;
+  limit: number;
+}
+
+/**
+ * Reads the flags of `pup logs query` (pure).
+ *
+ * @example
+ * parse({ values: { query: "service:web", from: "1h", limit: 10 }, positionals: [] });
+ */
+export function parse(input: CommandInput): LogsQueryOptions {
+  return {
+    query: requiredFlag(
+      input.values.query,
+      "query",
+      "logs query",
+      '"service:web-store status:error"',
+      'use --query "*" for every log',
+    ),
+    range: timeRangeOf(input.values, "15m"),
+    // An integer option: the runner has checked it (lib/cli/commands.ts).
+    limit: (input.values.limit as number | undefined) ?? 50,
+  };
+}
+
 /**
  * Runs `pup logs query`.
  *
  * @example
- * await run(ctx, { values: { query: "service:web-store", from: "1h" }, positionals: [] });
+ * await run(parse({ values: { query: "service:web-store", from: "1h" }, positionals: [] }), ctx);
  */
-export async function run(ctx: Context, input: CommandInput): Promise<number> {
-  if (input.positionals.length) {
-    throw usageError(
-      `unexpected argument "${safeText(input.positionals[0])}" for 'pup logs query'`,
-      'pass the search with --query, e.g. --query "service:web status:error"',
-    );
-  }
-  const query = (input.values.query as string | undefined)?.trim();
-  if (!query) {
-    throw usageError(
-      "'pup logs query' needs --query, e.g. --query \"service:web-store status:error\"",
-      'use --query "*" for every log',
-    );
-  }
-  const now = ctx.deps.clock.now();
-  const { from, to } = timeRange(
-    input.values.from as string | undefined,
-    input.values.to as string | undefined,
-    "15m",
-    now,
-  );
-  const limit = parseLimit(input.values.limit as string | undefined, 50, 100_000);
+export async function run(options: LogsQueryOptions, ctx: Context): Promise<number> {
+  const { query, limit } = options;
+  const { from, to } = resolveRange(options.range, ctx.deps.clock.now());
   const format = outputFormat(ctx, "table");
 
-  const client = new ApiClient(ctx);
+  const client = new StatusApiClient(ctx);
   const events: LogEvent[] = [];
   let cursor: string | undefined;
   while (events.length < limit) {

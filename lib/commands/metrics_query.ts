@@ -8,11 +8,11 @@
 import type { Context } from "../cli/context.ts";
 import { outputFormat, printData, table } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
-import { ExitCode, PupError, usageError } from "../errors.ts";
+import { ExitCode, PupError } from "../errors.ts";
 import { safeText } from "../text.ts";
-import { ApiClient } from "../api/client.ts";
 import { serverLine } from "../api/errors.ts";
-import { timeRange } from "../api/time.ts";
+import { requiredFlag, resolveRange, timeRangeOf, type TimeRangeSpec } from "../cli/flags.ts";
+import { StatusApiClient } from "./api_client.ts";
 
 /** One series of a v1 query answer. */
 interface Series {
@@ -51,34 +51,39 @@ function num(v: number | undefined): string {
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
 }
 
+/** What `pup metrics query` was asked for. */
+export interface MetricsQueryOptions {
+  query: string;
+  range: TimeRangeSpec;
+}
+
+/**
+ * Reads the flags of `pup metrics query` (pure).
+ *
+ * @example
+ * parse({ values: { query: "avg:system.cpu.user{*}", from: "4h" }, positionals: [] });
+ */
+export function parse(input: CommandInput): MetricsQueryOptions {
+  return {
+    query: requiredFlag(input.values.query, "query", "metrics query", '"avg:system.cpu.user{*}"'),
+    range: timeRangeOf(input.values, "1h"),
+  };
+}
+
 /**
  * Runs `pup metrics query`.
  *
  * @example
- * await run(ctx, { values: { query: "avg:system.cpu.user{*}", from: "4h" }, positionals: [] });
+ * await run(parse({ values: { query: "avg:system.cpu.user{*}", from: "4h" }, positionals: [] }), ctx);
  */
-export async function run(ctx: Context, input: CommandInput): Promise<number> {
-  if (input.positionals.length) {
-    throw usageError(
-      `unexpected argument "${safeText(input.positionals[0])}" for 'pup metrics query'`,
-      'pass the metric query with --query, e.g. --query "avg:system.cpu.user{*}"',
-    );
-  }
-  const query = (input.values.query as string | undefined)?.trim();
-  if (!query) {
-    throw usageError("'pup metrics query' needs --query, e.g. --query \"avg:system.cpu.user{*}\"");
-  }
-  const { from, to } = timeRange(
-    input.values.from as string | undefined,
-    input.values.to as string | undefined,
-    "1h",
-    ctx.deps.clock.now(),
-  );
+export async function run(options: MetricsQueryOptions, ctx: Context): Promise<number> {
+  const { query } = options;
+  const { from, to } = resolveRange(options.range, ctx.deps.clock.now());
   const fromS = Math.floor(from / 1000);
   const toS = Math.max(fromS + 1, Math.floor(to / 1000));
   const format = outputFormat(ctx, "table");
 
-  const answer = await new ApiClient(ctx).json<QueryAnswer>({
+  const answer = await new StatusApiClient(ctx).json<QueryAnswer>({
     path: "/api/v1/query",
     query: { query, from: fromS, to: toS },
   });

@@ -9,8 +9,7 @@ import type { Context } from "../cli/context.ts";
 import { outputFormat, printData, table } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
 import { ExitCode, PupError } from "../errors.ts";
-import { ApiClient } from "../api/client.ts";
-import { parseLimit } from "../api/time.ts";
+import { StatusApiClient } from "./api_client.ts";
 
 const PAGE_MAX = 1000;
 
@@ -34,11 +33,12 @@ export interface MonitorsListOptions {
  * Reads the flags of `pup monitors list` (pure).
  *
  * @example
- * parse({ values: { tags: "env:prod", limit: "20" }, positionals: [] }); // { limit: 20, tags: "env:prod" }
+ * parse({ values: { tags: "env:prod", limit: 20 }, positionals: [] }); // { limit: 20, tags: "env:prod" }
  */
 export function parse(input: CommandInput): MonitorsListOptions {
   return {
-    limit: parseLimit(input.values.limit as string | undefined, 100, 100_000),
+    // An integer option: the runner has checked it (lib/cli/commands.ts).
+    limit: (input.values.limit as number | undefined) ?? 100,
     name: (input.values.name as string | undefined)?.trim() || undefined,
     tags: (input.values.tags as string | undefined)
       ?.split(",").map((t) => t.trim()).filter(Boolean).join(",") || undefined,
@@ -49,13 +49,13 @@ export function parse(input: CommandInput): MonitorsListOptions {
  * Runs `pup monitors list`.
  *
  * @example
- * await run(parse({ values: { limit: "20" }, positionals: [] }), ctx);
+ * await run(parse({ values: { limit: 20 }, positionals: [] }), ctx);
  */
 export async function run(options: MonitorsListOptions, ctx: Context): Promise<number> {
   const { limit, name, tags } = options;
   const format = outputFormat(ctx, "table");
 
-  const client = new ApiClient(ctx);
+  const client = new StatusApiClient(ctx);
   const pageSize = Math.min(limit, PAGE_MAX);
   const monitors: Monitor[] = [];
   for (let page = 0; monitors.length < limit; page++) {

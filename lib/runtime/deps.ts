@@ -17,6 +17,7 @@ import {
   runtimeName,
   runtimeVersion,
   tty,
+  uid,
   writeStderr,
   writeStdout,
 } from "./process.ts";
@@ -68,6 +69,7 @@ export function realDeps(): Deps {
       pid,
       processExists,
       onInterrupt,
+      uid,
     },
     version: VERSION,
   };

@@ -4,19 +4,30 @@
  * Everything else in pup receives these values through {@link Deps}.
  */
 import { homedir } from "node:os";
+import type { InterruptSignal } from "../deps.ts";
+import type { RuntimeAdapter } from "./adapter.ts";
+import { bunAdapter } from "./bun.ts";
+import { denoAdapter } from "./deno.ts";
 
-// deno-lint-ignore no-explicit-any
-const g = globalThis as any;
+/**
+ * The adapter of the runtime executing pup.
+ *
+ * @example
+ * currentRuntime().name; // "bun" in the compiled binary
+ */
+export function currentRuntime(): RuntimeAdapter {
+  const adapter = bunAdapter() ?? denoAdapter();
+  if (!adapter) throw new Error("pup runs on Bun or Deno; this runtime is neither");
+  return adapter;
+}
+
+const runtime = currentRuntime();
 
 /** Which JavaScript runtime is executing pup. */
-export const runtimeName: "bun" | "deno" | "node" = g.Bun ? "bun" : g.Deno ? "deno" : "node";
+export const runtimeName: "bun" | "deno" = runtime.name;
 
 /** The runtime's version string, e.g. `1.4.5`. */
-export const runtimeVersion: string = g.Bun
-  ? g.Bun.version
-  : g.Deno
-  ? g.Deno.version.deno
-  : process.versions.node;
+export const runtimeVersion: string = runtime.version;
 
 /** `darwin`, `linux`, `windows`, … (Node's `process.platform`, with `win32` → `windows`). */
 export const osName: string = process.platform === "win32" ? "windows" : process.platform;
@@ -39,6 +50,9 @@ export function homeDirectory(): string {
   return homedir();
 }
 
+/** The user id on POSIX systems; undefined on Windows. */
+export const uid: number | undefined = process.getuid?.();
+
 /** The current process id. */
 export const pid: number = process.pid;
 
@@ -52,46 +66,30 @@ export function processExists(id: number): boolean {
   }
 }
 
-/** Ends the process with `code` once stdout and stderr have drained. */
-export async function exit(code: number): Promise<never> {
-  // Only a stream pup wrote through can hold unwritten output; touching the others would
-  // build them (see below) just to find them empty.
-  await Promise.all([
-    streamUsed.stdout ? drain(process.stdout) : undefined,
-    streamUsed.stderr ? drain(process.stderr) : undefined,
-  ]);
+/**
+ * Ends the process with `code`. Output went out with blocking `writeSync` calls (below), so
+ * nothing is left to drain.
+ */
+export function exit(code: number): Promise<never> {
   process.exit(code);
 }
 
-function drain(stream: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => {
-    if (!stream.writableNeedDrain) return resolve();
-    stream.once("drain", () => resolve());
-  });
-}
-
 // Start-up cost: the first touch of `process.stdout`, `process.stderr` or `process.stdin`
-// builds Node's stream stack, ~18 ms in a compiled Bun binary — more than the whole of
+// builds the runtime's stream stack, ~18 ms in a compiled Bun binary — more than the whole of
 // `pup auth status` otherwise (scripts/bench.ts). So output goes out with `writeSync` on the
-// file descriptor. node:fs itself is fetched on first use (`getBuiltinModule`: Bun, Deno,
-// Node ≥ 22.3; without it, the streams): loading it costs ~1 ms, which `pup --version` skips.
-const streamUsed = { stdout: false, stderr: false };
+// file descriptor. node:fs itself is fetched on first use (`getBuiltinModule`, which Bun and
+// Deno both have): loading it costs ~1 ms, which `pup --version` skips.
 let stdoutGone = false;
 
 type Fs = typeof import("node:fs");
-let fsModule: Fs | null | undefined;
+let fsModule: Fs | undefined;
 
-function nodeFs(): Fs | null {
-  return fsModule ??= (process.getBuiltinModule?.("node:fs") as Fs | undefined) ?? null;
+function nodeFs(): Fs {
+  return fsModule ??= process.getBuiltinModule("node:fs") as Fs;
 }
 
 function writeTo(name: "stdout" | "stderr", fd: number, text: string): void {
   const fs = nodeFs();
-  if (!fs) {
-    streamUsed[name] = true;
-    process[name].write(text);
-    return;
-  }
   const bytes = new TextEncoder().encode(text);
   for (let done = 0; done < bytes.length;) {
     try {
@@ -139,9 +137,9 @@ let devNull: number | undefined;
  * file — and /dev/null — are ruled out with one `fstat`; only a character device is asked
  * with `isatty`, whose module (node:tty) costs ~5 ms to load in a compiled binary.
  */
-function isTerminal(fd: number, stream: "stdin" | "stdout" | "stderr"): boolean {
-  const fs = nodeFs();
-  if (fs && process.platform !== "win32") {
+function isTerminal(fd: number): boolean {
+  if (process.platform !== "win32") {
+    const fs = nodeFs();
     try {
       const s = fs.fstatSync(fd);
       if (!s.isCharacterDevice()) return false;
@@ -151,8 +149,7 @@ function isTerminal(fd: number, stream: "stdin" | "stdout" | "stderr"): boolean 
       return false; // a closed descriptor is no terminal
     }
   }
-  const tty = process.getBuiltinModule?.("node:tty") as typeof import("node:tty") | undefined;
-  return tty ? tty.isatty(fd) : Boolean(process[stream].isTTY);
+  return (process.getBuiltinModule("node:tty") as typeof import("node:tty")).isatty(fd);
 }
 
 /** Whether each standard stream is a terminal (each asked once, when first read). */
@@ -171,7 +168,7 @@ export const tty = {
 const ttyCache: Partial<Record<"stdin" | "stdout" | "stderr", boolean>> = {};
 
 function cached(stream: "stdin" | "stdout" | "stderr", fd: number): boolean {
-  return ttyCache[stream] ??= isTerminal(fd, stream);
+  return ttyCache[stream] ??= isTerminal(fd);
 }
 
 let stdinLines: AsyncIterator<string> | undefined;
@@ -194,12 +191,32 @@ export async function readStdinAll(): Promise<string> {
   return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
-/** Runs `handler` once on SIGINT/SIGTERM; returns a function that removes it. */
-export function onInterrupt(handler: () => void): () => void {
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
-  return () => {
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
+/** The signals that interrupt pup: Ctrl-C, `kill`, a closed terminal. */
+const INTERRUPTS: readonly InterruptSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/**
+ * Runs `handler` once, with the signal's name, on the first SIGINT, SIGTERM or SIGHUP; returns
+ * a function that removes it. After that first signal pup no longer listens, so a second one
+ * ends the process the runtime's default way. A signal the runtime cannot watch on this OS
+ * (SIGHUP under Deno on Windows) is skipped.
+ */
+export function onInterrupt(handler: (signal?: InterruptSignal) => void): () => void {
+  const listeners = new Map<InterruptSignal, () => void>();
+  const remove = () => {
+    for (const [signal, listener] of listeners) process.off(signal, listener);
+    listeners.clear();
   };
+  for (const signal of INTERRUPTS) {
+    const listener = () => {
+      remove();
+      handler(signal);
+    };
+    try {
+      process.on(signal, listener);
+      listeners.set(signal, listener);
+    } catch {
+      // not watchable here
+    }
+  }
+  return remove;
 }
