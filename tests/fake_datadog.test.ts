@@ -761,11 +761,11 @@ describe("API authentication", () => {
 
   test("unknown API paths answer 404 once authenticated and 401 before", async () => {
     const { app } = setup();
-    const res = await api(app, "/api/v1/dashboard", KEYS);
+    const res = await api(app, "/api/v1/no_such_family", KEYS);
     assert.equal(res.status, 404);
     assert.deepEqual(await res.json(), { errors: ["Not found"] });
     assert.equal((await api(app, "/api/v1/monitor", KEYS, { method: "DELETE" })).status, 404);
-    assert.equal((await api(app, "/api/v1/dashboard", null)).status, 401);
+    assert.equal((await api(app, "/api/v1/no_such_family", null)).status, 401);
   });
 });
 
