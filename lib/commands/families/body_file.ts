@@ -37,7 +37,7 @@ export async function readBodyFile(ctx: Context, file: string): Promise<string> 
     // Not JSON: YAML (a superset) says where it breaks.
   }
   const { parseDocument } = await import("yaml");
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   const error = doc.errors[0];
   if (error) {
     const line = error.linePos?.[0]?.line;

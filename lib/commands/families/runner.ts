@@ -302,7 +302,9 @@ async function readList(
       ctx.info(`stopped after ${MAX_PAGES} pages (${items.length} items); narrow the query`);
       break;
     }
-    if (progress) ctx.deps.io.err(`\rread ${pages} pages, ${items.length} items…`);
+    if (progress) {
+      ctx.deps.io.err(`\rread ${pages} page${pages === 1 ? "" : "s"}, ${items.length} items…`);
+    }
   }
   if (progress && pages > 1) ctx.deps.io.err("\n");
   const cut = items.length > limit;
@@ -426,8 +428,9 @@ export async function runCommand(opts: RunOptions, ctx: Context): Promise<number
   if (problem) {
     throw new PupError("api", `'pup ${def.path.join(" ")}' failed: ${serverLine(problem)}`);
   }
-  if (format !== "table" && body !== undefined) {
-    await printData(ctx, body, format);
+  if (format !== "table") {
+    // An empty answer (a 204) prints nothing: there is no body to show.
+    if (body !== undefined) await printData(ctx, body, format);
     return ExitCode.ok;
   }
   if (def.confirm) ctx.print(fill(def.confirm.done, opts.args));
@@ -455,11 +458,14 @@ function cell(v: unknown, as?: "time-s" | "time-ms"): string {
   return String(v).replace(/\s+/g, " ").trim();
 }
 
-/** The terminal's width: `COLUMNS`, else 100 on a terminal, else none (no fitting). */
+/**
+ * The terminal's width on a terminal: `io.columns` when the runtime gives it, else `COLUMNS`,
+ * else 100; none in a pipe (nothing is cut for scripts).
+ */
 function terminalWidth(ctx: Context): number | undefined {
-  const cols = Number(ctx.deps.env.COLUMNS);
-  if (Number.isInteger(cols) && cols > 20) return cols;
-  return ctx.deps.io.stdoutIsTTY ? 100 : undefined;
+  if (!ctx.deps.io.stdoutIsTTY) return undefined;
+  const cols = Number((ctx.deps.io as { columns?: number }).columns ?? ctx.deps.env.COLUMNS);
+  return Number.isInteger(cols) && cols > 20 ? cols : 100;
 }
 
 /** Prints a table whose widest columns are cut (with …) until it fits the terminal. */
