@@ -10,7 +10,14 @@ import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, runBinary as pup, seedSession, tempDir } from "../helpers.ts";
+import {
+  type BinaryRun,
+  localEnv,
+  PUP_BIN,
+  runBinary as pup,
+  seedSession,
+  tempDir,
+} from "../helpers.ts";
 
 const skip = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts` first";
 // deno-lint-ignore no-control-regex
@@ -23,7 +30,7 @@ test("the binary runs the family commands with a stored session", { skip }, asyn
     const issued = fake.issueTokens();
     await seedSession(dir.path, fake.site, issued);
     const env = localEnv(fake.site, dir.path);
-    const runs = [];
+    const runs: BinaryRun[] = [];
     const run = async (args: string[]) => {
       const r = await pup(args, env);
       runs.push(r);
