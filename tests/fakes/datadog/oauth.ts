@@ -37,7 +37,167 @@ function htmlPage(c: C, status: 200 | 400, title: string, text: string): Respons
 }
 
 /** Registers the OAuth routes on `app`. */
-export function oauthRoutes(app: Hono<Env>, fake: Fake): void {
+
+/** A form body with its authenticated client. */
+type Authed = { form: Map<string, string>; client: Client };
+
+function formAndClient(
+  c: C,
+  state: Fake["state"],
+): { form: Map<string, string>; client: Client } | Response {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
+    return oauthError(
+      c,
+      400,
+      "invalid_request",
+      "Content-Type must be application/x-www-form-urlencoded",
+    );
+  }
+  const form = singleParams(new URLSearchParams(c.var.body));
+  if (typeof form === "string") {
+    return oauthError(c, 400, "invalid_request", `parameter ${form} is repeated`);
+  }
+  if (c.req.header("authorization")) {
+    // The client registered client_secret_post; a second method is forbidden (RFC 6749 §2.3).
+    return oauthError(c, 400, "invalid_request", "use client_secret_post only");
+  }
+  const client = state.clients.get(form.get("client_id") ?? "");
+  if (!client) return oauthError(c, 401, "invalid_client", "unknown client");
+  const secret = form.get("client_secret");
+  if (client.client_secret === undefined) {
+    if (secret !== undefined) {
+      return oauthError(c, 401, "invalid_client", "public client must not send client_secret");
+    }
+  } else if (secret !== client.client_secret) {
+    return oauthError(c, 401, "invalid_client", "client authentication failed");
+  }
+  return { form, client };
+}
+
+function tokenAnswer(c: C, body: Record<string, unknown>): Response {
+  c.header("Cache-Control", "no-store");
+  c.header("Pragma", "no-cache");
+  return c.json(body, 200);
+}
+
+/** `grant_type=authorization_code`: PKCE, one use, bound to client and redirect URI. */
+async function codeGrant(c: C, fake: Fake, authed: Authed): Promise<Response> {
+  const { state } = fake;
+  const { form } = authed;
+  const code = form.get("code");
+  const redirectUri = form.get("redirect_uri");
+  const verifier = form.get("code_verifier");
+  if (!code || !redirectUri || !verifier) {
+    return oauthError(
+      c,
+      400,
+      "invalid_request",
+      "code, redirect_uri and code_verifier are required",
+    );
+  }
+  if (!VERIFIER_RE.test(verifier)) {
+    return oauthError(c, 400, "invalid_grant", "code_verifier is malformed");
+  }
+  // Hash first: everything after this await runs without interleaving, so two racing
+  // exchanges of one code cannot both succeed.
+  const challenge = await s256(verifier);
+  const client = state.clients.get(authed.client.client_id);
+  if (!client) return oauthError(c, 401, "invalid_client", "unknown client");
+  const rec = state.codes.get(code);
+  if (!rec) return oauthError(c, 400, "invalid_grant", "unknown authorization code");
+  if (rec.used) {
+    // RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it.
+    fake.revokeFamily(rec.familyId);
+    return oauthError(c, 400, "invalid_grant", "authorization code already used");
+  }
+  if (rec.clientId !== client.client_id) {
+    return oauthError(c, 400, "invalid_grant", "code was issued to another client");
+  }
+  if (fake.now() > rec.expiresAt) {
+    return oauthError(c, 400, "invalid_grant", "authorization code expired");
+  }
+  if (redirectUri !== rec.redirectUri) {
+    return oauthError(c, 400, "invalid_grant", "redirect_uri does not match");
+  }
+  if (challenge !== rec.codeChallenge) {
+    return oauthError(c, 400, "invalid_grant", "PKCE verification failed");
+  }
+  rec.used = true;
+  const family = fake.newFamily(
+    client.client_id,
+    fake.grantScope(rec.scope),
+    "authorization_code",
+  );
+  rec.familyId = family.id;
+  return tokenAnswer(c, fake.mint(family, true));
+}
+
+/** `grant_type=refresh_token`: rotation and reuse detection. */
+function refreshGrant(c: C, fake: Fake, authed: Authed): Response {
+  const { knobs, state } = fake;
+  const { form } = authed;
+  const token = form.get("refresh_token");
+  if (!token) return oauthError(c, 400, "invalid_request", "refresh_token is required");
+  const rec = state.refreshTokens.get(token);
+  if (!rec) return oauthError(c, 400, "invalid_grant", "unknown refresh token");
+  if (knobs.bindRefreshTokensToClient && rec.clientId !== authed.client.client_id) {
+    return oauthError(c, 400, "invalid_grant", "refresh token was issued to another client");
+  }
+  if (rec.status === "rotated") {
+    // Reuse detection: a rotated token came back, so someone holds a copy. Kill the family.
+    fake.revokeFamily(rec.familyId);
+    return oauthError(c, 400, "invalid_grant", "refresh token already used");
+  }
+  if (rec.status === "revoked") {
+    return oauthError(c, 400, "invalid_grant", "refresh token revoked");
+  }
+  if (fake.now() > rec.expiresAt) {
+    return oauthError(c, 400, "invalid_grant", "refresh token expired");
+  }
+  const family = state.families.get(rec.familyId)!;
+  family.scope = fake.grantScope(family.scope);
+  if (knobs.rotateRefreshTokens) rec.status = "rotated";
+  return tokenAnswer(c, fake.mint(family, knobs.rotateRefreshTokens));
+}
+
+/** The device code grant (RFC 8628 §3.4–3.5). */
+function deviceGrant(c: C, fake: Fake, authed: Authed): Response {
+  const { state } = fake;
+  const { form } = authed;
+  const deviceCode = form.get("device_code");
+  if (!deviceCode) return oauthError(c, 400, "invalid_request", "device_code is required");
+  const grant = state.devices.get(deviceCode);
+  if (!grant || grant.clientId !== authed.client.client_id) {
+    return oauthError(c, 400, "invalid_grant", "unknown device_code");
+  }
+  const t = fake.now();
+  if (t > grant.expiresAt) return oauthError(c, 400, "expired_token", "device code expired");
+  if (grant.status === "used") {
+    return oauthError(c, 400, "invalid_grant", "device code already used");
+  }
+  if (grant.status === "denied") {
+    return oauthError(c, 400, "access_denied", "the user denied the request");
+  }
+  // Polling faster than `interval` earns slow_down and 5 more seconds (RFC 8628 §3.5); a
+  // little slack keeps timer jitter from making tests flaky.
+  const early = grant.lastPollAt !== null && grant.intervalSeconds > 0 &&
+    t - grant.lastPollAt < grant.intervalSeconds * 1000 - 100;
+  grant.lastPollAt = t;
+  if (early) {
+    grant.intervalSeconds += 5;
+    return oauthError(c, 400, "slow_down", "polling too fast");
+  }
+  if (grant.status === "pending") {
+    return oauthError(c, 400, "authorization_pending", "waiting for the user");
+  }
+  grant.status = "used";
+  const family = fake.newFamily(grant.clientId, fake.grantScope(grant.scope), "device_code");
+  return tokenAnswer(c, fake.mint(family, true));
+}
+
+/** DCR and the authorize page. */
+function registrationAndAuthorize(app: Hono<Env>, fake: Fake): void {
   const { knobs, state } = fake;
   // ---- Dynamic Client Registration (RFC 7591), CONTRACT §3.
   app.post("/api/v2/oauth2/register", (c) => {
@@ -135,165 +295,28 @@ export function oauthRoutes(app: Hono<Env>, fake: Fake): void {
     c.header("Cache-Control", "no-store");
     return c.redirect(target.toString(), 302);
   });
+}
 
-  /** Reads a form body and authenticates the client (client_secret_post, or none if public). */
-  const formAndClient = (c: C): { form: Map<string, string>; client: Client } | Response => {
-    const type = c.req.header("content-type") ?? "";
-    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
-      return oauthError(
-        c,
-        400,
-        "invalid_request",
-        "Content-Type must be application/x-www-form-urlencoded",
-      );
-    }
-    const form = singleParams(new URLSearchParams(c.var.body));
-    if (typeof form === "string") {
-      return oauthError(c, 400, "invalid_request", `parameter ${form} is repeated`);
-    }
-    if (c.req.header("authorization")) {
-      // The client registered client_secret_post; a second method is forbidden (RFC 6749 §2.3).
-      return oauthError(c, 400, "invalid_request", "use client_secret_post only");
-    }
-    const client = state.clients.get(form.get("client_id") ?? "");
-    if (!client) return oauthError(c, 401, "invalid_client", "unknown client");
-    const secret = form.get("client_secret");
-    if (client.client_secret === undefined) {
-      if (secret !== undefined) {
-        return oauthError(c, 401, "invalid_client", "public client must not send client_secret");
-      }
-    } else if (secret !== client.client_secret) {
-      return oauthError(c, 401, "invalid_client", "client authentication failed");
-    }
-    return { form, client };
-  };
-
-  const tokenAnswer = (c: C, body: Record<string, unknown>): Response => {
-    c.header("Cache-Control", "no-store");
-    c.header("Pragma", "no-cache");
-    return c.json(body, 200);
-  };
-
-  // ---- Token endpoint: code exchange, refresh (rotation + reuse detection), device code.
+/** The token endpoint: code exchange, refresh (rotation + reuse detection), device code. */
+function tokenRoute(app: Hono<Env>, fake: Fake): void {
   app.post("/oauth2/v1/token", async (c) => {
-    const authed = formAndClient(c);
+    const authed = formAndClient(c, fake.state);
     if (authed instanceof Response) return authed;
-    const { form } = authed;
-    const grantType = form.get("grant_type");
+    const grantType = authed.form.get("grant_type");
     if (!grantType) return oauthError(c, 400, "invalid_request", "grant_type is required");
-
-    if (grantType === "authorization_code") {
-      const code = form.get("code");
-      const redirectUri = form.get("redirect_uri");
-      const verifier = form.get("code_verifier");
-      if (!code || !redirectUri || !verifier) {
-        return oauthError(
-          c,
-          400,
-          "invalid_request",
-          "code, redirect_uri and code_verifier are required",
-        );
-      }
-      if (!VERIFIER_RE.test(verifier)) {
-        return oauthError(c, 400, "invalid_grant", "code_verifier is malformed");
-      }
-      // Hash first: everything after this await runs without interleaving, so two racing
-      // exchanges of one code cannot both succeed.
-      const challenge = await s256(verifier);
-      const client = state.clients.get(authed.client.client_id);
-      if (!client) return oauthError(c, 401, "invalid_client", "unknown client");
-      const rec = state.codes.get(code);
-      if (!rec) return oauthError(c, 400, "invalid_grant", "unknown authorization code");
-      if (rec.used) {
-        // RFC 6749 §4.1.2: a replayed code revokes the tokens issued from it.
-        fake.revokeFamily(rec.familyId);
-        return oauthError(c, 400, "invalid_grant", "authorization code already used");
-      }
-      if (rec.clientId !== client.client_id) {
-        return oauthError(c, 400, "invalid_grant", "code was issued to another client");
-      }
-      if (fake.now() > rec.expiresAt) {
-        return oauthError(c, 400, "invalid_grant", "authorization code expired");
-      }
-      if (redirectUri !== rec.redirectUri) {
-        return oauthError(c, 400, "invalid_grant", "redirect_uri does not match");
-      }
-      if (challenge !== rec.codeChallenge) {
-        return oauthError(c, 400, "invalid_grant", "PKCE verification failed");
-      }
-      rec.used = true;
-      const family = fake.newFamily(
-        client.client_id,
-        fake.grantScope(rec.scope),
-        "authorization_code",
-      );
-      rec.familyId = family.id;
-      return tokenAnswer(c, fake.mint(family, true));
-    }
-
-    if (grantType === "refresh_token") {
-      const token = form.get("refresh_token");
-      if (!token) return oauthError(c, 400, "invalid_request", "refresh_token is required");
-      const rec = state.refreshTokens.get(token);
-      if (!rec) return oauthError(c, 400, "invalid_grant", "unknown refresh token");
-      if (knobs.bindRefreshTokensToClient && rec.clientId !== authed.client.client_id) {
-        return oauthError(c, 400, "invalid_grant", "refresh token was issued to another client");
-      }
-      if (rec.status === "rotated") {
-        // Reuse detection: a rotated token came back, so someone holds a copy. Kill the family.
-        fake.revokeFamily(rec.familyId);
-        return oauthError(c, 400, "invalid_grant", "refresh token already used");
-      }
-      if (rec.status === "revoked") {
-        return oauthError(c, 400, "invalid_grant", "refresh token revoked");
-      }
-      if (fake.now() > rec.expiresAt) {
-        return oauthError(c, 400, "invalid_grant", "refresh token expired");
-      }
-      const family = state.families.get(rec.familyId)!;
-      family.scope = fake.grantScope(family.scope);
-      if (knobs.rotateRefreshTokens) rec.status = "rotated";
-      return tokenAnswer(c, fake.mint(family, knobs.rotateRefreshTokens));
-    }
-
-    if (grantType === DEVICE_GRANT) {
-      const deviceCode = form.get("device_code");
-      if (!deviceCode) return oauthError(c, 400, "invalid_request", "device_code is required");
-      const grant = state.devices.get(deviceCode);
-      if (!grant || grant.clientId !== authed.client.client_id) {
-        return oauthError(c, 400, "invalid_grant", "unknown device_code");
-      }
-      const t = fake.now();
-      if (t > grant.expiresAt) return oauthError(c, 400, "expired_token", "device code expired");
-      if (grant.status === "used") {
-        return oauthError(c, 400, "invalid_grant", "device code already used");
-      }
-      if (grant.status === "denied") {
-        return oauthError(c, 400, "access_denied", "the user denied the request");
-      }
-      // Polling faster than `interval` earns slow_down and 5 more seconds (RFC 8628 §3.5); a
-      // little slack keeps timer jitter from making tests flaky.
-      const early = grant.lastPollAt !== null && grant.intervalSeconds > 0 &&
-        t - grant.lastPollAt < grant.intervalSeconds * 1000 - 100;
-      grant.lastPollAt = t;
-      if (early) {
-        grant.intervalSeconds += 5;
-        return oauthError(c, 400, "slow_down", "polling too fast");
-      }
-      if (grant.status === "pending") {
-        return oauthError(c, 400, "authorization_pending", "waiting for the user");
-      }
-      grant.status = "used";
-      const family = fake.newFamily(grant.clientId, fake.grantScope(grant.scope), "device_code");
-      return tokenAnswer(c, fake.mint(family, true));
-    }
-
+    if (grantType === "authorization_code") return await codeGrant(c, fake, authed);
+    if (grantType === "refresh_token") return refreshGrant(c, fake, authed);
+    if (grantType === DEVICE_GRANT) return deviceGrant(c, fake, authed);
     return oauthError(c, 400, "unsupported_grant_type", `grant_type ${grantType} not supported`);
   });
+}
 
+/** Revocation, device authorization and metadata. */
+function revokeDeviceAndMetadata(app: Hono<Env>, fake: Fake): void {
+  const { knobs, state } = fake;
   // ---- Revocation (RFC 7009), offered only through metadata.
   app.post("/oauth2/v1/revoke", (c) => {
-    const authed = formAndClient(c);
+    const authed = formAndClient(c, state);
     if (authed instanceof Response) return authed;
     const token = authed.form.get("token");
     if (!token) return oauthError(c, 400, "invalid_request", "token is required");
@@ -310,7 +333,7 @@ export function oauthRoutes(app: Hono<Env>, fake: Fake): void {
 
   // ---- Device authorization (RFC 8628), offered only through metadata.
   app.post("/oauth2/v1/device/authorize", (c) => {
-    const authed = formAndClient(c);
+    const authed = formAndClient(c, state);
     if (authed instanceof Response) return authed;
     const scope = authed.form.get("scope") ?? "";
     if (splitScopes(scope).length === 0) {
@@ -362,4 +385,11 @@ export function oauthRoutes(app: Hono<Env>, fake: Fake): void {
         ? c.json({ errors: ["Not found"] }, 404)
         : c.json(knobs.metadata, 200),
   );
+}
+
+/** Registers the OAuth routes on `app`. */
+export function oauthRoutes(app: Hono<Env>, fake: Fake): void {
+  registrationAndAuthorize(app, fake);
+  tokenRoute(app, fake);
+  revokeDeviceAndMetadata(app, fake);
 }
