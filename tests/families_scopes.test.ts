@@ -138,3 +138,20 @@ test("bad times are usage errors naming the flag, before anything is sent", asyn
     await t.done();
   }
 });
+
+test("an error inside a 200 answer (metrics query status: error) fails with Datadog's words", async () => {
+  const t = await inProcessFake();
+  try {
+    await t.login();
+    t.fake.knobs.failNext.push({
+      path: "/api/v1/query",
+      status: 200,
+      body: '{"status": "error", "error": "Rate of \\u001b[31m queries"}',
+    });
+    const r = await t.pup(["metrics", "query", "--query", "avg:system.cpu.user{*}"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Error: the metric query failed: Rate of \\u001b\[31m queries\n$/);
+  } finally {
+    await t.done();
+  }
+});

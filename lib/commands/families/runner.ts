@@ -425,9 +425,7 @@ export async function runCommand(opts: RunOptions, ctx: Context): Promise<number
     headers: bodyText === undefined ? undefined : [["Content-Type", "application/json"]],
   });
   const problem = def.answerError?.(body);
-  if (problem) {
-    throw new PupError("api", `'pup ${def.path.join(" ")}' failed: ${serverLine(problem)}`);
-  }
+  if (problem) throw new PupError("api", serverLine(problem));
   if (format !== "table") {
     // An empty answer (a 204) prints nothing: there is no body to show.
     if (body !== undefined) await printData(ctx, body, format);
