@@ -197,3 +197,33 @@ test("a table on a terminal fits its width (COLUMNS), cutting the widest column"
     await t.done();
   }
 });
+
+test("--all is bounded: it stops after 1000 pages and says so", () =>
+  withFake(async (t) => {
+    t.fake.knobs.failNext.push({
+      method: "GET",
+      path: "/api/v2/users",
+      status: 200,
+      body: '{"data": [{"id": "same", "type": "users", "attributes": {}}]}',
+      times: 1001,
+    });
+    const r = await t.pup(["users", "list", "--page-size", "1", "--all", "-o", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sent(t, "/api/v2/users").length, 1000);
+    assert.equal(r.stderr, "stopped after 1000 pages (1000 items); narrow the query\n");
+    assert.equal(JSON.parse(r.stdout).data.length, 1000);
+  }));
+
+test("a cursor that does not move ends --all instead of looping", () =>
+  withFake(async (t) => {
+    t.fake.knobs.failNext.push({
+      method: "POST",
+      path: "/api/v2/events/search",
+      status: 200,
+      body: '{"data": [{"id": "e"}], "meta": {"page": {"after": "stuck"}}}',
+      times: 5,
+    });
+    const r = await t.pup(["events", "search", "--query", "*", "--all", "-o", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sent(t, "/api/v2/events/search").length, 2);
+  }));
