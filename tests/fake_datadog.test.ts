@@ -9,8 +9,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import process from "node:process";
 import {
+  API_SCOPES,
   type Client,
   createFakeDatadogCore,
+  DEFAULT_SCOPES,
   EXPECTED_DCR,
   fakeDatadogApp,
   type FakeDatadogCore,
@@ -761,11 +763,11 @@ describe("API authentication", () => {
 
   test("unknown API paths answer 404 once authenticated and 401 before", async () => {
     const { app } = setup();
-    const res = await api(app, "/api/v1/dashboard", KEYS);
+    const res = await api(app, "/api/v1/no_such_family", KEYS);
     assert.equal(res.status, 404);
     assert.deepEqual(await res.json(), { errors: ["Not found"] });
     assert.equal((await api(app, "/api/v1/monitor", KEYS, { method: "DELETE" })).status, 404);
-    assert.equal((await api(app, "/api/v1/dashboard", null)).status, 401);
+    assert.equal((await api(app, "/api/v1/no_such_family", null)).status, 401);
   });
 });
 
@@ -908,6 +910,88 @@ describe("API endpoints", () => {
     }
     const garbage = `/api/v1/query?query=${encodeURIComponent("avg(")}&from=${from}&to=${to}`;
     assert.equal((await api(app, garbage, KEYS)).status, 400);
+  });
+});
+
+describe("API families", () => {
+  test("every path's scope is one of Datadog's default scopes", () => {
+    for (const [, , scope] of API_SCOPES) assert.ok(DEFAULT_SCOPES.includes(scope), scope);
+  });
+
+  test("reads and writes of one path need different scopes", async () => {
+    const { fake, app } = setup();
+    const { access_token } = fake.issueTokens({ scope: "monitors_read" });
+    assert.equal((await api(app, "/api/v1/monitor/1001", access_token)).status, 200);
+    const del = await api(app, "/api/v1/monitor/1001", access_token, { method: "DELETE" });
+    assert.equal(del.status, 403);
+    assert.deepEqual(await del.json(), { errors: ["Forbidden: missing scope monitors_write"] });
+    const ok = await api(app, "/api/v1/monitor/1001", KEYS, { method: "DELETE" });
+    assert.deepEqual(await ok.json(), { deleted_monitor_id: 1001 });
+    assert.equal((await api(app, "/api/v1/monitor/1001", KEYS)).status, 404);
+  });
+
+  test("page sizes outside the API's range answer 400, as Datadog does", async () => {
+    const { app } = setup();
+    for (
+      const path of [
+        "/api/v2/users?page[size]=0",
+        "/api/v1/dashboard?count=5000",
+        "/api/v2/incidents?page[offset]=-1",
+        "/api/v1/synthetics/tests?page_size=101",
+      ]
+    ) {
+      const res = await api(app, path, KEYS);
+      assert.equal(res.status, 400, path);
+      assert.match((await res.json()).errors[0], /must be/);
+    }
+  });
+
+  test("v2 lists answer JSON:API data with meta; pages do not overlap", async () => {
+    const { app } = setup();
+    const page = async (
+      n: number,
+    ) => (await (await api(app, `/api/v2/users?page[size]=4&page[number]=${n}`, KEYS)).json());
+    const [a, b, c] = [await page(0), await page(1), await page(2)];
+    assert.equal(a.meta.page.total_count, 9);
+    assert.deepEqual([a.data.length, b.data.length, c.data.length], [4, 4, 1]);
+    const ids = [...a.data, ...b.data, ...c.data].map((u: { id: string }) => u.id);
+    assert.equal(new Set(ids).size, 9);
+    assert.equal(a.data[0].type, "users");
+    assert.equal(typeof a.data[0].attributes.email, "string");
+  });
+
+  test("pageCap caps a cursor search's page and hands out the next cursor", async () => {
+    const { fake, app } = setup();
+    fake.knobs.pageCap["/api/v2/events/search"] = 3;
+    const search = async (page: Record<string, unknown>) =>
+      await (await api(app, "/api/v2/events/search", KEYS, {
+        method: "POST",
+        body: JSON.stringify({ filter: { from: "now-1h" }, page }),
+      })).json();
+    const first = await search({ limit: 10 });
+    assert.equal(first.data.length, 3);
+    const second = await search({ limit: 10, cursor: first.meta.page.after });
+    assert.equal(second.data.length, 3);
+    assert.notEqual(second.data[0].id, first.data[0].id);
+    assert.equal((await search({ cursor: "bogus" })).errors[0], "Invalid page.cursor");
+  });
+
+  test("writes change the fake's copy: a created dashboard is listed, a cancelled downtime shows so", async () => {
+    const { app } = setup();
+    const created = await api(app, "/api/v1/dashboard", KEYS, {
+      method: "POST",
+      body: JSON.stringify({ title: "Made", layout_type: "ordered", widgets: [] }),
+    });
+    assert.equal(created.status, 200);
+    const list = await (await api(app, "/api/v1/dashboard", KEYS)).json();
+    assert.ok(list.dashboards.some((d: { title: string }) => d.title === "Made"));
+    const bad = await api(app, "/api/v1/dashboard", KEYS, { method: "POST", body: "{}" });
+    assert.equal(bad.status, 400);
+    const id = "00000000-0000-0000-0000-000000000002";
+    const cancel = await api(app, `/api/v2/downtime/${id}`, KEYS, { method: "DELETE" });
+    assert.equal(cancel.status, 204);
+    const after = await (await api(app, `/api/v2/downtime/${id}`, KEYS)).json();
+    assert.equal(after.data.attributes.status, "canceled");
   });
 });
 

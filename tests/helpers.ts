@@ -159,3 +159,54 @@ export async function seedSession(
     client: storedClient(issued),
   });
 }
+
+/**
+ * The fake Datadog with no socket: `deps.fetch` goes to the fake app's `request()`. `pup` runs
+ * pup in-process with the CONTRACT §10 environment (`env` adds to it, e.g. API keys); `bodies`
+ * holds each answer's raw text, to compare `-o json` with what the API sent.
+ */
+export async function inProcessFake(env: Record<string, string> = {}) {
+  const { createFakeDatadogCore, fakeDatadogApp } = await import("./fakes/datadog.ts");
+  const fake = createFakeDatadogCore();
+  const app = fakeDatadogApp(fake);
+  const site = "127.0.0.1:9";
+  const dir = await tempDir("pup-families-");
+  const bodies: string[] = [];
+  const fetchFake: typeof fetch = async (input, init) => {
+    const res = await app.request(String(input instanceof Request ? input.url : input), init);
+    const text = await res.text();
+    bodies.push(text);
+    return new Response(res.status === 204 ? null : text, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
+  };
+  const fullEnv = localEnv(site, dir.path, env);
+  return {
+    fake,
+    app,
+    site,
+    dir: dir.path,
+    bodies,
+    /** Runs pup; `tty` marks the streams named as terminals. */
+    pup: (
+      argv: string[],
+      overrides: Partial<Deps> & { stdinLines?: string[] } = {},
+      tty: { stdin?: boolean; stdout?: boolean; stderr?: boolean } = {},
+    ) => {
+      const deps = testDeps(fullEnv, { fetch: fetchFake, ...overrides });
+      deps.io.stdinIsTTY = tty.stdin ?? false;
+      deps.io.stdoutIsTTY = tty.stdout ?? false;
+      deps.io.stderrIsTTY = tty.stderr ?? false;
+      return runPup(argv, deps);
+    },
+    /** Stores a session granted `scope` (default: every default scope). */
+    async login(scope?: string) {
+      const t = fake.issueTokens({ scope });
+      await seedSession(dir.path, site, t);
+      return t;
+    },
+    done: () => dir.remove(),
+  };
+}

@@ -3,6 +3,7 @@
  * The command table: every command's words, options and help, with its code loaded lazily.
  */
 import type { CommandSpec } from "./spec.ts";
+import { FAMILY_COMMANDS, FAMILY_GROUPS } from "../commands/families/index.ts";
 
 const authLogin: CommandSpec = {
   path: ["auth", "login"],
@@ -259,6 +260,14 @@ const metricsQuery: CommandSpec = {
   load: () => import("../commands/metrics_query.ts"),
 };
 
+const authScopes: CommandSpec = {
+  path: ["auth", "scopes"],
+  summary: "List the default and read-only scopes and the scopes each command needs",
+  options: {},
+  examples: ["pup auth scopes", "pup auth scopes -o json"],
+  load: () => import("../commands/auth_scopes.ts"),
+};
+
 const completion: CommandSpec = {
   path: ["completion"],
   positionals: [{ name: "shell", missing: "a shell: bash, zsh or fish" }],
@@ -279,7 +288,9 @@ export const COMMANDS: CommandSpec[] = [
   authLogout,
   authList,
   authToken,
+  authScopes,
   api,
+  ...FAMILY_COMMANDS,
   monitorsList,
   logsQuery,
   metricsQuery,
@@ -292,4 +303,5 @@ export const GROUPS: Record<string, string> = {
   monitors: "Work with monitors",
   logs: "Search logs",
   metrics: "Query metrics",
+  ...FAMILY_GROUPS,
 };

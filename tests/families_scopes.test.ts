@@ -1,0 +1,157 @@
+/**
+ * Scopes as data: `pup auth scopes` lists the default and read-only sets and what each command
+ * needs; every family command's --help shows its request, scope and an example; the runner's
+ * parse is pure and checks flags before anything runs.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { inProcessFake } from "./helpers.ts";
+import { DEFAULT_SCOPES, READ_ONLY_SCOPES } from "../lib/auth/scopes.ts";
+import { API_COMMANDS, requestText } from "../lib/commands/families/index.ts";
+import { parseCommand } from "../lib/commands/families/runner.ts";
+
+test("pup auth scopes -o json lists the default and read-only sets and every command's scopes", async () => {
+  const t = await inProcessFake();
+  try {
+    const r = await t.pup(["auth", "scopes", "-o", "json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.default, [...DEFAULT_SCOPES]);
+    assert.deepEqual(report.read_only, [...READ_ONLY_SCOPES]);
+    for (const def of API_COMMANDS) {
+      const row = report.commands.find((c: { command: string }) =>
+        c.command === def.path.join(" ")
+      );
+      assert.ok(row, def.path.join(" "));
+      assert.deepEqual(row.scopes, def.scopes);
+      assert.equal(row.request, requestText(def));
+      for (const s of def.scopes) assert.ok(DEFAULT_SCOPES.includes(s), `${s} is a default scope`);
+    }
+    const monitorsList = report.commands.find((c: { command: string }) =>
+      c.command === "monitors list"
+    );
+    assert.equal(monitorsList.in_read_only, true);
+    const del = report.commands.find((c: { command: string }) => c.command === "monitors delete");
+    assert.equal(del.in_read_only, false);
+    assert.equal(t.fake.requests.length, 0, "pup auth scopes asks no server");
+    const table = await t.pup(["auth", "scopes"]);
+    assert.match(table.stdout, /^Default scopes \(\d+\):/);
+    assert.match(table.stdout, /^monitors list\s+monitors_read\s+yes$/m);
+  } finally {
+    await t.done();
+  }
+});
+
+test("every family command's --help shows its request, scope and an example", async () => {
+  const t = await inProcessFake();
+  try {
+    for (const def of API_COMMANDS) {
+      const r = await t.pup([...def.path, "--help"]);
+      assert.equal(r.code, 0, def.path.join(" "));
+      assert.ok(r.stdout.includes(`Request: ${def.method} ${def.endpoint}`), r.stdout);
+      assert.ok(r.stdout.includes(`Scopes:  ${def.scopes.join(", ")}`), r.stdout);
+      assert.match(r.stdout, new RegExp(`Examples:\\n  pup ${def.path.join(" ")}`));
+      for (const p of def.positionals ?? []) assert.ok(r.stdout.includes(`<${p}>`));
+    }
+  } finally {
+    await t.done();
+  }
+});
+
+test("a session lacking a write scope is warned and the 403 names the login; read-only works", async () => {
+  const t = await inProcessFake();
+  try {
+    await t.login(READ_ONLY_SCOPES.join(" "));
+    const read = await t.pup(["monitors", "get", "1001", "-o", "json"]);
+    assert.equal(read.code, 0, read.stderr);
+    assert.equal(read.stderr, "", "no warning when the scope is granted");
+    const write = await t.pup(["monitors", "delete", "1001", "--yes"]);
+    assert.equal(write.code, 1);
+    assert.match(write.stderr, /^warning: your session lacks the scope monitors_write/);
+    assert.match(write.stderr, /'pup monitors delete' needs the scope monitors_write/);
+    assert.match(write.stderr, /pup auth login --extra-scopes monitors_write/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("with --org the hint names the org's login", async () => {
+  const t = await inProcessFake();
+  try {
+    const issued = t.fake.issueTokens({ scope: "apps_run" });
+    const { seedSession } = await import("./helpers.ts");
+    await seedSession(t.dir, t.site, issued, { org: "prod-child" });
+    const r = await t.pup(["users", "me", "--org", "prod-child"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /pup auth login --org prod-child --extra-scopes user_access_read/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("parse checks required flags, integers and ids before anything runs", () => {
+  const def = (path: string) => API_COMMANDS.find((d) => d.path.join(" ") === path)!;
+  const input = (values: Record<string, string | boolean>, positionals: string[] = []) => ({
+    values,
+    positionals,
+  });
+  assert.throws(() => parseCommand(def("monitors search"), input({})), /needs --query/);
+  assert.throws(
+    () => parseCommand(def("users list"), input({ "page-size": "two" })),
+    /invalid --page-size "two": expected an integer/,
+  );
+  assert.throws(
+    () => parseCommand(def("monitors get"), input({}, [" "])),
+    /non-empty <monitor_id>/,
+  );
+  assert.throws(() => parseCommand(def("users list"), input({ limit: "0" })), /invalid --limit/);
+  const opts = parseCommand(def("users list"), input({ "page-size": "7" }));
+  assert.equal(opts.limit, 7, "a page size alone reads one page");
+  assert.equal(parseCommand(def("users list"), input({ all: true })).limit, Infinity);
+  assert.deepEqual(parseCommand(def("monitors get"), input({}, ["1001"])).args, {
+    monitor_id: "1001",
+  });
+});
+
+test("bad times are usage errors naming the flag, before anything is sent", async () => {
+  const t = await inProcessFake();
+  try {
+    await t.login();
+    const r = await t.pup(["events", "list", "--from", "yesterday"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /invalid --from "yesterday": expected now, a duration/);
+    const order = await t.pup([
+      "security",
+      "signals",
+      "list",
+      "--query",
+      "*",
+      "--from",
+      "1h",
+      "--to",
+      "2h",
+    ]);
+    assert.equal(order.code, 2);
+    assert.match(order.stderr, /--from must be before --to/);
+    assert.equal(t.fake.requests.filter((q) => q.path.startsWith("/api/")).length, 0);
+  } finally {
+    await t.done();
+  }
+});
+
+test("an error inside a 200 answer (metrics query status: error) fails with Datadog's words", async () => {
+  const t = await inProcessFake();
+  try {
+    await t.login();
+    t.fake.knobs.failNext.push({
+      path: "/api/v1/query",
+      status: 200,
+      body: '{"status": "error", "error": "Rate of \\u001b[31m queries"}',
+    });
+    const r = await t.pup(["metrics", "query", "--query", "avg:system.cpu.user{*}"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^Error: the metric query failed: Rate of \\u001b\[31m queries\n$/);
+  } finally {
+    await t.done();
+  }
+});
