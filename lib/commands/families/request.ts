@@ -7,7 +7,7 @@
 import type { CommandInput } from "../../cli/spec.ts";
 import { usageError } from "../../errors.ts";
 import { safeText } from "../../text.ts";
-import { parseLimit, parseTime } from "../../api/time.ts";
+import { parseLimit, parseTime } from "../../cli/flags.ts";
 import { setPath } from "./paths.ts";
 import type { ApiCommandDef, FlagDef } from "./types.ts";
 
