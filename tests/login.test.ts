@@ -607,3 +607,237 @@ test("Ctrl-C while waiting for the browser ends the login with exit 130", async 
     await t.done();
   }
 });
+
+/** A login on a machine whose file probe says `files` exist. */
+function loginWithFiles(t: Awaited<ReturnType<typeof setup>>, files: string[] = []) {
+  return async (args: string[], deps: ReturnType<typeof t.deps>) => {
+    const { login } = await import("../lib/auth/login.ts");
+    const { Context } = await import("../lib/cli/context.ts");
+    const ctx = Object.assign(new Context(deps, { trustSite: true, verbose: false }), {
+      exists: (p: string) => files.includes(p),
+    });
+    const { parse, loginRequest } = await import("../lib/commands/auth_login.ts");
+    const req = await loginRequest(
+      ctx,
+      parse({ values: Object.fromEntries(args.map((a) => [a, true])), positionals: [] }, deps.env),
+    );
+    return login(ctx, req);
+  };
+}
+
+const NO_DISPLAY = { BROWSER: undefined, DISPLAY: undefined, WAYLAND_DISPLAY: undefined };
+
+test("over SSH no opener runs; pup prints the URL, the exact ssh -L forward and the hints", async () => {
+  const t = await setup({
+    ...NO_DISPLAY,
+    DISPLAY: ":0",
+    SSH_CONNECTION: "10.1.2.3 52000 10.9.8.7 22",
+  });
+  try {
+    const deps = t.deps();
+    const running = loginWithFiles(t)([], deps);
+    const callback = await t.approve(() => deps.stderr());
+    await (await t.net.request(callback)).text();
+    await running;
+    const err = deps.stderr();
+    assert.deepEqual(t.net.launched, []);
+    assert.match(err, /You are connected over SSH/);
+    assert.match(err, /^ {2}ssh -L 8000:127\.0\.0\.1:8000 10\.9\.8\.7$/m);
+    assert.match(err, /--callback-port 8000 \(or PUP_OAUTH_CALLBACK_PORT=8000\)/);
+    assert.match(err, /--no-browser/);
+    assert.match(err, /--device/);
+    assert.match(err, /^ {2}http:\/\/127\.0\.0\.1:9\/oauth2\/v1\/authorize\?\S+$/m);
+  } finally {
+    await t.done();
+  }
+});
+
+test("SSH_TTY alone also counts as SSH; $BROWSER set explicitly is still used", async () => {
+  const { whyNoOpener } = await import("../lib/auth/headless.ts");
+  assert.equal(whyNoOpener({ SSH_TTY: "/dev/pts/1", DISPLAY: ":0" }, "linux", () => false), "ssh");
+  assert.equal(whyNoOpener({ SSH_TTY: "/dev/pts/1" }, "darwin", () => false), "ssh");
+  assert.equal(whyNoOpener({ SSH_TTY: "/dev/pts/1", BROWSER: "lynx" }, "linux", () => false), null);
+  const t = await setup({ SSH_CONNECTION: "1.2.3.4 5 6.7.8.9 22", BROWSER: "my-browser --x" });
+  try {
+    const r = await runPup(["auth", "login"], t.deps());
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(t.net.launched[0][0], "my-browser");
+    assert.doesNotMatch(r.stderr, /ssh -L/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("on Linux with neither DISPLAY nor WAYLAND_DISPLAY no xdg-open runs (WSL aside)", async () => {
+  const { whyNoOpener } = await import("../lib/auth/headless.ts");
+  const none = () => false;
+  assert.equal(whyNoOpener({}, "linux", none), "no_display");
+  assert.equal(whyNoOpener({ WAYLAND_DISPLAY: "wayland-0" }, "linux", none), null);
+  assert.equal(whyNoOpener({ WSL_DISTRO_NAME: "Ubuntu" }, "linux", none), null);
+  assert.equal(whyNoOpener({}, "darwin", none), null);
+  assert.equal(whyNoOpener({}, "windows", none), null);
+  const t = await setup(NO_DISPLAY);
+  try {
+    const deps = t.deps();
+    const running = loginWithFiles(t)([], deps);
+    await (await t.net.request(await t.approve(() => deps.stderr()))).text();
+    await running;
+    assert.deepEqual(t.net.launched, []);
+    assert.match(deps.stderr(), /There is no display here/);
+    assert.doesNotMatch(deps.stderr(), /ssh -L/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("in a container (/.dockerenv or /run/.containerenv) no opener runs, display or not", async () => {
+  for (const marker of ["/.dockerenv", "/run/.containerenv"]) {
+    const t = await setup({ ...NO_DISPLAY, DISPLAY: ":0" });
+    try {
+      const deps = t.deps();
+      const running = loginWithFiles(t, [marker])([], deps);
+      await (await t.net.request(await t.approve(() => deps.stderr()))).text();
+      await running;
+      assert.deepEqual(t.net.launched, [], marker);
+      assert.match(deps.stderr(), /This looks like a container/);
+    } finally {
+      await t.done();
+    }
+  }
+  // With a display and no marker, the platform opener runs.
+  const t = await setup({ ...NO_DISPLAY, DISPLAY: ":0" });
+  try {
+    await loginWithFiles(t)([], t.deps());
+    assert.equal(t.net.launched[0][0], "xdg-open");
+  } finally {
+    await t.done();
+  }
+});
+
+/** A login whose stderr is a terminal. */
+function ttyLogin(
+  t: Awaited<ReturnType<typeof setup>>,
+  env: Record<string, string | undefined> = {},
+) {
+  const deps = t.deps({ launch: idle });
+  Object.assign(deps.env, env);
+  deps.io.stderrIsTTY = true;
+  return { deps, done: runPup(["auth", "login"], deps) };
+}
+
+test("on a terminal the wait is one live line with the time left, cleared when the wait ends", async () => {
+  const t = await setup();
+  try {
+    const { deps, done } = ttyLogin(t);
+    const callback = await t.approve(() => deps.stderr());
+    assert.ok(
+      deps.stderr().includes(
+        "\r\x1b[2K\x1b[2mWaiting for you to approve in the browser… 5:00 left (Ctrl-C to cancel)\x1b[22m",
+      ),
+      JSON.stringify(deps.stderr()),
+    );
+    await t.clock.advance(1_000);
+    assert.ok(deps.stderr().includes("… 4:59 left (Ctrl-C to cancel)"));
+    await t.clock.advance(60_000);
+    assert.ok(deps.stderr().includes("… 3:59 left (Ctrl-C to cancel)"));
+    await (await t.net.request(callback)).text();
+    const r = await done;
+    assert.equal(r.code, 0, r.stderr);
+    // Cleared: the last thing before the result lines is the erase, and no redraw follows.
+    const afterWait = r.stderr.slice(r.stderr.lastIndexOf("left (Ctrl-C to cancel)"));
+    assert.ok(afterWait.includes("\r\x1b[2K"));
+    const pending = t.clock.pending;
+    await t.clock.advance(5_000);
+    assert.equal(deps.stderr().lastIndexOf("left (Ctrl-C"), r.stderr.lastIndexOf("left (Ctrl-C"));
+    assert.ok(t.clock.pending <= pending);
+  } finally {
+    await t.done();
+  }
+});
+
+test("on a terminal the URL is also an OSC 8 hyperlink; NO_COLOR drops the dimming", async () => {
+  const t = await setup();
+  try {
+    const { deps, done } = ttyLogin(t, { NO_COLOR: "1" });
+    const url = await t.printedUrl(() => deps.stderr());
+    assert.ok(deps.stderr().includes(`\x1b]8;;${url}\x1b\\${url}\x1b]8;;\x1b\\`));
+    assert.ok(
+      deps.stderr().includes("\r\x1b[2KWaiting for you to approve in the browser… 5:00 left"),
+    );
+    assert.ok(!deps.stderr().includes("\x1b[2m"));
+    t.interrupt();
+    await done;
+  } finally {
+    await t.done();
+  }
+});
+
+test("with no terminal (or TERM=dumb) the wait is one plain line: no \\r, no escape codes", async () => {
+  for (const [tty, env] of [[false, {}], [true, { TERM: "dumb" }]] as const) {
+    const t = await setup({}, { launch: idle });
+    try {
+      const deps = t.deps();
+      deps.io.stderrIsTTY = tty;
+      Object.assign(deps.env, env);
+      const done = runPup(["auth", "login"], deps);
+      const callback = await t.approve(() => deps.stderr());
+      await t.clock.advance(3_000);
+      await (await t.net.request(callback)).text();
+      const r = await done;
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!r.stderr.includes("\r") && !r.stderr.includes("\x1b"), JSON.stringify(r.stderr));
+      const lines = r.stderr.split("\n").filter((l) => l.startsWith("Waiting for you"));
+      assert.deepEqual(lines, [
+        "Waiting for you to approve in the browser (up to 5:00; Ctrl-C to cancel)…",
+      ]);
+    } finally {
+      await t.done();
+    }
+  }
+});
+
+test("invalid_scope names the refused scopes and prints the retry command without them (exit 4)", async () => {
+  const t = await setup();
+  try {
+    const description =
+      "The scopes apm_read, \u001b[31m monitors_write are not allowed for this org";
+    const refuse = (cb: URL) => {
+      const u = new URL(cb);
+      u.searchParams.delete("code");
+      u.searchParams.set("error", "invalid_scope");
+      u.searchParams.set("error_description", description);
+      return u;
+    };
+    const r = await runPup(
+      ["auth", "login", "--org", "acme", "--scopes", "monitors_read,monitors_write,apm_read"],
+      t.deps({ launch: t.net.browser(t.app, refuse) }),
+    );
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /refused the requested scopes: monitors_write, apm_read/);
+    assert.match(
+      r.stderr,
+      /^ {2}pup auth login --site 127\.0\.0\.1:9 --org acme --scopes monitors_read$/m,
+    );
+    assert.ok(!r.stderr.includes("\u001b"));
+    await assert.rejects(stat(join(t.dir, `tokens_${t.key}.json`)));
+  } finally {
+    await t.done();
+  }
+});
+
+test("invalid_scope that names no requested scope suggests --read-only", async () => {
+  const { retryCommand, refusedScopes } = await import("../lib/auth/login.ts");
+  const req = {
+    site: "datadoghq.com",
+    org: undefined,
+    orgUuid: undefined,
+    subdomain: undefined,
+    scopes: ["a_read", "b_write"],
+    pinnedPort: undefined,
+    timeoutMs: 1,
+    noBrowser: false,
+  };
+  assert.deepEqual(refusedScopes("invalid scope requested", req.scopes), []);
+  assert.equal(retryCommand(req, []), "pup auth login --read-only");
+  assert.equal(retryCommand(req, ["b_write"]), "pup auth login --scopes a_read");
+});

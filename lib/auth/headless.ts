@@ -29,9 +29,9 @@ export function whyNoOpener(
   if (env.BROWSER?.trim()) return null;
   if (env.SSH_CONNECTION || env.SSH_TTY) return "ssh";
   if (os !== "linux") return null;
-  if (CONTAINER_MARKERS.some((p) => exists(p))) return "container";
   const wsl = Boolean(env.WSL_DISTRO_NAME || env.WSL_INTEROP);
   if (!wsl && !env.DISPLAY && !env.WAYLAND_DISPLAY) return "no_display";
+  if (CONTAINER_MARKERS.some((p) => exists(p))) return "container";
   return null;
 }
 
