@@ -826,7 +826,7 @@ test("invalid_scope names the refused scopes and prints the retry command withou
 });
 
 test("invalid_scope that names no requested scope suggests --read-only", async () => {
-  const { retryCommand, refusedScopes } = await import("../lib/auth/login.ts");
+  const { retryCommand, refusedScopes } = await import("../lib/auth/invalid_scope.ts");
   const req = {
     site: "datadoghq.com",
     org: undefined,

@@ -12,22 +12,16 @@ import { PupError } from "../errors.ts";
 import { type LockDeps, withSiteLock } from "../store/lock.ts";
 import type { StateStore } from "../store/state_store.ts";
 import { orgKey } from "../session/resolve.ts";
-import { safeText } from "../text.ts";
 import { openBrowser } from "./browser.ts";
-import {
-  bindCallback,
-  callbackApp,
-  type CallbackOutcome,
-  judgeCallback,
-  outcomeError,
-} from "./callback.ts";
+import { judgeCallback, outcomeError } from "./callback.ts";
 import { fileExists, noOpenerLines, showUrl, whyNoOpener } from "./headless.ts";
-import { exchangeCode, type OAuthDeps, redirectUri, registerClient } from "./oauth_client.ts";
+import { exchangeCode, type OAuthDeps, registerClient } from "./oauth_client.ts";
 import { challengeS256, createState, createVerifier } from "./pkce.ts";
-import { appBase, DEFAULT_SITE } from "./site.ts";
+import { appBase } from "./site.ts";
+import { invalidScopeError } from "./invalid_scope.ts";
+import { openWait, type Wait } from "./wait.ts";
 import type { ClientCredentials, Token } from "./types.ts";
 import { startWaitLine, type WaitLine } from "./wait_line.ts";
-import type { Server } from "../runtime/serve.ts";
 
 /** What the login command asked for. */
 export interface LoginRequest {
@@ -98,98 +92,6 @@ async function ensureClient(
     await store.write(site, state);
     return state.client;
   });
-}
-
-/** The scopes an `invalid_scope` description names, among those requested. */
-export function refusedScopes(description: string | undefined, requested: string[]): string[] {
-  const words = new Set((description ?? "").match(/[A-Za-z0-9_.:-]+/g) ?? []);
-  return requested.filter((s) => words.has(s));
-}
-
-/** The command that retries a login without the refused scopes. */
-export function retryCommand(req: LoginRequest, refused: string[]): string {
-  const parts = ["pup auth login"];
-  if (req.site !== DEFAULT_SITE) parts.push(`--site ${req.site}`);
-  if (req.org) parts.push(`--org ${req.org}`);
-  const rest = req.scopes.filter((s) => !refused.includes(s));
-  parts.push(refused.length && rest.length ? `--scopes ${rest.join(",")}` : "--read-only");
-  return parts.join(" ");
-}
-
-/** `invalid_scope` at the authorize redirect (issue 13): which scopes, and the retry. Exit 4. */
-function invalidScopeError(req: LoginRequest, description: string | undefined): PupError {
-  const refused = refusedScopes(description, req.scopes);
-  const named = refused.length ? `: ${refused.join(", ")}` : "";
-  return new PupError(
-    "invalid_scope",
-    `the authorization server refused the requested scopes${named}${
-      description ? ` (${safeText(description)})` : ""
-    }`,
-    { hint: `retry without them:\n  ${retryCommand(req, refused)}`, exitCode: 4 },
-  );
-}
-
-/** One flow's wait: the callback server, the outcome, the interrupt and the timeout. */
-interface Wait {
-  server: Server;
-  redirect: string;
-  state: string;
-  /** Settles the flow (first call wins). */
-  settle(outcome: CallbackOutcome | PupError): void;
-  finished: Promise<CallbackOutcome | PupError>;
-  /** Rejects when the user interrupts, at any point of the flow. */
-  interrupted: Promise<never>;
-  /** Aborts when the user interrupts. */
-  signal: AbortSignal;
-  /** Aborts when the flow ends, however it ends. */
-  ended: AbortSignal;
-  /** Stops the timer and the interrupt handler. */
-  end(): void;
-}
-
-async function openWait(ctx: LoginContext, req: LoginRequest, state: string): Promise<Wait> {
-  const { deps } = ctx;
-  let settle!: (outcome: CallbackOutcome | PupError) => void;
-  const finished = new Promise<CallbackOutcome | PupError>((r) => (settle = r));
-  const server = await bindCallback(
-    deps.serve,
-    (port) => callbackApp(port, state, settle).fetch,
-    req.pinnedPort,
-  );
-  const interrupt = new AbortController();
-  const timer = new AbortController(); // aborts when the flow ends
-  let interruptedReject!: (err: PupError) => void;
-  const interrupted = new Promise<never>((_, reject) => (interruptedReject = reject));
-  interrupted.catch(() => {});
-  const removeInterrupt = deps.host.onInterrupt(() => {
-    const err = new PupError("authorization_denied", "login interrupted", { exitCode: 130 });
-    interrupt.abort(err);
-    interruptedReject(err);
-    settle(err);
-  });
-  deps.clock.sleep(req.timeoutMs, timer.signal).then(
-    () =>
-      settle(
-        new PupError("callback_timeout", "timeout waiting for OAuth callback", {
-          hint: "Run pup auth login again to restart the flow.",
-        }),
-      ),
-    () => {},
-  );
-  return {
-    server,
-    redirect: redirectUri(server.port),
-    state,
-    settle,
-    finished,
-    interrupted,
-    signal: interrupt.signal,
-    ended: timer.signal,
-    end() {
-      timer.abort();
-      removeInterrupt();
-    },
-  };
 }
 
 /** Opens the browser, or prints the URL and why not; starts the waiting line. */
