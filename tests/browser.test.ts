@@ -116,6 +116,8 @@ test("the credential rule drops keys, tokens, secrets and passwords, and keeps t
       "DD_SITE",
       "GNOME_KEYRING_CONTROL",
       "KEYBOARD_LAYOUT",
+      "PUP_SECRET_TOOL_LOG",
+      "PUP_REAL_SECRET_TOOL",
     ]
   ) assert.equal(isCredentialVariable(name, "x"), false, name);
   assert.equal(isCredentialVariable("HTTPS_PROXY", "http://user:pw@proxy:3128"), true);

@@ -77,9 +77,15 @@ const CREDENTIALS = new Set([
 const CREDENTIAL_NAME =
   /(API|APP|APPLICATION|ACCESS|PRIVATE|CLIENT)_?KEY|(^|_)KEY$|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|COOKIE/i;
 
+/**
+ * Names that point at a place or a program rather than hold a value (`PUP_SECRET_TOOL_LOG`,
+ * `GPG_KEY_FILE`): kept, since they carry no secret themselves.
+ */
+const PLACE_NAME = /_(LOG|FILE|PATH|DIR|TOOL|PROGRAM|CMD|COMMAND|SOCK|SOCKET)$/i;
+
 /** Whether a variable must not reach a child. */
 export function isCredentialVariable(name: string, value: string): boolean {
-  if (KEEP.has(name)) return false;
+  if (KEEP.has(name) || PLACE_NAME.test(name)) return false;
   if (CREDENTIALS.has(name.toUpperCase()) || CREDENTIAL_NAME.test(name)) return true;
   // A proxy URL with a user name or password in it (`http://user:pass@proxy:3128`).
   return /_PROXY$/i.test(name) && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(value.trim());
