@@ -402,3 +402,31 @@ test("auth status summarises the scopes in the table and keeps the array in JSON
     await t.done();
   }
 });
+
+test("Ctrl-C during the code exchange ends pup at once with 130 and stores nothing", {
+  skip: SKIP,
+}, async () => {
+  const t = await setup();
+  try {
+    t.fake.knobs.delayMs["/oauth2/v1/token"] = 20_000; // the exchange hangs on the server
+    const pup = start(["auth", "login", "--timeout", "60"], { ...t.env, BROWSER: t.record });
+    const url = await until(async () => (await t.recordedUrls())[0], "the URL");
+    const page = await approve(url); // the callback arrives; pup starts the exchange
+    assert.equal(page.status, 200);
+    await until(() => t.fake.count("POST", "/oauth2/v1/token") === 1, "the token request");
+    pup.child.kill("SIGINT");
+    const exited = await Promise.race([
+      pup.exited,
+      new Promise<"still running">((r) => setTimeout(() => r("still running"), 3_000)),
+    ]);
+    if (exited === "still running") pup.child.kill("SIGKILL");
+    assert.equal(exited, 130, pup.output());
+    assert.match(pup.output(), /login interrupted/);
+    assert.equal(
+      existsSync(join(t.env.PUP_CONFIG_DIR, `tokens_${t.fake.site.replace(":", "_")}.json`)),
+      false,
+    );
+  } finally {
+    await t.done();
+  }
+});
