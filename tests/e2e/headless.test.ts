@@ -420,7 +420,9 @@ test("Ctrl-C during the code exchange ends pup at once with 130 and stores nothi
       new Promise<"still running">((r) => setTimeout(() => r("still running"), 3_000)),
     ]);
     if (exited === "still running") pup.child.kill("SIGKILL");
-    assert.equal(exited, 130, pup.output());
+    assert.notEqual(exited, "still running", "pup must not wait for the exchange");
+    // 130; Deno's node:child_process reports an exit status above 128 as null (a signal).
+    assert.ok(exited === 130 || exited === null, `exit ${exited}: ${pup.output()}`);
     assert.match(pup.output(), /login interrupted/);
     assert.equal(
       existsSync(join(t.env.PUP_CONFIG_DIR, `tokens_${t.fake.site.replace(":", "_")}.json`)),
