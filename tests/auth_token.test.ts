@@ -279,3 +279,19 @@ test("a bad --min-ttl is a usage error naming the value", async () => {
     await t.done();
   }
 });
+
+test("auth token --org constructor is not logged in and leaves the tokens file as it was", async () => {
+  // Issue 9, second pass: it wrote into the site's tokens file, breaking every session there.
+  const t = await seeded(2 * MIN);
+  try {
+    const before = await readFile(t.tokensPath, "utf8");
+    for (const org of ["constructor", "toString", "__proto__"]) {
+      const r = await runPup(["auth", "token", "--org", org], t.deps());
+      assert.notEqual(r.code, 0, org);
+      assert.equal(r.stdout, "");
+    }
+    assert.equal(await readFile(t.tokensPath, "utf8"), before);
+  } finally {
+    await t.done();
+  }
+});

@@ -264,3 +264,17 @@ test("auth status takes no positional argument", async () => {
     await t.done();
   }
 });
+
+test("an org named like an Object prototype key is not logged in until it logs in", async () => {
+  // Issue 9, second pass: `auth status --org constructor` reported a session that does not exist.
+  const t = await loggedIn();
+  try {
+    for (const org of ["constructor", "toString", "valueOf", "hasOwnProperty"]) {
+      const r = await runPup(["auth", "status", "--org", org, "-o", "json"], t.deps());
+      assert.equal(r.code, 4, `${org}: ${r.stdout}${r.stderr}`);
+      assert.equal(JSON.parse(r.stdout).authenticated, false);
+    }
+  } finally {
+    await t.done();
+  }
+});
