@@ -841,3 +841,27 @@ test("invalid_scope that names no requested scope suggests --read-only", async (
   assert.equal(retryCommand(req, []), "pup auth login --read-only");
   assert.equal(retryCommand(req, ["b_write"]), "pup auth login --scopes a_read");
 });
+
+test("the waiting line counts m:ss (h:mm:ss past an hour) and prints messages above itself", async () => {
+  const { formatLeft, startWaitLine } = await import("../lib/auth/wait_line.ts");
+  assert.equal(formatLeft(300_000), "5:00");
+  assert.equal(formatLeft(299_001), "5:00");
+  assert.equal(formatLeft(59_000), "0:59");
+  assert.equal(formatLeft(3_600_000), "1:00:00");
+  assert.equal(formatLeft(-5), "0:00");
+  let err = "";
+  const clock = new FakeClock();
+  const line = startWaitLine(
+    { io: { err: (s) => void (err += s), stderrIsTTY: true }, clock, env: { NO_COLOR: "1" } },
+    "Waiting",
+    clock.now() + 3_600_000,
+  );
+  assert.equal(err, "\r\x1b[2KWaiting… 1:00:00 left (Ctrl-C to cancel)");
+  line.above("⚠️ note");
+  assert.ok(err.endsWith("\r\x1b[2K⚠️ note\n\r\x1b[2KWaiting… 1:00:00 left (Ctrl-C to cancel)"));
+  await clock.advance(1_000);
+  assert.ok(err.endsWith("59:59 left (Ctrl-C to cancel)"));
+  line.stop();
+  assert.ok(err.endsWith("\r\x1b[2K"));
+  assert.equal(clock.pending, 0, "no timer left behind");
+});
