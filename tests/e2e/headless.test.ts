@@ -432,3 +432,23 @@ test("Ctrl-C during the code exchange ends pup at once with 130 and stores nothi
     await t.done();
   }
 });
+
+test("under a terminal with TERM=dumb there are no cursor codes and no OSC 8, one plain line", {
+  skip: SKIP || (HAS_SCRIPT ? false : "script(1) is not installed"),
+}, async () => {
+  const t = await setup({ TERM: "dumb" });
+  try {
+    const pup = start(["auth", "login", "--timeout", "300"], { ...t.env, BROWSER: t.record }, true);
+    const url = await until(async () => (await t.recordedUrls())[0], "the URL");
+    await approve(url);
+    assert.equal(await pup.exited, 0, pup.output());
+    const out = pup.output().replace(/\r\n/g, "\n"); // the terminal's own line endings
+    assert.ok(!out.includes("\x1b") && !out.includes("\r"), JSON.stringify(out));
+    assert.match(
+      out,
+      /^Waiting for you to approve in the browser \(up to 5:00; Ctrl-C to cancel\)…$/m,
+    );
+  } finally {
+    await t.done();
+  }
+});
