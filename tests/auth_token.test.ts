@@ -262,6 +262,12 @@ test("auth token --min-ttl longer than the server's tokens live says so on stder
     const r = await token(t.deps(), { "min-ttl": "7200" });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /sooner than --min-ttl 7200/);
+    assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 1);
+    // The fresh token lives as long as the server gives: asking again makes no second refresh.
+    const again = await token(t.deps(), { "min-ttl": "7200" });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 1);
+    assert.match(again.stderr, /sooner than --min-ttl 7200/);
   } finally {
     await t.done();
   }

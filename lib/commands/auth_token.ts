@@ -38,6 +38,17 @@ export function parseMinTtl(value: string | undefined): number | undefined {
   return Number(text);
 }
 
+/**
+ * The time left under which `--min-ttl` refreshes: the asked TTL, but never more than a fresh
+ * token's lifetime less a minute — asking for more than the server gives must not make every
+ * call a refresh.
+ */
+export function refreshBelow(minTtlMs: number, lifetimeSeconds: number | undefined): number {
+  const lifetime = Number(lifetimeSeconds);
+  if (!Number.isFinite(lifetime) || lifetime <= 0) return minTtlMs;
+  return Math.min(minTtlMs, lifetime * 1000 - 60_000);
+}
+
 /** Reads the flags of `pup auth token` (pure). */
 export function parse(input: CommandInput): TokenOptions {
   return {
@@ -81,7 +92,7 @@ export async function run(options: TokenOptions, ctx: Context): Promise<number> 
 
   const now = ctx.deps.clock.now();
   const minTtlMs = (options.minTtlSeconds ?? 0) * 1000;
-  const tooShort = Date.parse(stored.expires_at) - now < minTtlMs;
+  const tooShort = Date.parse(stored.expires_at) - now < refreshBelow(minTtlMs, stored.expires_in);
   // A refresh sends the refresh token to the site: the trust gate comes first.
   if (tooShort || needsRefresh(stored, now)) await ensureTrusted(ctx, site);
   // Under the site's lock, re-read there: many callers with the same --min-ttl make one
