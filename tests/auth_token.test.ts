@@ -301,3 +301,44 @@ test("auth token --org constructor is not logged in and leaves the tokens file a
     await t.done();
   }
 });
+
+test("a site planted in sessions.json gets no refresh token from auth token or auth status", async () => {
+  // Issue 9 defect 1 reaching these commands: "127.0.0.1#.datadoghq.com" passed the trust gate
+  // as Datadog's, and the refresh went to 127.0.0.1.
+  const planted = "127.0.0.1#.datadoghq.com";
+  const fake = createFakeDatadogCore();
+  const dir = await tempDir();
+  try {
+    const issued = fake.issueTokens();
+    const key = siteKey(planted);
+    await writeFile(
+      join(dir.path, `client_${key}.json`),
+      JSON.stringify({ client_id: issued.client_id, client_secret: issued.client_secret }),
+    );
+    await writeFile(
+      join(dir.path, `tokens_${key}.json`),
+      JSON.stringify({ victim: storedToken(issued, MIN) }),
+    );
+    await writeFile(
+      join(dir.path, "sessions.json"),
+      JSON.stringify([{ site: planted, org: "victim" }]),
+    );
+    const sent: string[] = [];
+    const env = { ...localEnv(SITE, dir.path), DD_SITE: undefined, PUP_TRUST_SITE: undefined };
+    const deps = () =>
+      testDeps(env, {
+        fetch: (input) => {
+          sent.push(String(input));
+          return Promise.reject(new TypeError("fetch failed"));
+        },
+      });
+    const tok = await runPup(["auth", "token", "--org", "victim"], deps());
+    assert.equal(tok.code, 2, tok.stderr);
+    assert.equal(tok.stdout, "");
+    const status = await runPup(["auth", "status", "--org", "victim"], deps());
+    assert.equal(status.code, 2, status.stderr);
+    assert.deepEqual(sent, [], "nothing may be sent anywhere");
+  } finally {
+    await dir.remove();
+  }
+});

@@ -14,6 +14,7 @@ import { outputFormat, printData, relativeTime } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
 import { ExitCode, PupError } from "../errors.ts";
 import { DEFAULT_SCOPES, READ_ONLY_SCOPES } from "../auth/scopes.ts";
+import { normalizeSite } from "../auth/site.ts";
 import { ensureTrusted } from "../auth/trust.ts";
 import type { Token } from "../auth/types.ts";
 import { orgKey, resolveTarget, sessionLabel } from "../session/resolve.ts";
@@ -135,7 +136,10 @@ function printTable(ctx: Context, data: StatusData, problem?: string, hint?: str
 
 /** Runs `pup auth status`. */
 export async function run(options: StatusOptions, ctx: Context): Promise<number> {
-  const { site, org } = await resolveTarget(ctx, options.siteFlag);
+  const target = await resolveTarget(ctx, options.siteFlag);
+  // Whatever its source, the site is validated again before a refresh could send anything.
+  const site = normalizeSite(target.site);
+  const org = target.org;
   const store = await ctx.store();
   const state = await store.read(site);
   const entry = (await ctx.sessions()).find((s) => s.site === site && s.org === (org ?? null));

@@ -10,6 +10,7 @@
 import type { Context } from "../cli/context.ts";
 import type { CommandInput } from "../cli/spec.ts";
 import { ExitCode, usageError } from "../errors.ts";
+import { normalizeSite } from "../auth/site.ts";
 import { ensureTrusted } from "../auth/trust.ts";
 import { orgKey, resolveTarget, sessionLabel } from "../session/resolve.ts";
 import { needsRefresh, notLoggedIn, usableToken } from "../session/tokens.ts";
@@ -79,7 +80,10 @@ function explain(ctx: Context, site: string, org: string | undefined): void {
  * await run(parse({ values: {}, positionals: [] }), ctx);
  */
 export async function run(options: TokenOptions, ctx: Context): Promise<number> {
-  const { site, org } = await resolveTarget(ctx);
+  const target = await resolveTarget(ctx);
+  // Whatever its source, the site is validated again before a refresh could send anything.
+  const site = normalizeSite(target.site);
+  const org = target.org;
   const store = await ctx.store();
   const tokens = (await store.read(site)).tokens;
   const stored = Object.hasOwn(tokens, orgKey(org)) ? tokens[orgKey(org)] : undefined;
