@@ -9,7 +9,7 @@ import {
   parseCallbackPort,
 } from "../lib/auth/callback.ts";
 import { PupError } from "../lib/errors.ts";
-import { serveHttp } from "../lib/runtime/serve.ts";
+import { FakeServe } from "./fakes/serve.ts";
 
 const STATE = "s".repeat(32);
 const HOST = { host: "127.0.0.1:8000" };
@@ -23,6 +23,7 @@ test("a callback with the right state and a code ends the wait with a page that 
   const { app: a, outcomes } = app();
   const res = await a.request(`/callback?code=SECRETCODE123&state=${STATE}`, { headers: HOST });
   assert.equal(res.status, 200);
+  assert.deepEqual(outcomes, [], "the wait ends only once the page is delivered");
   const body = await res.text();
   assert.ok(!body.includes("SECRETCODE123"));
   assert.match(body, /Authorization complete/);
@@ -60,6 +61,7 @@ test("a wrong or missing state ends the wait as a CSRF failure with a 400 page",
     const { app: a, outcomes } = app();
     const res = await a.request(`/callback?${query}`, { headers: HOST });
     assert.equal(res.status, 400);
+    assert.match(await res.text(), /Login failed/);
     assert.deepEqual(outcomes, [{ kind: "state_mismatch" }]);
     const err = outcomeError(outcomes[0])!;
     assert.equal(err.message, "state parameter mismatch (CSRF protection)");
@@ -74,6 +76,7 @@ test("error= ends the wait with that error and exit code 4", async () => {
     { headers: HOST },
   );
   assert.equal(res.status, 400);
+  assert.equal(res.headers.get("connection"), "close");
   assert.match(await res.text(), /access_denied/);
   const err = outcomeError(outcomes[0])!;
   assert.equal(err.code, "authorization_denied");
@@ -94,7 +97,7 @@ test("error text from the query is escaped in the page and stripped of control c
 
 test("only the first decisive callback counts", async () => {
   const { app: a, outcomes } = app();
-  await a.request(`/callback?code=one&state=${STATE}`, { headers: HOST });
+  await (await a.request(`/callback?code=one&state=${STATE}`, { headers: HOST })).text();
   const second = await a.request(`/callback?code=two&state=${STATE}`, { headers: HOST });
   assert.equal(second.status, 409);
   assert.equal(outcomes.length, 1);
@@ -114,42 +117,32 @@ test("a pinned port must be one of the four registered", () => {
   }
 });
 
+test("a client that goes away before reading the page still ends the wait", async () => {
+  const { app: a, outcomes } = app();
+  const res = await a.request(`/callback?code=x&state=${STATE}`, { headers: HOST });
+  await res.body!.cancel();
+  assert.deepEqual(outcomes, [{ kind: "code", code: "x" }]);
+});
+
 test("the scan takes the next free port when the first is busy, and a pinned busy port fails fast", async () => {
   const ok = () => new Response("busy");
-  let blocker;
-  try {
-    blocker = await serveHttp(ok, { hostname: "127.0.0.1", port: 8000 });
-  } catch {
-    blocker = undefined; // something else holds 8000 already: that works for this test too
-  }
-  try {
-    const s = await bindCallback(serveHttp, () => ok);
-    assert.notEqual(s.port, 8000);
-    assert.ok([8080, 8888, 9000].includes(s.port));
-    await s.close();
-    await assert.rejects(
-      bindCallback(serveHttp, () => ok, 8000),
-      (e: PupError) => e.code === "port_unavailable" && /8000/.test(e.message),
-    );
-  } finally {
-    await blocker?.close();
-  }
+  const net = new FakeServe();
+  net.busy.add(8000);
+  const s = await bindCallback(net.serve, () => ok);
+  assert.equal(s.port, 8080);
+  await s.close();
+  await assert.rejects(
+    bindCallback(net.serve, () => ok, 8000),
+    (e: PupError) => e.code === "port_unavailable" && /8000/.test(e.message),
+  );
 });
 
 test("when all four ports are busy the error lists them", async () => {
   const ok = () => new Response("busy");
-  const held = [];
-  for (const port of [8000, 8080, 8888, 9000]) {
-    try {
-      held.push(await serveHttp(ok, { hostname: "127.0.0.1", port }));
-    } catch { /* already busy */ }
-  }
-  try {
-    await assert.rejects(
-      bindCallback(serveHttp, () => ok),
-      (e: PupError) => e.code === "port_unavailable" && /8000, 8080, 8888 and 9000/.test(e.message),
-    );
-  } finally {
-    for (const s of held) await s.close();
-  }
+  const net = new FakeServe();
+  for (const port of [8000, 8080, 8888, 9000]) net.busy.add(port);
+  await assert.rejects(
+    bindCallback(net.serve, () => ok),
+    (e: PupError) => e.code === "port_unavailable" && /8000, 8080, 8888 and 9000/.test(e.message),
+  );
 });

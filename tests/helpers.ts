@@ -78,6 +78,9 @@ export async function tempDir(
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
+/** `tests/fakes/bin/visit`: GETs its last argument and follows redirects, like a browser. */
+export const VISIT_BROWSER = new URL("./fakes/bin/visit", import.meta.url).pathname;
+
 /** The environment of CONTRACT §10 for a local server. */
 export function localEnv(site: string, configDir: string, extra: Record<string, string> = {}) {
   return {
@@ -86,6 +89,9 @@ export function localEnv(site: string, configDir: string, extra: Record<string, 
     PUP_CONFIG_DIR: configDir,
     DD_TOKEN_STORAGE: "file",
     HOME: configDir,
+    // CONTRACT §10: a program that visits its last argument. Without it a login on a machine
+    // with no display, over SSH or in a container runs no opener at all (CONTRACT §6).
+    BROWSER: VISIT_BROWSER,
     ...extra,
   };
 }

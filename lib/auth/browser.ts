@@ -2,8 +2,10 @@
  * @module
  * Opening the authorize URL (CONTRACT §6): `$BROWSER` (split on spaces, URL appended, no
  * shell), else the platform opener. A failure is reported through `onFailure`; the login keeps
- * waiting either way.
+ * waiting either way. The child's environment carries no credential variable
+ * (`lib/runtime/spawn.ts` builds it).
  */
+import type { Clock } from "../deps.ts";
 import type { Launcher } from "../runtime/spawn.ts";
 
 /** The program and arguments that open `url`. */
@@ -24,32 +26,38 @@ export function browserCommand(
   return [wsl ? "wslview" : "xdg-open", [url]];
 }
 
+/** What {@link openBrowser} needs. */
+export interface OpenBrowserDeps {
+  launch: Launcher;
+  clock: Pick<Clock, "sleep">;
+  env: Readonly<Record<string, string | undefined>>;
+  os: string;
+}
+
 /**
  * Starts the browser. Resolves once it is started (or failed to start); if the opener exits
- * non-zero within `graceMs`, `onFailure` runs then.
+ * non-zero within `graceMs`, `onFailure` runs then. `signal` ends the watch early (the login
+ * finished).
  */
 export async function openBrowser(
-  launch: Launcher,
+  deps: OpenBrowserDeps,
   url: string,
-  env: Readonly<Record<string, string | undefined>>,
-  os: string,
   onFailure: () => void,
-  graceMs = 5_000,
+  options: { graceMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
-  const [cmd, args] = browserCommand(url, env, os);
+  const [cmd, args] = browserCommand(url, deps.env, deps.os);
+  let exited: Promise<number | null>;
   try {
-    const { exited } = await launch(cmd, args);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const graceOver = new Promise<"running">((r) => {
-      timer = setTimeout(() => r("running"), graceMs);
-      // Deno/Bun: do not keep the process alive only for this timer.
-      (timer as unknown as { unref?: () => void }).unref?.();
-    });
-    void Promise.race([exited, graceOver]).then((code) => {
-      clearTimeout(timer);
-      if (code !== "running" && code !== 0) onFailure();
-    });
+    exited = (await deps.launch(cmd, args)).exited;
   } catch {
     onFailure();
+    return;
   }
+  const graceOver = deps.clock.sleep(options.graceMs ?? 5_000, options.signal).then(
+    () => "running" as const,
+    () => "running" as const,
+  );
+  void Promise.race([exited, graceOver]).then((code) => {
+    if (code !== "running" && code !== 0) onFailure();
+  });
 }

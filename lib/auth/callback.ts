@@ -89,7 +89,72 @@ const SECURITY_HEADERS = {
   "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
 };
 
-/** The callback app for one flow; `onOutcome` is called once, for the first decisive request. */
+/**
+ * A page whose `onDelivered` runs once the runtime has read the whole body into the socket (or
+ * the client went away): only then may the flow end and the server close, so the browser sees
+ * the page, never a reset connection (issue 9, defect 5). `connection: close` leaves no idle
+ * keep-alive connection to hold a graceful close open.
+ */
+export function deliveredPage(
+  status: number,
+  title: string,
+  body: string,
+  onDelivered: () => void,
+): Response {
+  const bytes = new TextEncoder().encode(page(title, body));
+  let sent = false;
+  let done = false;
+  const finish = () => {
+    if (!done) {
+      done = true;
+      onDelivered();
+    }
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (!sent) {
+        sent = true;
+        controller.enqueue(bytes);
+        return;
+      }
+      controller.close();
+      finish();
+    },
+    cancel: finish,
+  }, { highWaterMark: 0 });
+  return new Response(stream, {
+    status,
+    headers: {
+      ...SECURITY_HEADERS,
+      "content-length": String(bytes.length),
+      connection: "close",
+    },
+  });
+}
+
+/** The page a decisive callback gets. */
+function outcomePage(outcome: CallbackOutcome): [number, string, string] {
+  if (outcome.kind === "code") {
+    return [
+      200,
+      "Authorization complete",
+      "pup is now logged in. You can close this tab and return to your terminal.",
+    ];
+  }
+  if (outcome.kind === "state_mismatch") {
+    return [
+      400,
+      "Login failed",
+      "The state parameter did not match (CSRF protection). Run pup auth login again.",
+    ];
+  }
+  return [400, "Login failed", `Datadog answered: ${outcome.error}. Run pup auth login again.`];
+}
+
+/**
+ * The callback app for one flow. `onOutcome` is called once, for the first decisive request,
+ * after its page has been delivered.
+ */
 export function callbackApp(
   port: number,
   expectedState: string,
@@ -112,26 +177,8 @@ export function callbackApp(
     }
     const outcome = judgeCallback(new URL(c.req.url).searchParams, expectedState);
     done = true;
-    onOutcome(outcome);
-    if (outcome.kind === "code") {
-      return html(
-        200,
-        "Authorization complete",
-        "pup is now logged in. You can close this tab and return to your terminal.",
-      );
-    }
-    if (outcome.kind === "state_mismatch") {
-      return html(
-        400,
-        "Login failed",
-        "The state parameter did not match (CSRF protection). Run pup auth login again.",
-      );
-    }
-    return html(
-      400,
-      "Login failed",
-      `Datadog answered: ${outcome.error}. Run pup auth login again.`,
-    );
+    const [status, title, body] = outcomePage(outcome);
+    return deliveredPage(status, title, body, () => onOutcome(outcome));
   });
   app.all("/callback", () => html(405, "Method not allowed", "Only GET is accepted here."));
   app.notFound(() => html(404, "Not found", "Nothing here."));

@@ -1,26 +1,27 @@
 /**
  * @module
  * The browser login (document: the flow's nine steps; CONTRACT §3–§6): reuse or register the
- * site's client, make PKCE and state, bind the callback, open the browser, wait, exchange the
- * code, and store the token under the site's lock.
+ * site's client, make PKCE and state, bind the callback, open the browser (or say why not
+ * here), wait with a live line, exchange the code, and store the token under the site's lock.
+ *
+ * It takes a narrow {@link LoginContext} (today's `Context` satisfies it), never the CLI layer.
+ * Every timer comes from `deps.clock`; Ctrl-C/SIGTERM end the wait and the code exchange at once.
  */
-import type { Context } from "../cli/context.ts";
+import type { Deps } from "../deps.ts";
 import { PupError } from "../errors.ts";
-import { withSiteLock } from "../store/lock.ts";
+import { type LockDeps, withSiteLock } from "../store/lock.ts";
 import type { StateStore } from "../store/state_store.ts";
 import { orgKey } from "../session/resolve.ts";
 import { openBrowser } from "./browser.ts";
-import {
-  bindCallback,
-  callbackApp,
-  type CallbackOutcome,
-  judgeCallback,
-  outcomeError,
-} from "./callback.ts";
-import { exchangeCode, redirectUri, registerClient } from "./oauth_client.ts";
+import { judgeCallback, outcomeError } from "./callback.ts";
+import { fileExists, noOpenerLines, showUrl, whyNoOpener } from "./headless.ts";
+import { exchangeCode, type OAuthDeps, registerClient } from "./oauth_client.ts";
 import { challengeS256, createState, createVerifier } from "./pkce.ts";
 import { appBase } from "./site.ts";
+import { invalidScopeError } from "./invalid_scope.ts";
+import { openWait, type Wait } from "./wait.ts";
 import type { ClientCredentials, Token } from "./types.ts";
+import { startWaitLine, type WaitLine } from "./wait_line.ts";
 
 /** What the login command asked for. */
 export interface LoginRequest {
@@ -33,6 +34,21 @@ export interface LoginRequest {
   timeoutMs: number;
   noBrowser: boolean;
 }
+
+/** What a login needs; the CLI's `Context` is one. */
+export interface LoginContext {
+  deps: Pick<Deps, "env" | "io" | "clock" | "randomBytes" | "serve" | "launch" | "host">;
+  dir: string;
+  lockDeps: LockDeps;
+  oauth: OAuthDeps;
+  info(line: string): void;
+  store(): Promise<StateStore>;
+  /** Probes a path (container markers); the real file system when absent. */
+  exists?: (path: string) => boolean;
+}
+
+/** How long a closing callback server waits for its last page to go out. */
+const CLOSE_GRACE_MS = 2_000;
 
 /** Builds the authorize URL (CONTRACT §3). */
 export function authorizeUrl(params: {
@@ -60,7 +76,7 @@ export function authorizeUrl(params: {
 
 /** The site's client: the stored one, else a new registration stored under the lock. */
 async function ensureClient(
-  ctx: Context,
+  ctx: LoginContext,
   store: StateStore,
   site: string,
   replace?: ClientCredentials,
@@ -78,114 +94,133 @@ async function ensureClient(
   });
 }
 
+/** Opens the browser, or prints the URL and why not; starts the waiting line. */
+async function present(
+  ctx: LoginContext,
+  req: LoginRequest,
+  url: string,
+  wait: Wait,
+): Promise<WaitLine> {
+  const { deps } = ctx;
+  const shown = showUrl(deps, url);
+  const deadline = deps.clock.now() + req.timeoutMs;
+  const what = "Waiting for you to approve in the browser";
+  if (req.noBrowser) {
+    ctx.info(`Open this URL in a browser to authorize pup:\n\n  ${shown}\n`);
+    ctx.info(
+      `Waiting for the callback on ${wait.redirect}. If your browser cannot reach this machine, paste the full URL it was redirected to here and press Enter.`,
+    );
+    const line = startWaitLine(deps, what, deadline, { live: false });
+    void readPastedCallback(ctx, line, wait);
+    return line;
+  }
+  const reason = whyNoOpener(deps.env, deps.host.os, ctx.exists ?? fileExists);
+  if (reason) {
+    for (const l of noOpenerLines(reason, deps.env, wait.server.port, shown)) ctx.info(l);
+    return startWaitLine(deps, what, deadline);
+  }
+  ctx.info(`Opening your browser to authorize pup (waiting on ${wait.redirect})…`);
+  ctx.info(`If it does not open, visit this URL:\n\n  ${shown}\n`);
+  const line = startWaitLine(deps, what, deadline);
+  await openBrowser(
+    { launch: deps.launch, clock: deps.clock, env: deps.env, os: deps.host.os },
+    url,
+    () => {
+      line.above("⚠️ Could not open browser automatically");
+      line.above(`Please open this URL manually: ${shown}`);
+    },
+    { signal: wait.ended },
+  );
+  return line;
+}
+
+/** Waits for the outcome; the code, or the error it means. */
+async function awaitCode(req: LoginRequest, wait: Wait): Promise<string> {
+  const outcome = await wait.finished;
+  if (outcome instanceof PupError) throw outcome;
+  if (outcome.kind === "error" && outcome.error === "invalid_scope") {
+    throw invalidScopeError(req, outcome.description);
+  }
+  const error = outcomeError(outcome);
+  if (error) throw error;
+  return (outcome as { code: string }).code;
+}
+
 /** Runs the browser flow once with `client`; resolves with the token. */
 async function authorize(
-  ctx: Context,
+  ctx: LoginContext,
   req: LoginRequest,
   client: ClientCredentials,
 ): Promise<Token> {
   const { deps } = ctx;
   const verifier = createVerifier(deps.randomBytes);
-  const state = createState(deps.randomBytes);
   const challenge = await challengeS256(verifier);
-
-  let settle!: (outcome: CallbackOutcome | PupError) => void;
-  const finished = new Promise<CallbackOutcome | PupError>((r) => (settle = r));
-  const server = await bindCallback(
-    deps.serve,
-    (port) => callbackApp(port, state, settle).fetch,
-    req.pinnedPort,
-  );
-  const redirect = redirectUri(server.port);
-  const removeInterrupt = deps.host.onInterrupt(() =>
-    settle(new PupError("authorization_denied", "login interrupted", { exitCode: 130 }))
-  );
-  const timer = setTimeout(
-    () =>
-      settle(
-        new PupError("callback_timeout", "timeout waiting for OAuth callback", {
-          hint: "Run pup auth login again to restart the flow.",
-        }),
-      ),
-    req.timeoutMs,
-  );
+  const wait = await openWait(ctx, req, createState(deps.randomBytes));
+  let line: WaitLine | undefined;
   try {
     const url = authorizeUrl({
       site: req.site,
       subdomain: req.subdomain,
       clientId: client.client_id,
-      redirectUri: redirect,
-      state,
+      redirectUri: wait.redirect,
+      state: wait.state,
       scopes: req.scopes,
       challenge,
       orgUuid: req.orgUuid,
     });
-    if (req.noBrowser) {
-      ctx.info(`Open this URL in a browser to authorize pup:\n\n  ${url}\n`);
-      ctx.info(
-        `Waiting for the callback on ${redirect}. If your browser cannot reach this machine, paste the full URL it was redirected to here and press Enter.`,
-      );
-      void readPastedCallback(ctx, server.port, state, settle);
-    } else {
-      ctx.info(`Opening your browser to authorize pup (waiting on ${redirect})…`);
-      await openBrowser(deps.launch, url, deps.env, deps.host.os, () => {
-        ctx.info("⚠️ Could not open browser automatically");
-        ctx.info(`Please open this URL manually: ${url}`);
-      });
-    }
-    const outcome = await finished;
-    if (outcome instanceof PupError) throw outcome;
-    const error = outcomeError(outcome);
-    if (error) throw error;
-    const code = (outcome as { code: string }).code;
-    return await exchangeCode(ctx.oauth, req.site, client, {
+    line = await present(ctx, req, url, wait);
+    const code = await awaitCode(req, wait);
+    line.stop();
+    // `signal` reaches the exchange once the protocol functions take one; until then the race
+    // alone ends the login at once on Ctrl-C.
+    const params = {
       code,
-      redirectUri: redirect,
+      redirectUri: wait.redirect,
       verifier,
       scope: req.scopes.join(" "),
-    });
+      signal: wait.signal,
+    };
+    const exchange = exchangeCode(ctx.oauth, req.site, client, params);
+    exchange.catch(() => {});
+    return await Promise.race([exchange, wait.interrupted]);
   } finally {
-    clearTimeout(timer);
-    removeInterrupt();
-    await server.close();
+    line?.stop();
+    wait.end();
+    await wait.server.close({ grace: deps.clock.timeout(CLOSE_GRACE_MS) });
   }
 }
 
 /** `--no-browser`: accept the redirected URL pasted on stdin, judged like the callback. */
-async function readPastedCallback(
-  ctx: Context,
-  port: number,
-  state: string,
-  settle: (outcome: CallbackOutcome | PupError) => void,
-): Promise<void> {
+async function readPastedCallback(ctx: LoginContext, line: WaitLine, wait: Wait): Promise<void> {
+  const port = wait.server.port;
   for (;;) {
-    const line = await ctx.deps.io.readLine();
-    if (line === null) return; // stdin closed: keep waiting for the loopback callback
-    const text = line.trim();
+    const input = await ctx.deps.io.readLine();
+    if (input === null) return; // stdin closed: keep waiting for the loopback callback
+    const text = input.trim();
     if (text === "") continue;
     let url: URL;
     try {
       url = new URL(text);
     } catch {
-      ctx.info("That is not a URL. Paste the whole address from the browser's address bar.");
+      line.above("That is not a URL. Paste the whole address from the browser's address bar.");
       continue;
     }
     if (
       url.protocol !== "http:" || url.host !== `127.0.0.1:${port}` || url.pathname !== "/callback"
     ) {
-      ctx.info(
+      line.above(
         `That URL is not this login's callback (expected http://127.0.0.1:${port}/callback?…).`,
       );
       continue;
     }
-    settle(judgeCallback(url.searchParams, state));
+    wait.settle(judgeCallback(url.searchParams, wait.state));
     return;
   }
 }
 
 /** Logs in and stores the session; returns the token and where it was stored. */
 export async function login(
-  ctx: Context,
+  ctx: LoginContext,
   req: LoginRequest,
 ): Promise<{ token: Token; store: StateStore }> {
   const store = await ctx.store();
@@ -206,7 +241,7 @@ export async function login(
 
 /** Stores a new session's token, with the client it was issued to, under the site's lock. */
 export async function saveSession(
-  ctx: Context,
+  ctx: Pick<LoginContext, "dir" | "lockDeps">,
   store: StateStore,
   req: Pick<LoginRequest, "site" | "org">,
   token: Token,

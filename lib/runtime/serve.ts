@@ -4,12 +4,21 @@
  * (`Bun.serve` / `Deno.serve`): binding and the first request cost a few milliseconds.
  */
 
+/** How to stop a {@link Server}. */
+export interface CloseOptions {
+  /**
+   * Graceful: stop accepting, let the responses already under way finish, and force the rest
+   * closed when this signal aborts. Absent: close at once, open connections included.
+   */
+  grace?: AbortSignal;
+}
+
 /** A running server. */
 export interface Server {
   /** The port actually bound (useful with port 0). */
   port: number;
-  /** Stops listening and closes open connections. */
-  close(): Promise<void>;
+  /** Stops listening and closes connections (see {@link CloseOptions}). */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** Serves `handler` on `hostname:port`. */
@@ -35,80 +44,54 @@ function isAddrInUse(err: unknown): boolean {
     /address (already )?in use|EADDRINUSE/i.test(e?.message ?? "");
 }
 
-/** The real {@link Serve}. */
-export const serveHttp: Serve = async (handler, { hostname, port }) => {
-  if (g.Bun) {
-    let server;
-    try {
-      server = g.Bun.serve({ hostname, port, fetch: handler, reusePort: false });
-    } catch (err) {
-      if (isAddrInUse(err)) throw new AddressInUseError(port);
-      throw err;
-    }
-    return {
-      port: server.port as number,
-      close: async () => {
-        await server.stop(true);
-      },
-    };
+/** Resolves when `signal` aborts (never when absent). */
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
+
+/** The real {@link Serve}: `Bun.serve` or `Deno.serve` (pup ships on nothing else). */
+export const serveHttp: Serve = (handler, { hostname, port }) => {
+  try {
+    return Promise.resolve(
+      g.Bun ? serveBun(handler, hostname, port) : serveDeno(handler, hostname, port),
+    );
+  } catch (err) {
+    if (isAddrInUse(err)) return Promise.reject(new AddressInUseError(port));
+    return Promise.reject(err);
   }
-  if (g.Deno) {
-    const ac = new AbortController();
-    let server;
-    try {
-      server = g.Deno.serve({ hostname, port, signal: ac.signal, onListen() {} }, handler);
-    } catch (err) {
-      if (isAddrInUse(err)) throw new AddressInUseError(port);
-      throw err;
-    }
-    return {
-      port: server.addr.port as number,
-      close: async () => {
-        ac.abort();
-        await server.finished;
-      },
-    };
-  }
-  return await serveNode(handler, hostname, port);
 };
 
-async function serveNode(
-  handler: (request: Request) => Response | Promise<Response>,
-  hostname: string,
-  port: number,
-): Promise<Server> {
-  const http = await import("node:http");
-  const server = http.createServer(async (req, res) => {
-    const chunks: Uint8Array[] = [];
-    for await (const c of req) chunks.push(c as Uint8Array);
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (typeof v === "string") headers.set(k, v);
-      else if (Array.isArray(v)) { for (const x of v) headers.append(k, x); }
-    }
-    const body = chunks.length && req.method !== "GET" && req.method !== "HEAD"
-      ? Buffer.concat(chunks)
-      : undefined;
-    const request = new Request(`http://${req.headers.host ?? hostname}${req.url}`, {
-      method: req.method,
-      headers,
-      body,
-    });
-    const response = await handler(request);
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) => reject(isAddrInUse(err) ? new AddressInUseError(port) : err));
-    server.listen(port, hostname, () => resolve());
-  });
-  const address = server.address();
+type Handler = (request: Request) => Response | Promise<Response>;
+
+function serveBun(handler: Handler, hostname: string, port: number): Server {
+  const server = g.Bun.serve({ hostname, port, fetch: handler, reusePort: false });
   return {
-    port: typeof address === "object" && address ? address.port : port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
+    port: server.port as number,
+    close: async (options) => {
+      if (options?.grace) {
+        // stop(false) resolves once the responses under way are written.
+        await Promise.race([server.stop(false), aborted(options.grace)]);
+      }
+      await server.stop(true);
+    },
+  };
+}
+
+function serveDeno(handler: Handler, hostname: string, port: number): Server {
+  const ac = new AbortController();
+  const server = g.Deno.serve({ hostname, port, signal: ac.signal, onListen() {} }, handler);
+  return {
+    port: server.addr.port as number,
+    close: async (options) => {
+      // Deno's shutdown is graceful: pending responses finish, idle connections close.
+      ac.abort();
+      await (options?.grace
+        ? Promise.race([server.finished, aborted(options.grace)])
+        : server.finished);
+    },
   };
 }

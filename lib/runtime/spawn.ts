@@ -2,6 +2,10 @@
  * @module
  * Running other programs (keychain tools, the browser opener) with `node:child_process`,
  * the one subprocess API that behaves the same in Bun, Deno and compiled binaries.
+ *
+ * Every child gets {@link childEnvironment}: pup's environment without its credential
+ * variables (issue 9, defect 9). Both runners below build the child's environment that way and
+ * nothing else starts a program, so no caller can forget.
  */
 import { spawn } from "node:child_process";
 
@@ -21,10 +25,11 @@ export interface SpawnOptions {
   stdin?: string;
   /** Kill the program after this many milliseconds. */
   timeoutMs: number;
-  /** Extra environment variables (merged over the current environment). */
+  /**
+   * Extra environment variables (merged over the current environment, then filtered like it:
+   * a credential variable is never passed, whoever asks).
+   */
   env?: Record<string, string>;
-  /** Do not wait for the program: start it detached and resolve once it has started. */
-  detached?: boolean;
 }
 
 /** Runs a program; rejects with an error whose `code` is `ENOENT` when it does not exist. */
@@ -33,6 +38,73 @@ export type Spawner = (
   args: string[],
   options: SpawnOptions,
 ) => Promise<SpawnResult>;
+
+/** Variables a child always keeps, even if a name rule below would match them. */
+const KEEP = new Set([
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "LANG",
+  "TERM",
+  "TMPDIR",
+  "DISPLAY",
+  "WAYLAND_DISPLAY",
+  "XAUTHORITY",
+  "DBUS_SESSION_BUS_ADDRESS",
+  "SSH_AUTH_SOCK",
+]);
+
+/** Credential variables by name (besides the pattern below). */
+const CREDENTIALS = new Set([
+  "DD_API_KEY",
+  "DD_APP_KEY",
+  "DD_APPLICATION_KEY",
+  "DD_ACCESS_TOKEN",
+  "DATADOG_API_KEY",
+  "DATADOG_APP_KEY",
+  "DATADOG_APPLICATION_KEY",
+  "DATADOG_ACCESS_TOKEN",
+  "DD_CLIENT_API_KEY",
+  "DD_CLIENT_APP_KEY",
+]);
+
+/**
+ * A name that holds a credential: `…API_KEY`, `…APPKEY`, `…_KEY`, `…TOKEN…`, `…SECRET…`,
+ * `…PASSWORD…`/`…PASSWD…`/`…PASSPHRASE…`, `…CREDENTIAL…`, `…COOKIE…`.
+ */
+const CREDENTIAL_NAME =
+  /(API|APP|APPLICATION|ACCESS|PRIVATE|CLIENT)_?KEY|(^|_)KEY$|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|COOKIE/i;
+
+/**
+ * Names that point at a place or a program rather than hold a value (`PUP_SECRET_TOOL_LOG`,
+ * `GPG_KEY_FILE`): kept, since they carry no secret themselves.
+ */
+const PLACE_NAME = /_(LOG|FILE|PATH|DIR|TOOL|PROGRAM|CMD|COMMAND|SOCK|SOCKET)$/i;
+
+/** Whether a variable must not reach a child. */
+export function isCredentialVariable(name: string, value: string): boolean {
+  if (KEEP.has(name) || PLACE_NAME.test(name)) return false;
+  if (CREDENTIALS.has(name.toUpperCase()) || CREDENTIAL_NAME.test(name)) return true;
+  // A proxy URL with a user name or password in it (`http://user:pass@proxy:3128`).
+  return /_PROXY$/i.test(name) && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*@/i.test(value.trim());
+}
+
+/**
+ * The environment a child gets: `base` (pup's own) with `extra` over it, minus every
+ * credential variable ({@link isCredentialVariable}).
+ */
+export function childEnvironment(
+  base: Readonly<Record<string, string | undefined>>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries({ ...base, ...extra })) {
+    if (value !== undefined && !isCredentialVariable(name, value)) out[name] = value;
+  }
+  return out;
+}
 
 /**
  * The real {@link Spawner}.
@@ -43,19 +115,10 @@ export type Spawner = (
 export const spawnProgram: Spawner = (command, args, options) =>
   new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      stdio: options.detached ? "ignore" : ["pipe", "pipe", "pipe"],
-      env: options.env ? { ...process.env, ...options.env } : process.env,
-      detached: options.detached ?? false,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: childEnvironment(process.env, options.env),
       windowsHide: true,
     });
-    if (options.detached) {
-      child.once("error", reject);
-      child.once("spawn", () => {
-        child.unref();
-        resolve({ code: 0, stdout: "", stderr: "", timedOut: false });
-      });
-      return;
-    }
     const out: Uint8Array[] = [];
     const err: Uint8Array[] = [];
     let timedOut = false;
@@ -92,7 +155,11 @@ export type Launcher = (
 /** The real {@link Launcher}: stdio ignored, the child does not keep pup alive. */
 export const launchProgram: Launcher = (command, args) =>
   new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: "ignore", windowsHide: true });
+    const child = spawn(command, args, {
+      stdio: "ignore",
+      env: childEnvironment(process.env),
+      windowsHide: true,
+    });
     const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
     child.once("error", reject);
     child.once("spawn", () => {
