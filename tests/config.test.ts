@@ -158,3 +158,12 @@ test("profiles.<org>.scopes is what a login of that org requests", async () => {
     await dir.remove();
   }
 });
+
+test("a planted site in config.yaml is a config error naming the file (exit 2)", async () => {
+  for (const site of ["127.0.0.1#.datadoghq.com", "evil/.datadoghq.com", "u@datadoghq.com"]) {
+    const err = await configError(`site: "${site}"\n`);
+    assert.equal(err.code, "config", site);
+    assert.equal(err.exitCode, 2);
+    assert.match(err.message, /config\.yaml:1: site: invalid site/);
+  }
+});

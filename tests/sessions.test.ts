@@ -182,3 +182,78 @@ test("a session survives in its own process: a new run reads it back from sessio
     await dir.remove();
   }
 });
+
+// Issue 9, defect 1: a site recorded in sessions.json passes CONTRACT §1 validation before use.
+const PLANTED_SITES = [
+  "127.0.0.1#.datadoghq.com",
+  "127.0.0.1/.datadoghq.com",
+  "127.0.0.1?.datadoghq.com",
+  "127.0.0.1\\.datadoghq.com",
+  "user@127.0.0.1.datadoghq.com",
+  "datadoghq.com@127.0.0.1",
+];
+
+test("a planted site in sessions.json is refused when read, naming the file and the entry", async () => {
+  for (const site of PLANTED_SITES) {
+    await withDir(async (dir) => {
+      const text = JSON.stringify([{ site: "datadoghq.com", org: null }, { site, org: "victim" }]);
+      await writeFile(sessionsPath(dir), text);
+      await assert.rejects(readSessions(dir), (err: PupError) => {
+        assert.equal(err.code, "corrupt_file", site);
+        assert.equal(err.exitCode, 1);
+        assert.ok(err.message.includes(sessionsPath(dir)), err.message);
+        assert.match(err.message, /entry 1: invalid site/);
+        return true;
+      });
+      assert.equal(await readFile(sessionsPath(dir), "utf8"), text, "the file is kept as it was");
+    });
+  }
+});
+
+test("a planted site in sessions.json never receives DD_API_KEY: the command fails naming the file", async () => {
+  for (const site of PLANTED_SITES) {
+    await withDir(async (dir) => {
+      await writeFile(sessionsPath(dir), JSON.stringify([{ site, org: "victim" }]));
+      const sent: string[] = [];
+      const deps = testDeps(
+        {
+          PUP_CONFIG_DIR: dir,
+          HOME: dir,
+          DD_TOKEN_STORAGE: "file",
+          DD_API_KEY: "planted-api-key",
+          DD_APP_KEY: "planted-app-key",
+        },
+        {
+          fetch: (input) => {
+            sent.push(input instanceof Request ? input.url : String(input));
+            return Promise.resolve(new Response("{}", { status: 200 }));
+          },
+        },
+      );
+      const r = await runPup(["api", "/api/v1/validate", "--org", "victim"], deps);
+      assert.deepEqual(sent, [], `nothing is sent for ${site}`);
+      assert.equal(r.code, 1, r.stderr);
+      assert.ok(r.stderr.includes(sessionsPath(dir)), r.stderr);
+      assert.ok(!r.stdout.includes("planted") && !r.stderr.includes("planted-api-key"));
+    });
+  }
+});
+
+test("a site in sessions.json is normalised like --site before use", async () => {
+  await withDir(async (dir) => {
+    await writeFile(
+      sessionsPath(dir),
+      JSON.stringify([{ site: " https://app.DatadogHQ.eu/ ", org: "prod", org_uuid: "u" }]),
+    );
+    assert.deepEqual(await readSessions(dir), [
+      { site: "datadoghq.eu", org: "prod", org_uuid: "u" },
+    ]);
+  });
+});
+
+test("an org in sessions.json that is not an org name is refused naming the entry", async () => {
+  await withDir(async (dir) => {
+    await writeFile(sessionsPath(dir), JSON.stringify([{ site: "datadoghq.com", org: "../x" }]));
+    await assert.rejects(readSessions(dir), /entry 0: org "\.\.\/x" is not an org name/);
+  });
+});

@@ -8,6 +8,7 @@
 import type { Context } from "../cli/context.ts";
 import { DEFAULT_SITE, normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
+import { registryOrg } from "./identity.ts";
 import type { SessionEntry } from "./sessions.ts";
 
 /** A resolved (site, org) pair; `org` undefined is the default session. */
@@ -57,7 +58,7 @@ function siteFromSessions(
   sessions: SessionEntry[],
   org: string | undefined,
 ): string | undefined {
-  const matches = sessions.filter((s) => s.org === (org ?? null));
+  const matches = sessions.filter((s) => s.org === registryOrg(org));
   const sites = [...new Set(matches.map((s) => s.site))];
   if (sites.length === 1) return sites[0];
   if (sites.length > 1) {
@@ -74,12 +75,5 @@ function siteFromSessions(
   return undefined;
 }
 
-/** The key a session's token is stored under (`__default__` for the unnamed session). */
-export function orgKey(org: string | undefined): string {
-  return org ?? "__default__";
-}
-
-/** How a session is named in messages, e.g. `org "prod" on datadoghq.eu`. */
-export function sessionLabel(site: string, org: string | undefined): string {
-  return org ? `org "${org}" on ${site}` : `the default session on ${site}`;
-}
+// Kept for the modules that import them from here; the one definition is in identity.ts.
+export { orgKey, sessionLabel } from "./identity.ts";

@@ -4,9 +4,14 @@
  * `{"site", "org" (null for the default session), "org_uuid"?}`. No secrets. Always a file.
  */
 import { join } from "node:path";
+import { normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
 import { readJsonFile, writeFileAtomic } from "../store/files.ts";
 import { type LockDeps, REGISTRY_LOCK, withSiteLock } from "../store/lock.ts";
+import { safeText } from "../text.ts";
+import { isOrgName, isSession, ORG_NAME_RULE, registryOrg } from "./identity.ts";
+
+export { validateOrgName } from "./identity.ts";
 
 /** One registry entry. */
 export interface SessionEntry {
@@ -20,13 +25,33 @@ export function sessionsPath(dir: string): string {
   return join(dir, "sessions.json");
 }
 
+/** Why a site value cannot be used, or null when it passes CONTRACT §1. */
+function siteFault(site: string): string | null {
+  try {
+    normalizeSite(site);
+    return null;
+  } catch (err) {
+    if (!(err instanceof PupError)) throw err;
+    return err.message;
+  }
+}
+
 function fault(v: unknown): string | null {
   if (!Array.isArray(v)) return "expected an array of sessions";
   for (const [i, e] of v.entries()) {
-    if (typeof e !== "object" || e === null) return `entry ${i} is not an object`;
+    if (typeof e !== "object" || e === null || Array.isArray(e)) {
+      return `entry ${i} is not an object`;
+    }
     if (typeof e.site !== "string") return `entry ${i} has no site`;
+    // The same normalisation and validation as --site (CONTRACT §1): a planted
+    // "127.0.0.1#.datadoghq.com" must never reach a URL.
+    const bad = siteFault(e.site);
+    if (bad) return `entry ${i}: ${bad}`;
     if (e.org !== null && typeof e.org !== "string") {
       return `entry ${i}: org must be a string or null`;
+    }
+    if (e.org !== null && !isOrgName(e.org)) {
+      return `entry ${i}: org "${safeText(e.org)}" is not an org name (${ORG_NAME_RULE})`;
     }
     if (e.org_uuid !== undefined && typeof e.org_uuid !== "string") {
       return `entry ${i}: org_uuid must be a string`;
@@ -37,12 +62,17 @@ function fault(v: unknown): string | null {
 
 /** Reads the registry; `[]` when there is none. */
 export async function readSessions(dir: string): Promise<SessionEntry[]> {
-  return (await readJsonFile<SessionEntry[]>(
+  const raw = (await readJsonFile<SessionEntry[]>(
     sessionsPath(dir),
     "session registry",
     fault,
     "fix or delete that file; 'pup auth login' recreates entries (tokens are not stored there)",
   )) ?? [];
+  return raw.map((e) => {
+    const entry: SessionEntry = { site: normalizeSite(e.site), org: e.org };
+    if (e.org_uuid !== undefined) entry.org_uuid = e.org_uuid;
+    return entry;
+  });
 }
 
 /** Applies `change` to the registry under its lock, and writes it back when it changed. */
@@ -63,8 +93,8 @@ export async function updateSessions(
 
 /** Records (or updates) a session. */
 export function upsertSession(entries: SessionEntry[], entry: SessionEntry): SessionEntry[] {
-  const i = entries.findIndex((e) => e.site === entry.site && e.org === entry.org);
-  const clean: SessionEntry = { site: entry.site, org: entry.org };
+  const i = entries.findIndex((e) => isSession(e, entry.site, entry.org));
+  const clean: SessionEntry = { site: entry.site, org: registryOrg(entry.org) };
   if (entry.org_uuid) clean.org_uuid = entry.org_uuid;
   if (i >= 0) entries[i] = clean;
   else entries.push(clean);
@@ -72,19 +102,10 @@ export function upsertSession(entries: SessionEntry[], entry: SessionEntry): Ses
 }
 
 /** Forgets a session. */
-export function removeSession(entries: SessionEntry[], site: string, org: string | null) {
-  return entries.filter((e) => !(e.site === site && e.org === org));
-}
-
-/** Validates an org name (CONTRACT §8): 1–64 of `[A-Za-z0-9._-]`, not starting with `.`. */
-export function validateOrgName(org: string): string {
-  if (
-    !/^[A-Za-z0-9._-]{1,64}$/.test(org) || org.startsWith(".") || org === "__default__"
-  ) {
-    throw new PupError(
-      "usage",
-      `invalid org name "${org}": expected 1-64 letters, digits, '.', '_' or '-', not starting with '.', and not __default__`,
-    );
-  }
-  return org;
+export function removeSession(
+  entries: SessionEntry[],
+  site: string,
+  org: string | null | undefined,
+): SessionEntry[] {
+  return entries.filter((e) => !isSession(e, site, org));
 }
