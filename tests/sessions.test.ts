@@ -15,7 +15,20 @@ import {
   validateOrgName,
 } from "../lib/session/sessions.ts";
 import { siteKey } from "../lib/store/state_store.ts";
-import { DEFAULT_ORG_KEY, hasOrg, plainRecord, tokenFor } from "../lib/session/identity.ts";
+import {
+  DEFAULT_ORG_KEY,
+  hasOrg,
+  isSession,
+  orgKey,
+  orgOfKey,
+  plainRecord,
+  registryOrg,
+  sessionId,
+  sessionLabel,
+  tokenFor,
+} from "../lib/session/identity.ts";
+import { resolveTarget } from "../lib/session/resolve.ts";
+import { Context } from "../lib/cli/context.ts";
 
 let nextPid = 20_000;
 const lockDeps = () => ({ clock: systemClock, pid: nextPid++, processExists: () => true });
@@ -314,3 +327,37 @@ test(
     });
   },
 );
+
+test("one session identity: the default session has one key, one registry spelling, one label", () => {
+  for (const none of [undefined, null]) {
+    assert.equal(orgKey(none), DEFAULT_ORG_KEY);
+    assert.equal(registryOrg(none), null);
+    assert.deepEqual(sessionId("datadoghq.eu", none), {
+      site: "datadoghq.eu",
+      org: undefined,
+      orgKey: DEFAULT_ORG_KEY,
+    });
+    assert.equal(sessionLabel("datadoghq.eu", none), "the default session on datadoghq.eu");
+  }
+  assert.equal(DEFAULT_ORG_KEY, "__default__");
+  assert.equal(orgOfKey(DEFAULT_ORG_KEY), undefined);
+  assert.equal(orgOfKey("prod"), "prod");
+  assert.deepEqual(sessionId("s", "prod"), { site: "s", org: "prod", orgKey: "prod" });
+  assert.ok(isSession({ site: "s", org: null }, "s", undefined));
+  assert.ok(!isSession({ site: "s", org: null }, "s", "prod"));
+  assert.throws(() => validateOrgName(DEFAULT_ORG_KEY), /not __default__/);
+});
+
+test("resolveTarget gives the session's orgKey with its site", async () => {
+  await withDir(async (dir) => {
+    await writeFile(sessionsPath(dir), JSON.stringify([{ site: "datadoghq.eu", org: "prod" }]));
+    const deps = testDeps({ PUP_CONFIG_DIR: dir, HOME: dir });
+    const ctx = new Context(deps, { org: "prod", trustSite: false, verbose: false });
+    assert.deepEqual(await resolveTarget(ctx), {
+      site: "datadoghq.eu",
+      org: "prod",
+      orgKey: "prod",
+      siteSource: "sessions",
+    });
+  });
+});
