@@ -14,6 +14,7 @@
  */
 import { DEFAULT_ORG_KEY } from "../auth/types.ts";
 import { PupError } from "../errors.ts";
+import { safeCell } from "../text.ts";
 
 export { DEFAULT_ORG_KEY };
 
@@ -48,7 +49,7 @@ export function validateOrgName(org: string, source?: string): string {
     const what = source ? `${source}: ` : "";
     throw new PupError(
       "usage",
-      `${what}invalid org name "${org}": expected ${ORG_NAME_RULE}`,
+      `${what}invalid org name "${safeCell(org)}": expected ${ORG_NAME_RULE}`,
     );
   }
   return org;
