@@ -169,7 +169,8 @@ async function hostileRun(guard: boolean) {
     seen.push(await run(["monitors", "list"], { DD_ORG: HOSTILE }));
     inputs += 2;
     const leaks = seen.filter((s) => RAW.test(s.stdout) || RAW.test(s.stderr));
-    if (guard) tally({ suite: "leak/hostile-text", inputs, leaks: leaks.length });
+    // 8 injected server faults (4 statuses × JSON and non-JSON error bodies).
+    if (guard) tally({ suite: "leak/hostile-text", inputs, faults: 8, leaks: leaks.length });
     assert.deepEqual(
       leaks.map((s) => s.argv.map((a) => JSON.stringify(a)).join(" ")),
       [],
@@ -348,7 +349,8 @@ test(
         const text = await readFile(path, "utf8");
         for (const s of secrets) if (text.includes(s)) leaks.push(`file ${path}`);
       }
-      tally({ suite: "leak/secrets", inputs: w.runs.length, leaks: leaks.length });
+      // Faults: every access token revoked (an API 401 and a refresh), one API 500.
+      tally({ suite: "leak/secrets", inputs: w.runs.length, faults: 2, leaks: leaks.length });
       assert.deepEqual(leaks, []);
       assert.ok(w.runs.filter((r) => r.printsToken).every((r) => r.stdout.trim().length > 0));
     });
