@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { chmod, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
 import { startFakeDatadog } from "./fakes/datadog.ts";
@@ -359,5 +360,29 @@ test("resolveTarget gives the session's orgKey with its site", async () => {
       orgKey: "prod",
       siteSource: "sessions",
     });
+  });
+});
+
+test("a FIFO as sessions.json is refused at once, naming the file, instead of blocking", async () => {
+  await withDir(async (dir) => {
+    assert.equal(spawnSync("mkfifo", [sessionsPath(dir)]).status, 0, "mkfifo is needed");
+    await assert.rejects(readSessions(dir), (err: PupError) => {
+      assert.equal(err.code, "corrupt_file");
+      assert.equal(err.exitCode, 1);
+      assert.ok(err.message.includes(sessionsPath(dir)));
+      assert.match(err.message, /expected a regular file, found a FIFO/);
+      return true;
+    });
+  });
+});
+
+test("a symlinked sessions.json is read through and its target's mode is left alone", async () => {
+  await withDir(async (dir) => {
+    const target = join(dir, "elsewhere.json");
+    await writeFile(target, JSON.stringify([{ site: "datadoghq.eu", org: "prod" }]));
+    await chmod(target, 0o644);
+    await symlink(target, sessionsPath(dir));
+    assert.deepEqual(await readSessions(dir), [{ site: "datadoghq.eu", org: "prod" }]);
+    assert.equal((await stat(target)).mode & 0o777, 0o644);
   });
 });

@@ -5,22 +5,12 @@
  * file and line; a missing one is an empty config. The YAML parser is loaded only when a file
  * exists, so start-up pays nothing for it.
  */
-import {
-  closeSync,
-  constants as fsConstants,
-  fchmodSync,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readFileSync,
-  type Stats,
-} from "node:fs";
 import { join } from "node:path";
 import { normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
-import { describe } from "../store/files.ts";
 import { safeText } from "../text.ts";
 import { isOrgName, ORG_NAME_RULE, tokenFor } from "./identity.ts";
+import { ReadFault, readRegularText } from "./read_file.ts";
 
 /** What config.yaml may say. */
 export interface Config {
@@ -93,57 +83,16 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 export const MAX_ALIAS_COUNT = 10_000;
 
 /**
- * The text of config.yaml, or undefined when there is none. The file may be a symlink (dotfile
- * managers make them) and is read through; anything but a regular file (a FIFO, a device, a
- * folder) is refused rather than read, so nothing can block the read. The file is opened
- * non-blocking and checked on the open descriptor, so a swap after the check is caught too.
- * Loose modes are tightened on the file itself, never through a link.
+ * The text of config.yaml, or undefined when there is none: a symlink is read through, a FIFO,
+ * folder or device is refused at once (see {@link readRegularText}).
  */
 function readConfigText(path: string): string | undefined {
-  let link: Stats;
   try {
-    link = lstatSync(path);
+    return readRegularText(path, MAX_CONFIG_BYTES);
   } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return undefined;
-    throw fail(path, `cannot read it: ${describe(err)}`);
+    if (err instanceof ReadFault) throw fail(path, err.message);
+    throw err;
   }
-  let fd: number;
-  try {
-    fd = openSync(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
-  } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return undefined;
-    throw fail(path, `cannot read it: ${describe(err)}`);
-  }
-  try {
-    const s = fstatSync(fd);
-    if (!s.isFile()) {
-      throw fail(path, `expected a regular file, found ${fileKind(s)}`);
-    }
-    if (s.size > MAX_CONFIG_BYTES) {
-      throw fail(path, `the file is ${s.size} bytes, more than the ${MAX_CONFIG_BYTES} allowed`);
-    }
-    const text = readFileSync(fd, "utf8");
-    const same = !link.isSymbolicLink() && link.ino === s.ino && link.dev === s.dev;
-    if (same && (s.mode & 0o077) !== 0) {
-      try {
-        fchmodSync(fd, 0o600);
-      } catch { /* not ours to tighten (another owner): reading it is still fine */ }
-    }
-    return text;
-  } catch (err) {
-    if (err instanceof PupError) throw err;
-    throw fail(path, `cannot read it: ${describe(err)}`);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fileKind(s: Stats): string {
-  if (s.isDirectory()) return "a folder";
-  if (s.isFIFO()) return "a FIFO";
-  if (s.isSocket()) return "a socket";
-  if (s.isCharacterDevice() || s.isBlockDevice()) return "a device";
-  return "a special file";
 }
 
 type Raw = Record<string, unknown>;

@@ -6,10 +6,11 @@
 import { join } from "node:path";
 import { normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
-import { readJsonFile, writeFileAtomic } from "../store/files.ts";
+import { describe, writeFileAtomic } from "../store/files.ts";
 import { type LockDeps, REGISTRY_LOCK, withSiteLock } from "../store/lock.ts";
 import { safeText } from "../text.ts";
 import { isOrgName, isSession, ORG_NAME_RULE, registryOrg } from "./identity.ts";
+import { ReadFault, readRegularText } from "./read_file.ts";
 
 export { validateOrgName } from "./identity.ts";
 
@@ -60,19 +61,50 @@ function fault(v: unknown): string | null {
   return null;
 }
 
-/** Reads the registry; `[]` when there is none. */
-export async function readSessions(dir: string): Promise<SessionEntry[]> {
-  const raw = (await readJsonFile<SessionEntry[]>(
-    sessionsPath(dir),
-    "session registry",
-    fault,
-    "fix or delete that file; 'pup auth login' recreates entries (tokens are not stored there)",
-  )) ?? [];
-  return raw.map((e) => {
+const RECOVERY =
+  "fix or delete that file; 'pup auth login' recreates entries (tokens are not stored there)";
+
+/** sessions.json larger than this is refused (thousands of sessions fit in a few hundred KB). */
+export const MAX_SESSIONS_BYTES = 8 * 1024 * 1024;
+
+function corrupt(path: string, fault: string, cause?: unknown): PupError {
+  return new PupError("corrupt_file", `session registry ${path} ${fault}`, {
+    hint: RECOVERY,
+    cause,
+  });
+}
+
+/**
+ * Reads the registry; `[]` when there is none. A file pup cannot use — not a regular file (a
+ * FIFO would block the read forever), not JSON, not the documented shape, a site that fails
+ * CONTRACT §1 — is an error naming the file (exit 1), and the file is left as it was.
+ */
+export function readSessions(dir: string): Promise<SessionEntry[]> {
+  const path = sessionsPath(dir);
+  let text: string | undefined;
+  try {
+    text = readRegularText(path, MAX_SESSIONS_BYTES);
+  } catch (err) {
+    if (!(err instanceof ReadFault)) return Promise.reject(err);
+    return Promise.reject(corrupt(path, `cannot be used: ${err.message}`));
+  }
+  if (text === undefined) return Promise.resolve([]);
+  if (text.trim() === "") {
+    return Promise.reject(corrupt(path, "is empty: expected a JSON document"));
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return Promise.reject(corrupt(path, `is not valid JSON: ${safeText(describe(err))}`, err));
+  }
+  const bad = fault(raw);
+  if (bad) return Promise.reject(corrupt(path, `is malformed: ${bad}`));
+  return Promise.resolve((raw as SessionEntry[]).map((e) => {
     const entry: SessionEntry = { site: normalizeSite(e.site), org: e.org };
     if (e.org_uuid !== undefined) entry.org_uuid = e.org_uuid;
     return entry;
-  });
+  }));
 }
 
 /** Applies `change` to the registry under its lock, and writes it back when it changed. */
