@@ -8,7 +8,7 @@ import { normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
 import { describe, writeFileAtomic } from "../store/files.ts";
 import { type LockDeps, REGISTRY_LOCK, withSiteLock } from "../store/lock.ts";
-import { safeText } from "../text.ts";
+import { safeCell, safeText } from "../text.ts";
 import { isOrgName, isSession, ORG_NAME_RULE, registryOrg } from "./identity.ts";
 import { ReadFault, readRegularText } from "./read_file.ts";
 
@@ -47,7 +47,7 @@ function fault(v: unknown): string | null {
     // The same normalisation and validation as --site (CONTRACT §1): a planted
     // "127.0.0.1#.datadoghq.com" must never reach a URL.
     const bad = siteFault(e.site);
-    if (bad) return `entry ${i}: ${bad}`;
+    if (bad) return `entry ${i}: ${safeCell(bad)}`;
     if (e.org !== null && typeof e.org !== "string") {
       return `entry ${i}: org must be a string or null`;
     }

@@ -116,6 +116,8 @@ const entry = fc.record(
         "datadoghq.eu",
         "127.0.0.1:8080",
         "127.0.0.1#.datadoghq.com",
+        "\x1b]0;x\x07.datadoghq.com",
+        "\u202e.eu",
         "a/b",
         "",
       ),
