@@ -1,19 +1,84 @@
 /**
  * @module
- * Text from servers and users goes to a terminal: these keep it from driving the terminal.
+ * The one neutraliser for untrusted text (issue 9: one output path). Text from servers, files
+ * and users goes to a terminal; these keep it from driving the terminal or forging output:
+ *
+ * - C0 and C1 control characters and DEL (ESC, so CSI and OSC sequences; CR, which overwrites a
+ *   line; BEL …) — tab and newline are kept only where a line break is legitimate;
+ * - Unicode format characters (`\p{Cf}`): bidi embeddings, overrides and isolates
+ *   (U+202A–202E, U+2066–2069), marks (U+200E, U+200F, U+061C), zero-width characters, BOM,
+ *   tag characters, and other invisibles;
+ * - line and paragraph separators (U+2028, U+2029), which some terminals break lines on;
+ * - lone surrogates.
+ *
+ * Each is shown as a visible `\uXXXX` escape (or `?` in one-line messages), so a reader sees
+ * that something was there. Every function here is built on {@link UNSAFE_CHARS}.
  */
 
-/** C0 and C1 control characters except tab and newline (ESC included). */
+/**
+ * Every character that may not reach a terminal raw, newline and tab included (callers that
+ * keep line breaks use {@link UNSAFE_INLINE}).
+ */
+// deno-lint-ignore no-control-regex
+export const UNSAFE_CHARS = /[\x00-\x1f\x7f-\x9f\p{Cf}\u2028\u2029]|\p{Cs}/gu;
+
+/** {@link UNSAFE_CHARS} without tab and newline: for multi-line text. */
+// deno-lint-ignore no-control-regex
+export const UNSAFE_INLINE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\p{Cf}\u2028\u2029]|\p{Cs}/gu;
+
+/** C0 and C1 control characters except tab and newline (ESC included). Kept for callers. */
 // deno-lint-ignore no-control-regex
 export const CONTROL_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 
-/** Shows each control character as a `\uXXXX` escape, so server text cannot move the cursor. */
-export function safeText(text: string): string {
-  return text.replace(CONTROL_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+/** `\uXXXX` per UTF-16 unit: valid in JSON and YAML double quotes, and visible on a terminal. */
+function escapeChar(c: string): string {
+  let out = "";
+  for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`;
+  return out;
 }
 
-/** One line of server text for a message: control characters become `?`, capped at `max`. */
+/** Whether `text` holds any character {@link UNSAFE_CHARS} matches. */
+export function hasUnsafeChars(text: string): boolean {
+  UNSAFE_CHARS.lastIndex = 0;
+  const found = UNSAFE_CHARS.test(text);
+  UNSAFE_CHARS.lastIndex = 0;
+  return found;
+}
+
+/**
+ * Multi-line text for a terminal: every unsafe character but tab and newline becomes a
+ * `\uXXXX` escape.
+ *
+ * @example
+ * safeText("ok\x1b]0;pwned\x07"); // "ok\\u001b]0;pwned\\u0007"
+ */
+export function safeText(text: string): string {
+  return String(text).replace(UNSAFE_INLINE, escapeChar);
+}
+
+/**
+ * One table cell or one field on a line: every unsafe character, newline and tab included,
+ * becomes a `\uXXXX` escape, so a value cannot forge a row or a column.
+ */
+export function safeCell(text: string): string {
+  return String(text).replace(UNSAFE_CHARS, escapeChar);
+}
+
+/** One line of server text for a message: unsafe characters become `?`, capped at `max`. */
 export function cleanServerText(text: string, max = 300): string {
-  const clean = text.replace(CONTROL_CHARS, "?").replace(/\s+/g, " ").trim();
-  return clean.length > max ? clean.slice(0, max) + "…" : clean;
+  const clean = String(text).replace(/[\t\n\r\u2028\u2029]/g, " ").replace(UNSAFE_CHARS, "?")
+    .replace(/\s+/g, " ").trim();
+  if (clean.length <= max) return clean;
+  // Cut between code points, never inside a surrogate pair (a lone half is unsafe too).
+  const cut = /[\ud800-\udbff]/.test(clean[max - 1] ?? "") ? max - 1 : max;
+  return clean.slice(0, cut) + "…";
+}
+
+/**
+ * JSON text safe for a terminal and identical in value: JSON.stringify leaves C1 controls,
+ * bidi overrides, U+2028/2029 and other format characters raw; these can only occur inside
+ * strings, where the `\uXXXX` escape means the same character.
+ */
+export function safeJson(json: string): string {
+  return json.replace(UNSAFE_INLINE, escapeChar);
 }

@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 // Runs pup's tests under both runtimes (`bun test ./tests`, `deno test`) after building the
-// binary the end-to-end tests run, and ends with one line: `N passed, N failed`.
+// binary the end-to-end tests run, and ends with the suite's table (inputs tried, faults
+// injected, processes killed, leaks found, state lost) and then one line: `N passed, N failed`.
+//
+// The table sums what tests report: each appends JSON lines to the file named by
+// PUP_SUITE_TALLY, e.g. {"suite":"fuzz/files","inputs":450,"faults":0,"killed":0,"leaks":0,
+// "lost":0} (every count optional; see tests/fuzz/tally.ts). A leak or lost state counts as a
+// failure even if the test that found it did not fail.
 // Where gnome-keyring and D-Bus are installed it re-runs itself inside scripts/with-keyring.sh,
 // so the Secret Service tests run against a real keyring.
 //
 //   node scripts/test.mjs [--no-build] [--only bun|deno] [filter…]
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = `${root}node_modules/.bin`;
@@ -38,9 +46,16 @@ if (!args.includes("--no-build")) {
   }
 }
 
+const tallyDir = mkdtempSync(join(tmpdir(), "pup-tally-"));
+const tallyFile = join(tallyDir, "tally.jsonl");
+
 function run(cmd, cmdArgs) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, cmdArgs, {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PUP_SUITE_TALLY: tallyFile },
+    });
     let out = "";
     const tee = (stream, sink) =>
       stream.on("data", (c) => {
@@ -85,7 +100,44 @@ if (only !== "bun") {
   failed += f + broken;
   summary.push(`deno: ${p} passed, ${f + broken} failed (exit ${code})`);
 }
+/** Sums the tally lines; a line that is not a JSON object is counted as broken. */
+function readTally() {
+  const sums = { inputs: 0, faults: 0, killed: 0, leaks: 0, lost: 0 };
+  const suites = new Set();
+  let broken = 0;
+  let text = "";
+  try {
+    text = readFileSync(tallyFile, "utf8");
+  } catch { /* no test reported */ }
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const t = JSON.parse(line);
+      if (typeof t !== "object" || t === null) throw new Error("not an object");
+      if (typeof t.suite === "string") suites.add(t.suite);
+      for (const k of Object.keys(sums)) if (Number.isFinite(t[k])) sums[k] += t[k];
+    } catch {
+      broken++;
+    }
+  }
+  return { sums, suites: suites.size, broken };
+}
+
+const tally = readTally();
+rmSync(tallyDir, { recursive: true, force: true });
+const rows = [
+  ["inputs tried", tally.sums.inputs],
+  ["faults injected", tally.sums.faults],
+  ["processes killed", tally.sums.killed],
+  ["leaks found", tally.sums.leaks],
+  ["state lost", tally.sums.lost],
+];
+const width = Math.max(...rows.map(([, n]) => String(n).length));
 console.log("\n" + summary.join("\n"));
+console.log(`\nsuite tally (${tally.suites} suites reporting, both runtimes)`);
+for (const [name, n] of rows) console.log(`  ${name.padEnd(18)}${String(n).padStart(width)}`);
+if (tally.broken) console.log(`  (${tally.broken} unreadable tally lines)`);
+if (tally.sums.leaks > 0 || tally.sums.lost > 0) failed += 1;
 if (!existsSync(`${root}dist/pup`)) {
   console.log("note: dist/pup is missing; end-to-end tests could not run");
 }

@@ -303,3 +303,47 @@ test("a refresh refused by the server shows up in auth list as refresh failed", 
     await f.remove();
   }
 });
+
+// Issue 9: text that forges output. Every field a file holds reaches the screen neutralised.
+const HOSTILE = "u\x1b]52;c;cHduZWQ=\x07\x1b[2J\u202e\u2066evil\u2069\r\nprod  FORGED  ROW";
+// deno-lint-ignore no-control-regex
+const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
+
+test("a newline or escape in a table cell cannot forge a row or reach the terminal", async () => {
+  const f = await folder(
+    [{ site: US1, org: "prod", org_uuid: HOSTILE }],
+    { [US1]: { prod: token(50 * MIN, { scope: `a ${HOSTILE}` }) } },
+  );
+  try {
+    const r = await runPup(["auth", "list", "-o", "table"], testDeps(f.env));
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split("\n");
+    assert.equal(lines.filter((l) => l.includes("FORGED")).length, 1, r.stdout);
+    assert.ok(!lines.some((l) => l.startsWith("prod")), `a forged row: ${r.stdout}`);
+    assert.doesNotMatch(r.stdout, RAW);
+    assert.ok(lines[1].includes("\\u001b]52;c;cHduZWQ=\\u0007"), lines[1]);
+    assert.ok(lines[1].includes("\\u202e\\u2066evil\\u2069\\u000d\\u000aprod"), lines[1]);
+  } finally {
+    await f.remove();
+  }
+});
+
+test("auth list -o json and -o yaml escape bidi and control characters, keeping the value", async () => {
+  const f = await folder(
+    [{ site: US1, org: "prod", org_uuid: HOSTILE }],
+    { [US1]: { prod: token(50 * MIN) } },
+  );
+  try {
+    const json = await runPup(["auth", "list", "-o", "json"], testDeps(f.env));
+    assert.doesNotMatch(json.stdout, RAW);
+    assert.ok(json.stdout.includes("\\u202e"));
+    assert.equal(JSON.parse(json.stdout).sessions[0].org_uuid, HOSTILE);
+    const yaml = await runPup(["auth", "list", "-o", "yaml"], testDeps(f.env));
+    assert.equal(yaml.code, 0, yaml.stderr);
+    assert.doesNotMatch(yaml.stdout, RAW);
+    const { parse } = await import("yaml");
+    assert.equal(parse(yaml.stdout).sessions[0].org_uuid, HOSTILE);
+  } finally {
+    await f.remove();
+  }
+});

@@ -1,12 +1,16 @@
 /**
  * @module
- * Rendering results as a table (people), JSON or YAML (scripts), and neutralising terminal
- * control characters in any text that came from a server.
+ * Rendering results as a table (people), JSON or YAML (scripts), every one through the one
+ * neutraliser of lib/text.ts: a table cell cannot forge a row or drive the terminal, and JSON
+ * and YAML output carry no raw control, bidi or invisible format character (each is escaped,
+ * so the value a script parses is unchanged). {@link guardOutput} applies the same to every
+ * byte a command writes, so a new command is covered without doing anything.
  */
+import type { Deps } from "../deps.ts";
 import type { Context } from "./context.ts";
-import { safeText } from "../text.ts";
+import { safeCell, safeJson, safeText, UNSAFE_INLINE } from "../text.ts";
 
-export { safeText };
+export { safeCell, safeText };
 
 /** The format to use: `-o`, else a table on a terminal and JSON in a pipe. */
 export function outputFormat(ctx: Context, pipeDefault: "json" | "table" = "json") {
@@ -14,23 +18,65 @@ export function outputFormat(ctx: Context, pipeDefault: "json" | "table" = "json
 }
 
 /** Prints `data` as JSON or YAML; returns false when the format is `table`. */
-export async function printData(ctx: Context, data: unknown, format: string): Promise<boolean> {
+export async function printData(
+  ctx: { deps: Pick<Deps, "io"> },
+  data: unknown,
+  format: string,
+): Promise<boolean> {
   if (format === "json") {
-    ctx.deps.io.out(JSON.stringify(data, null, 2) + "\n");
+    ctx.deps.io.out(toJson(data) + "\n");
     return true;
   }
   if (format === "yaml") {
-    const { stringify } = await import("yaml");
-    ctx.deps.io.out(stringify(data));
+    ctx.deps.io.out(await toYaml(data));
     return true;
   }
   return false;
 }
 
-/** A plain text table; every cell is passed through {@link safeText}. */
+/** Pretty JSON with every unsafe character escaped (`\u202e`): the same value, safe to show. */
+export function toJson(data: unknown): string {
+  return safeJson(JSON.stringify(data, null, 2) ?? "null");
+}
+
+/**
+ * YAML with every unsafe character escaped: strings holding one are written double-quoted,
+ * where `\uXXXX` means that character, so a YAML reader gets the value unchanged.
+ */
+export async function toYaml(data: unknown): Promise<string> {
+  const { Document, Scalar, visit } = await import("yaml");
+  const doc = new Document(data);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (
+        typeof node.value === "string" && new RegExp(UNSAFE_INLINE.source, "u").test(node.value)
+      ) {
+        node.type = Scalar.QUOTE_DOUBLE;
+      }
+    },
+  });
+  return safeJson(doc.toString());
+}
+
+/**
+ * An output whose every write passes the neutraliser ({@link safeText}: tab and newline kept,
+ * every other control, bidi and invisible format character shown as `\uXXXX`). pup itself
+ * never writes such a character, so this changes nothing but hostile text; JSON stays the same
+ * value. Installed once where a command's dependencies are made (lib/cli/run.ts), it covers
+ * every command, error message and warning.
+ */
+export function guardOutput<T extends Pick<Deps["io"], "out" | "err">>(io: T): T {
+  return {
+    ...io,
+    out: (t: string) => io.out(safeText(t)),
+    err: (t: string) => io.err(safeText(t)),
+  };
+}
+
+/** A plain text table; every cell is passed through {@link safeCell} (newlines included). */
 export function table(headers: string[], rows: (string | number | null | undefined)[][]): string {
   const cells = rows.map((r) =>
-    r.map((c) => safeText(c === null || c === undefined ? "" : String(c)))
+    r.map((c) => safeCell(c === null || c === undefined ? "" : String(c)))
   );
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();

@@ -8,7 +8,9 @@
 import { join } from "node:path";
 import { normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
-import { readTextFile } from "../store/files.ts";
+import { safeText } from "../text.ts";
+import { isOrgName, ORG_NAME_RULE, tokenFor } from "./identity.ts";
+import { ReadFault, readRegularText } from "./read_file.ts";
 
 /** What config.yaml may say. */
 export interface Config {
@@ -17,7 +19,13 @@ export interface Config {
   token_storage?: "file" | "keychain";
   trusted_sites?: string[];
   scopes?: string[];
-  profiles?: Record<string, { scopes?: string[] }>;
+  /** By org name; a record without a prototype (see {@link configScopes}). */
+  profiles?: Record<string, Profile>;
+}
+
+/** One `profiles.<org>` entry. */
+export interface Profile {
+  scopes?: string[];
 }
 
 /** The path of config.yaml in `dir`. */
@@ -46,11 +54,12 @@ function stringList(
 
 function describeValue(v: unknown): string {
   if (Array.isArray(v)) return "a list with a non-string item";
-  return v === null ? "null" : typeof v === "object" ? "a mapping" : `${typeof v} ${String(v)}`;
+  return v === null
+    ? "null"
+    : typeof v === "object"
+    ? "a mapping"
+    : `${typeof v} ${safeText(String(v))}`;
 }
-
-/** The org-name rule of CONTRACT §8 (also checked by `validateOrgName`). */
-const ORG_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 
 /** The 1-based line of character `offset` in `text`. */
 function lineAt(text: string, offset: number | undefined): number | undefined {
@@ -62,6 +71,70 @@ function lowerFirst(text: string): string {
   return text.replace(/^./, (c) => c.toLowerCase());
 }
 
+/** config.yaml larger than this is refused: no real config comes near it. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * How many alias expansions (yaml's `count × aliasCount` measure) a config.yaml may make.
+ * yaml's default of 100 refuses a real config whose 200 profiles share one `*common` anchor;
+ * 10,000 loads 2,000 such profiles (53 ms) and still refuses a 5-level "billion laughs" bomb
+ * in about 1 ms (measured: see the session notes).
+ */
+export const MAX_ALIAS_COUNT = 10_000;
+
+/**
+ * The text of config.yaml, or undefined when there is none: a symlink is read through, a FIFO,
+ * folder or device is refused at once (see {@link readRegularText}).
+ */
+function readConfigText(path: string): string | undefined {
+  try {
+    return readRegularText(path, MAX_CONFIG_BYTES);
+  } catch (err) {
+    if (err instanceof ReadFault) throw fail(path, err.message);
+    throw err;
+  }
+}
+
+type Raw = Record<string, unknown>;
+
+/** Parses the YAML; every fault, an alias bomb included, is a config error naming the file. */
+async function parseYaml(path: string, text: string): Promise<{ raw: unknown; keyLine: KeyLine }> {
+  const { parseDocument } = await import("yaml");
+  let raw: unknown;
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { prettyErrors: false, merge: true });
+    if (doc.errors.length === 0) raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const message = (err as Error)?.message ?? String(err);
+    if (/alias/i.test(message)) {
+      throw fail(
+        path,
+        `too many YAML aliases (more than ${MAX_ALIAS_COUNT} expansions): expected a config, found what looks like an alias bomb`,
+      );
+    }
+    throw fail(path, `malformed YAML: ${lowerFirst(safeText(message.split("\n")[0]))}`);
+  }
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    throw fail(
+      path,
+      `malformed YAML: ${lowerFirst(safeText(e.message.split("\n")[0]))}`,
+      lineAt(text, e.pos[0]),
+    );
+  }
+  const keyLine: KeyLine = (key) => {
+    const contents = doc.contents as { items?: { key?: { value?: unknown; range?: number[] } }[] };
+    const item = contents?.items?.find((i) => i.key?.value === key);
+    return item?.key?.range ? lineAt(text, item.key.range[0]) : undefined;
+  };
+  return { raw, keyLine };
+}
+
+type KeyLine = (key: string) => number | undefined;
+
+const KNOWN_KEYS = ["site", "org", "token_storage", "trusted_sites", "scopes", "profiles"];
+
 /**
  * Reads config.yaml; `{}` when there is none.
  *
@@ -70,96 +143,115 @@ function lowerFirst(text: string): string {
  */
 export async function loadConfig(dir: string): Promise<Config> {
   const path = configPath(dir);
-  const text = await readTextFile(path);
+  const text = readConfigText(path);
   if (text === undefined || text.trim() === "") return {};
-  const { parseDocument } = await import("yaml");
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    throw fail(
-      path,
-      `malformed YAML: ${lowerFirst(e.message.split("\n")[0])}`,
-      lineAt(text, e.pos[0]),
-    );
-  }
-  const keyLine = (key: string): number | undefined => {
-    const contents = doc.contents as { items?: { key?: { value?: unknown; range?: number[] } }[] };
-    const item = contents?.items?.find((i) => i.key?.value === key);
-    return item?.key?.range ? lineAt(text, item.key.range[0]) : undefined;
-  };
-  const raw = doc.toJS() as unknown;
+  const { raw, keyLine } = await parseYaml(path, text);
   if (raw === null || raw === undefined) return {};
   if (typeof raw !== "object" || Array.isArray(raw)) throw fail(path, "expected a mapping of keys");
-  const r = raw as Record<string, unknown>;
-  const known = ["site", "org", "token_storage", "trusted_sites", "scopes", "profiles"];
+  const r = raw as Raw;
   for (const key of Object.keys(r)) {
-    if (!known.includes(key)) {
-      throw fail(path, `unknown key "${key}" (expected one of ${known.join(", ")})`, keyLine(key));
-    }
-  }
-  const config: Config = {};
-  for (const key of ["site", "org"] as const) {
-    if (r[key] === undefined || r[key] === null) continue;
-    if (typeof r[key] !== "string") {
-      throw fail(path, `${key} must be a string, found ${describeValue(r[key])}`, keyLine(key));
-    }
-    config[key] = r[key] as string;
-  }
-  if (config.site !== undefined) {
-    try {
-      config.site = normalizeSite(config.site);
-    } catch (err) {
-      throw fail(path, `site: ${(err as Error).message}`, keyLine("site"));
-    }
-  }
-  if (config.org !== undefined && (!ORG_NAME.test(config.org) || config.org === "__default__")) {
-    throw fail(
-      path,
-      `org: "${config.org}" is not an org name (1-64 letters, digits, '.', '_' or '-', not starting with '.')`,
-      keyLine("org"),
-    );
-  }
-  if (r.token_storage !== undefined && r.token_storage !== null) {
-    if (r.token_storage !== "file" && r.token_storage !== "keychain") {
+    if (!KNOWN_KEYS.includes(key)) {
       throw fail(
         path,
-        `token_storage must be "file" or "keychain", found "${r.token_storage}"`,
+        `unknown key "${safeText(key)}" (expected one of ${KNOWN_KEYS.join(", ")})`,
+        keyLine(key),
+      );
+    }
+  }
+  const own = (key: string) => (Object.hasOwn(r, key) ? r[key] : undefined);
+  const config: Config = {};
+  const site = stringValue(own("site"), "site", path, keyLine);
+  if (site !== undefined) config.site = siteValue(site, path, keyLine("site"));
+  const org = stringValue(own("org"), "org", path, keyLine);
+  if (org !== undefined) config.org = orgValue(org, "org", path, keyLine("org"));
+  const storage = own("token_storage");
+  if (storage !== undefined && storage !== null) {
+    if (storage !== "file" && storage !== "keychain") {
+      throw fail(
+        path,
+        `token_storage must be "file" or "keychain", found ${quoted(storage)}`,
         keyLine("token_storage"),
       );
     }
-    config.token_storage = r.token_storage;
+    config.token_storage = storage;
   }
   config.trusted_sites = stringList(
-    r.trusted_sites,
+    own("trusted_sites"),
     "trusted_sites",
     path,
     keyLine("trusted_sites"),
   );
-  config.scopes = stringList(r.scopes, "scopes", path, keyLine("scopes"));
-  if (r.profiles !== undefined && r.profiles !== null) {
-    if (typeof r.profiles !== "object" || Array.isArray(r.profiles)) {
-      throw fail(path, "profiles must be a mapping of org names", keyLine("profiles"));
-    }
-    config.profiles = {};
-    for (const [org, p] of Object.entries(r.profiles as Record<string, unknown>)) {
-      if (p === null || typeof p !== "object" || Array.isArray(p)) {
-        throw fail(path, `profiles.${org} must be a mapping with scopes`);
-      }
-      if (!ORG_NAME.test(org) || org === "__default__") {
-        throw fail(
-          path,
-          `profiles: "${org}" is not an org name (1-64 letters, digits, '.', '_' or '-')`,
-        );
-      }
-      for (const key of Object.keys(p)) {
-        if (key !== "scopes") {
-          throw fail(path, `unknown key "profiles.${org}.${key}" (expected scopes)`);
-        }
-      }
-      config.profiles[org] = {
-        scopes: stringList((p as Record<string, unknown>).scopes, `profiles.${org}.scopes`, path),
-      };
-    }
+  config.scopes = stringList(own("scopes"), "scopes", path, keyLine("scopes"));
+  const profiles = own("profiles");
+  if (profiles !== undefined && profiles !== null) {
+    config.profiles = profilesValue(profiles, path, keyLine("profiles"));
   }
   return config;
+}
+
+function quoted(v: unknown): string {
+  return typeof v === "string" ? `"${safeText(v)}"` : describeValue(v);
+}
+
+function stringValue(v: unknown, key: string, path: string, keyLine: KeyLine) {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") {
+    throw fail(path, `${key} must be a string, found ${describeValue(v)}`, keyLine(key));
+  }
+  return v;
+}
+
+/** The same normalisation and validation as `--site` (CONTRACT §1). */
+function siteValue(site: string, path: string, line: number | undefined): string {
+  try {
+    return normalizeSite(site);
+  } catch (err) {
+    if (!(err instanceof PupError)) throw err;
+    throw fail(path, `site: ${safeText(err.message)}`, line);
+  }
+}
+
+function orgValue(org: string, key: string, path: string, line?: number): string {
+  if (!isOrgName(org)) {
+    throw fail(path, `${key}: "${safeText(org)}" is not an org name (${ORG_NAME_RULE})`, line);
+  }
+  return org;
+}
+
+/** `profiles:` as a record without a prototype: `constructor` is a profile like any other. */
+function profilesValue(v: unknown, path: string, line: number | undefined) {
+  if (typeof v !== "object" || Array.isArray(v)) {
+    throw fail(path, "profiles must be a mapping of org names", line);
+  }
+  const profiles: Record<string, Profile> = Object.create(null);
+  for (const org of Object.keys(v as Raw)) {
+    const p = (v as Raw)[org];
+    const name = safeText(org);
+    orgValue(org, "profiles", path);
+    if (p === null || typeof p !== "object" || Array.isArray(p)) {
+      throw fail(path, `profiles.${name} must be a mapping with scopes`);
+    }
+    for (const key of Object.keys(p)) {
+      if (key !== "scopes") {
+        throw fail(path, `unknown key "profiles.${name}.${safeText(key)}" (expected scopes)`);
+      }
+    }
+    const scopes = Object.hasOwn(p, "scopes") ? (p as Raw).scopes : undefined;
+    Object.defineProperty(profiles, org, {
+      value: { scopes: stringList(scopes, `profiles.${name}.scopes`, path) },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return profiles;
+}
+
+/**
+ * The scopes config.yaml gives a login of `org`: `profiles.<org>.scopes`, else `scopes:`.
+ * The profile is looked up as an own entry only (never through `Object.prototype`).
+ */
+export function configScopes(config: Config, org: string | null | undefined): string[] | undefined {
+  const profile = org === undefined || org === null ? undefined : tokenFor(config.profiles, org);
+  return profile?.scopes ?? config.scopes;
 }

@@ -5,15 +5,26 @@
  * sessions.json records for the org when exactly one session has that name, then the one
  * default session's site when no org is given and there is exactly one, then datadoghq.com.
  */
-import type { Context } from "../cli/context.ts";
 import { DEFAULT_SITE, normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
+import { registryOrg, type SessionId, sessionId } from "./identity.ts";
+import type { Config } from "./config.ts";
 import type { SessionEntry } from "./sessions.ts";
 
-/** A resolved (site, org) pair; `org` undefined is the default session. */
-export interface Target {
-  site: string;
-  org: string | undefined;
+/**
+ * What resolving needs: the org asked for, the environment, config.yaml, sessions.json and a
+ * way to warn. The CLI's `Context` is one; this layer does not import it (issue 10).
+ */
+export interface ResolveDeps {
+  deps: { env: Readonly<Record<string, string | undefined>> };
+  org(): Promise<string | undefined>;
+  config(): Promise<Config>;
+  sessions(): Promise<SessionEntry[]>;
+  info(line: string): void;
+}
+
+/** A resolved session ({@link SessionId}: site, org — undefined is the default — and orgKey). */
+export interface Target extends SessionId {
   /** Where the site came from, for messages. */
   siteSource: "flag" | "env" | "config" | "sessions" | "default";
 }
@@ -25,18 +36,20 @@ export interface Target {
  * @example
  * const { site, org } = await resolveTarget(ctx); // DD_ORG=prod-child → its recorded site
  */
-export async function resolveTarget(ctx: Context, siteFlag?: string): Promise<Target> {
+export async function resolveTarget(ctx: ResolveDeps, siteFlag?: string): Promise<Target> {
   const org = await ctx.org();
-  if (siteFlag !== undefined) return { site: normalizeSite(siteFlag), org, siteSource: "flag" };
+  const target = (site: string, siteSource: Target["siteSource"]): Target => ({
+    ...sessionId(site, org),
+    siteSource,
+  });
+  if (siteFlag !== undefined) return target(normalizeSite(siteFlag), "flag");
   const envSite = ctx.deps.env.DD_SITE?.trim();
-  if (envSite) return { site: fromEnv(envSite), org, siteSource: "env" };
+  if (envSite) return target(fromEnv(envSite), "env");
   const config = await ctx.config(); // its site is validated (and normalised) when loaded
-  if (config.site) return { site: normalizeSite(config.site), org, siteSource: "config" };
-  const sessions = await ctx.sessions();
-  const site = siteFromSessions(ctx, sessions, org);
-  return site
-    ? { site, org, siteSource: "sessions" }
-    : { site: DEFAULT_SITE, org, siteSource: "default" };
+  if (config.site) return target(normalizeSite(config.site), "config");
+  // Every site in sessions.json is validated (and normalised) when it is read.
+  const site = siteFromSessions(ctx, await ctx.sessions(), org);
+  return site ? target(site, "sessions") : target(DEFAULT_SITE, "default");
 }
 
 function fromEnv(value: string): string {
@@ -53,11 +66,11 @@ function fromEnv(value: string): string {
  * default session. Several sites make the step ambiguous: warn and skip it.
  */
 function siteFromSessions(
-  ctx: Context,
+  ctx: Pick<ResolveDeps, "info">,
   sessions: SessionEntry[],
   org: string | undefined,
 ): string | undefined {
-  const matches = sessions.filter((s) => s.org === (org ?? null));
+  const matches = sessions.filter((s) => s.org === registryOrg(org));
   const sites = [...new Set(matches.map((s) => s.site))];
   if (sites.length === 1) return sites[0];
   if (sites.length > 1) {
@@ -74,12 +87,5 @@ function siteFromSessions(
   return undefined;
 }
 
-/** The key a session's token is stored under (`__default__` for the unnamed session). */
-export function orgKey(org: string | undefined): string {
-  return org ?? "__default__";
-}
-
-/** How a session is named in messages, e.g. `org "prod" on datadoghq.eu`. */
-export function sessionLabel(site: string, org: string | undefined): string {
-  return org ? `org "${org}" on ${site}` : `the default session on ${site}`;
-}
+// Kept for the modules that import them from here; the one definition is in identity.ts.
+export { orgKey, sessionLabel } from "./identity.ts";

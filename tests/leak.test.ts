@@ -1,0 +1,378 @@
+/**
+ * Issue 9, the suite that proves it: (1) hostile text from the server, the files and the user
+ * reaches no terminal raw — every command, every format, errors included; (2) known secrets
+ * reach no output, no `-v` line, no child's argv or environment and no file but the store.
+ * Part (2) runs the compiled binary (dist/pup) against the fake Datadog (CONTRACT §10).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
+import {
+  type BinaryRun,
+  localEnv,
+  PUP_BIN,
+  runBinary,
+  runPup,
+  storedClient,
+  storedToken,
+  tempDir,
+  testDeps,
+} from "./helpers.ts";
+import { guardOutput } from "../lib/cli/output.ts";
+import { siteKey } from "../lib/store/state_store.ts";
+import { tally } from "./fuzz/tally.ts";
+
+// OSC title + clipboard write, CSI clear, C1 CSI, bidi override and isolates, CR+LF forging.
+const HOSTILE = "\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J\x9b31m\u202e\u2066x\u2069\r\nFORGED";
+// deno-lint-ignore no-control-regex
+const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
+
+/** Every string in a JSON value, made hostile (ids and timestamps too: a server can lie). */
+function poison(v: unknown, key = ""): unknown {
+  if (typeof v === "string") {
+    // Keep what the command must parse to get as far as printing (times, numbers as text).
+    if (/^(timestamp|time|start|end|from_date|to_date|created|modified|expires_at)$/.test(key)) {
+      return v;
+    }
+    return `${v}${HOSTILE}`;
+  }
+  if (Array.isArray(v)) return v.map((x) => poison(x, key));
+  if (v && typeof v === "object") {
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [`${k}`, poison(x, k)]),
+    );
+  }
+  return v;
+}
+
+/** A fetch in front of the fake: every JSON answer under /api/ comes back poisoned. */
+function hostileFetch(): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const type = res.headers.get("content-type") ?? "";
+    if (!url.pathname.startsWith("/api/") || !type.includes("json")) return res;
+    const body = poison(await res.json());
+    const headers = new Headers(res.headers);
+    headers.delete("content-length");
+    return new Response(JSON.stringify(body), { status: res.status, headers });
+  };
+}
+
+interface Seen {
+  argv: string[];
+  stdout: string;
+  stderr: string;
+}
+
+async function hostileWorld(
+  guard: boolean,
+  fn: (
+    run: (argv: string[], extra?: Record<string, string>) => Promise<Seen>,
+    fake: FakeDatadog,
+    dir: string,
+  ) => Promise<void>,
+) {
+  const fake = await startFakeDatadog();
+  const dir = await tempDir();
+  try {
+    const issued = fake.issueTokens({ scope: "monitors_read logs_read_data timeseries_query" });
+    // The files hold hostile text too: a scope, an org_uuid, a refresh error.
+    const tokensPath = join(dir.path, `tokens_${siteKey(fake.site)}.json`);
+    const tokens = {
+      __default__: { ...storedToken(issued), scope: `${issued.scope} ${HOSTILE}` },
+      prod: {
+        ...storedToken(issued),
+        refresh_error: HOSTILE,
+        refresh_failed_at: new Date().toISOString(),
+      },
+    };
+    await writeFile(
+      join(dir.path, `client_${siteKey(fake.site)}.json`),
+      JSON.stringify(storedClient(issued)),
+    );
+    await writeFile(tokensPath, JSON.stringify(tokens));
+    await writeFile(
+      join(dir.path, "sessions.json"),
+      JSON.stringify([{ site: fake.site, org: null, org_uuid: HOSTILE }, {
+        site: fake.site,
+        org: "prod",
+      }]),
+    );
+    const env = localEnv(fake.site, dir.path);
+    const run = async (argv: string[], extra: Record<string, string> = {}) => {
+      const deps = testDeps({ ...env, ...extra }, { fetch: hostileFetch() });
+      // As lib/cli/run.ts installs it: every write of every command passes the neutraliser.
+      const guarded = guard ? { ...deps, io: guardOutput(deps.io) } : deps;
+      const r = await runPup(argv, guarded as typeof deps);
+      return { argv, stdout: r.stdout, stderr: r.stderr };
+    };
+    await fn(run, fake, dir.path);
+  } finally {
+    await fake.close();
+    await dir.remove();
+  }
+}
+
+const COMMANDS: string[][] = [
+  ["auth", "status"],
+  ["auth", "status", "--org", "prod"],
+  ["auth", "list"],
+  ["monitors", "list"],
+  ["logs", "query", "--query", "*", "--from", "1h"],
+  ["metrics", "query", "--query", "avg:system.cpu.user{*}", "--from", "1h"],
+  ["api", "/api/v1/monitor"],
+  ["api", "/api/v1/validate", "-v"],
+];
+
+async function hostileRun(guard: boolean) {
+  let inputs = 0;
+  await hostileWorld(guard, async (run, fake) => {
+    const seen: Seen[] = [];
+    for (const argv of COMMANDS) {
+      for (const format of ["table", "json", "yaml"]) {
+        seen.push(await run([...argv, "-o", format]));
+        inputs++;
+      }
+    }
+    // Error text: API error bodies, and the user's own arguments echoed in usage errors.
+    for (const status of [400, 403, 404, 500]) {
+      fake.knobs.failNext.push({
+        path: "/api/v1/monitor",
+        status,
+        body: JSON.stringify({ errors: [HOSTILE, `second ${HOSTILE}`] }),
+      });
+      seen.push(await run(["monitors", "list"]));
+      fake.knobs.failNext.push({ path: "/api/v1/monitor", status, body: `not json ${HOSTILE}` });
+      seen.push(await run(["api", "/api/v1/monitor"]));
+      inputs += 2;
+    }
+    for (
+      const argv of [
+        ["api", `/api/v1/${HOSTILE}`],
+        ["api", "/api/v1/monitor", "-H", `X-A${HOSTILE}: b`],
+        ["api", "/api/v1/monitor", "-X", HOSTILE],
+        ["monitors", "list", "--org", HOSTILE],
+        ["auth", "status", "--site", HOSTILE],
+        ["monitors", HOSTILE],
+        ["auth", "list", `--${HOSTILE}`],
+        ["logs", "query", "--query", HOSTILE, "--from", "1h"],
+      ]
+    ) {
+      seen.push(await run(argv));
+      inputs++;
+    }
+    seen.push(await run(["monitors", "list"], { DD_SITE: HOSTILE }));
+    seen.push(await run(["monitors", "list"], { DD_ORG: HOSTILE }));
+    inputs += 2;
+    const leaks = seen.filter((s) => RAW.test(s.stdout) || RAW.test(s.stderr));
+    // 8 injected server faults (4 statuses × JSON and non-JSON error bodies).
+    if (guard) tally({ suite: "leak/hostile-text", inputs, faults: 8, leaks: leaks.length });
+    assert.deepEqual(
+      leaks.map((s) => s.argv.map((a) => JSON.stringify(a)).join(" ")),
+      [],
+      "raw control or bidi characters reached the output",
+    );
+    // The hostile text did reach the output (escaped): the test exercised the printed fields.
+    const all = seen.map((s) => s.stdout + s.stderr).join("");
+    assert.ok(all.includes("\\u001b]52;c;cHduZWQ=\\u0007"), "hostile text was printed, escaped");
+    assert.ok(all.includes("\\u202e"));
+  });
+}
+
+test(
+  "hostile text from server, files and user reaches no output raw: every command, every format",
+  () => hostileRun(true),
+);
+
+test(
+  "hostile text reaches no output raw even where a command prints without the output guard",
+  {
+    todo:
+      "auth status's text lines, normalizeSite's message and run.ts's unknown command/flag messages print raw until lib/cli/run.ts installs guardOutput (notes/session.md, Lead)",
+  },
+  () => hostileRun(false),
+);
+
+// ---------------------------------------------------------------------------------------------
+// (2) Known secrets reach nothing but the store: the compiled binary, every command.
+
+const skip = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts` first";
+const VISIT = new URL("./fakes/bin/visit", import.meta.url).pathname;
+const KEYS = {
+  DD_API_KEY: "leak-test-api-key-5f0c9a",
+  DD_APP_KEY: "leak-test-app-key-77d2e1",
+};
+const ACCESS_TOKEN_ENV = "leak-test-access-token-env-3b9e";
+
+interface LeakWorld {
+  fake: FakeDatadog;
+  dir: string;
+  browserLog: string;
+  runs: { argv: string[]; stdout: string; stderr: string; printsToken: boolean }[];
+  run(argv: string[], extra?: Record<string, string>): Promise<BinaryRun>;
+}
+
+async function leakWorld(fn: (w: LeakWorld) => Promise<void>) {
+  const fake = await startFakeDatadog();
+  fake.knobs.apiKey = KEYS.DD_API_KEY;
+  fake.knobs.appKey = KEYS.DD_APP_KEY;
+  const dir = await tempDir();
+  const bin = await tempDir("pup-leak-bin-");
+  try {
+    const browserLog = join(bin.path, "browser.log");
+    const browser = join(bin.path, "logging-browser");
+    // A $BROWSER that logs its argv and its whole environment, then visits the URL.
+    await writeFile(
+      browser,
+      `#!/bin/sh\n{ printf 'ARGV'; for a in "$@"; do printf ' %s' "$a"; done; printf '\\n'; env; } >> '${browserLog}'\nexec '${VISIT}' "$@"\n`,
+    );
+    await chmod(browser, 0o755);
+    const env = { ...localEnv(fake.site, dir.path), ...KEYS, BROWSER: browser };
+    const w: LeakWorld = {
+      fake,
+      dir: dir.path,
+      browserLog,
+      runs: [],
+      async run(argv, extra = {}) {
+        const r = await runBinary(argv, { ...env, ...extra });
+        w.runs.push({
+          argv,
+          stdout: r.stdout,
+          stderr: r.stderr,
+          printsToken: argv[0] === "auth" && argv[1] === "token",
+        });
+        return r;
+      },
+    };
+    await fn(w);
+  } finally {
+    await fake.close();
+    await dir.remove();
+    await bin.remove();
+  }
+}
+
+/** Every secret the fake issued or the test set, with where it may legitimately be. */
+function knownSecrets(fake: FakeDatadog): string[] {
+  const out = [KEYS.DD_API_KEY, KEYS.DD_APP_KEY, ACCESS_TOKEN_ENV];
+  for (const c of fake.state.clients.values()) if (c.client_secret) out.push(c.client_secret);
+  for (const t of fake.state.accessTokens.keys()) out.push(t);
+  for (const t of fake.state.refreshTokens.keys()) out.push(t);
+  for (const code of fake.state.codes.keys()) out.push(code);
+  return out.filter((s) => s.length >= 8);
+}
+
+/** Every file under `dir` (recursively) but the store's own token and client files. */
+async function filesOutsideStore(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of await readdir(dir, { recursive: true })) {
+    const path = join(dir, String(name));
+    if (!(await stat(path)).isFile()) continue;
+    if (/^(tokens|client)_[A-Za-z0-9._-]+\.json$/.test(String(name))) continue;
+    out.push(path);
+  }
+  return out;
+}
+
+async function everyCommand(w: LeakWorld) {
+  const ok = async (argv: string[], extra?: Record<string, string>) => {
+    const r = await w.run(argv, extra);
+    assert.equal(r.code, 0, `${argv.join(" ")}: ${r.stderr}`);
+  };
+  await ok(["auth", "login"]);
+  await ok(["auth", "login", "--org", "prod"]);
+  for (const v of [[], ["-v"]]) {
+    for (const o of [["-o", "table"], ["-o", "json"], ["-o", "yaml"]]) {
+      await ok(["auth", "status", ...v, ...o]);
+      await ok(["auth", "list", ...v, ...o]);
+      await ok(["monitors", "list", ...v, ...o]);
+      await ok(["logs", "query", "--query", "*", "--from", "1h", ...v, ...o]);
+      await ok([
+        "metrics",
+        "query",
+        "--query",
+        "avg:system.cpu.user{*}",
+        "--from",
+        "1h",
+        ...v,
+        ...o,
+      ]);
+    }
+    await ok(["auth", "token", ...v]);
+    await ok(["auth", "token", "--org", "prod", ...v]);
+    await ok(["auth", "refresh", ...v]);
+    await ok(["auth", "refresh", "--org", "prod", ...v]);
+    await ok(["api", "/api/v1/validate", ...v]);
+    await ok(["api", "/api/v1/monitor", "--org", "prod", ...v]);
+  }
+  // A refresh forced by an API 401, and errors that carry the request's context.
+  const before = w.fake.state.accessTokens.size;
+  for (const t of [...w.fake.state.accessTokens.keys()]) w.fake.expireAccessToken(t);
+  await ok(["monitors", "list", "-v"]);
+  assert.ok(w.fake.state.accessTokens.size > before, "the 401 made a refresh");
+  w.fake.knobs.failNext.push({ path: "/api/v1/monitor", status: 500 });
+  await w.run(["monitors", "list", "-v"]);
+  // DD_ACCESS_TOKEN wins over the session (and the fake rejects it: 401, exit 4).
+  await w.run(["monitors", "list", "-v"], { DD_ACCESS_TOKEN: ACCESS_TOKEN_ENV });
+  await w.run(["api", "/api/v1/validate", "-v"], { DD_ACCESS_TOKEN: ACCESS_TOKEN_ENV });
+  await ok(["auth", "logout", "--org", "prod", "-v"]);
+  await ok(["auth", "logout", "-v"]);
+  // No session left: the API keys are used.
+  await ok(["monitors", "list", "-v"]);
+  await ok(["api", "/api/v1/validate", "-v"]);
+}
+
+test(
+  "no known secret reaches stdout, stderr, -v output or a file outside the store",
+  { skip },
+  async () => {
+    await leakWorld(async (w) => {
+      await everyCommand(w);
+      const secrets = knownSecrets(w.fake);
+      assert.ok(secrets.length >= 8, "the runs issued tokens, clients and codes");
+      const leaks: string[] = [];
+      for (const r of w.runs) {
+        for (const s of secrets) {
+          // `pup auth token` writes the access token to a pipe: its purpose (CONTRACT §9).
+          if (r.stdout.includes(s) && !(r.printsToken && w.fake.state.accessTokens.has(s))) {
+            leaks.push(`stdout of ${r.argv.join(" ")}`);
+          }
+          if (r.stderr.includes(s)) leaks.push(`stderr of ${r.argv.join(" ")}`);
+        }
+      }
+      const files = await filesOutsideStore(w.dir);
+      for (const path of files) {
+        const text = await readFile(path, "utf8");
+        for (const s of secrets) if (text.includes(s)) leaks.push(`file ${path}`);
+      }
+      // Faults: every access token revoked (an API 401 and a refresh), one API 500.
+      tally({ suite: "leak/secrets", inputs: w.runs.length, faults: 2, leaks: leaks.length });
+      assert.deepEqual(leaks, []);
+      assert.ok(w.runs.filter((r) => r.printsToken).every((r) => r.stdout.trim().length > 0));
+    });
+  },
+);
+
+test(
+  "no known secret reaches a child's argv or environment (the $BROWSER program)",
+  {
+    skip,
+    todo:
+      "the browser child inherits DD_API_KEY/DD_APP_KEY/DD_ACCESS_TOKEN (issue 9 defect 9): lib/runtime/spawn.ts or lib/auth/browser.ts must pass a scrubbed env (notes/session.md, Lead)",
+  },
+  async () => {
+    await leakWorld(async (w) => {
+      await w.run(["auth", "login"], { DD_ACCESS_TOKEN: ACCESS_TOKEN_ENV });
+      await w.run(["auth", "login", "--org", "prod"]);
+      const log = await readFile(w.browserLog, "utf8");
+      assert.match(log, /^ARGV /m, "the browser ran");
+      const leaks = knownSecrets(w.fake).filter((s) => log.includes(s));
+      tally({ suite: "leak/child", inputs: 2, leaks: leaks.length });
+      assert.deepEqual(leaks, []);
+    });
+  },
+);
