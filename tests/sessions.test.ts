@@ -311,10 +311,6 @@ test("sessions named like prototype keys are recorded, found and removed as plai
 
 test(
   "auth status --org constructor does not report a session that does not exist",
-  {
-    todo:
-      "needs tokenFor() in lib/commands/auth_status.ts (or prototype-free records from the store): see notes/session.md, Lead",
-  },
   async () => {
     await withDir(async (dir) => {
       for (const org of PROTO_ORGS) {

@@ -168,10 +168,6 @@ test("every device authorization and token poll answer ends in a session or a cl
 
 test(
   "a device interval of 0 or less does not busy-poll the token endpoint",
-  {
-    todo:
-      "deviceLogin (lib/auth/device.ts) uses interval 0 or negative as given: polls without waiting (issue 9, second pass)",
-  },
   async () => {
     const dir = await tempDir();
     try {
