@@ -194,12 +194,20 @@ export async function readStdinAll(): Promise<string> {
   return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
-/** Runs `handler` once on SIGINT/SIGTERM; returns a function that removes it. */
-export function onInterrupt(handler: () => void): () => void {
-  process.once("SIGINT", handler);
-  process.once("SIGTERM", handler);
+/**
+ * Runs `handler` once on SIGINT, SIGTERM or SIGHUP (given the signal's name); returns a
+ * function that removes it. A signal the runtime cannot watch on this OS is skipped.
+ */
+export function onInterrupt(handler: (signal?: string) => void): () => void {
+  const watched = (["SIGINT", "SIGTERM", "SIGHUP"] as const).filter((signal) => {
+    try {
+      process.once(signal, handler);
+      return true;
+    } catch {
+      return false; // e.g. SIGHUP under Deno on Windows
+    }
+  });
   return () => {
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
+    for (const signal of watched) process.off(signal, handler);
   };
 }
