@@ -9,7 +9,7 @@ import { test } from "node:test";
 import type { SiteState } from "../lib/auth/types.ts";
 import { PupError } from "../lib/errors.ts";
 import { KeychainStateStore } from "../lib/store/keychain_state_store.ts";
-import { emptyState, type StateStore } from "../lib/store/state_store.ts";
+import { emptyState, plainRecord, type StateStore } from "../lib/store/state_store.ts";
 import { MemorySecretStore } from "./fakes/memory_secret_store.ts";
 
 const SITE = "datadoghq.com";
@@ -17,7 +17,7 @@ const ACCOUNT = "state_datadoghq.com";
 
 function state(org: string, access = `at_${org}`): SiteState {
   return {
-    tokens: {
+    tokens: plainRecord({
       [org]: {
         access_token: access,
         refresh_token: `rt_${org}`,
@@ -26,7 +26,7 @@ function state(org: string, access = `at_${org}`): SiteState {
         expires_at: "2030-01-01T00:00:00.000Z",
         scope: "monitors_read",
       },
-    },
+    }),
     client: { client_id: "client-1", registered_at: "2024-01-01T00:00:00.000Z" },
   };
 }
@@ -37,7 +37,8 @@ class OtherStore implements StateStore {
   readonly location = "/tmp/pup-files";
   readonly states = new Map<string, SiteState>();
   read(site: string): Promise<SiteState> {
-    return Promise.resolve(structuredClone(this.states.get(site) ?? emptyState()));
+    const s = structuredClone(this.states.get(site) ?? emptyState());
+    return Promise.resolve({ ...s, tokens: plainRecord(s.tokens) });
   }
   write(site: string, s: SiteState): Promise<void> {
     this.states.set(site, structuredClone(s));
@@ -142,7 +143,10 @@ test("a keychain whose first call fails hands over to the store onUnavailable gi
   assert.equal(store.location, "/tmp/pup-files");
   secrets.calls.length = 0;
   await store.write(SITE, state("g"));
-  assert.deepEqual(files.states.get(SITE), state("g"));
+  assert.deepEqual(
+    JSON.parse(JSON.stringify(files.states.get(SITE))),
+    JSON.parse(JSON.stringify(state("g"))),
+  );
   assert.equal(secrets.calls.length, 0, "the keychain is not asked again");
 });
 

@@ -19,7 +19,7 @@ import type { SiteState } from "../auth/types.ts";
 import { PupError } from "../errors.ts";
 import { type SecretStore, SERVICE } from "./secret_store.ts";
 import { deleteSharded, readSharded, writeSharded } from "./sharded.ts";
-import { emptyState, isEmptyState, siteKey, type StateStore } from "./state_store.ts";
+import { emptyState, isEmptyState, plainRecord, siteKey, type StateStore } from "./state_store.ts";
 import { siteStateFault } from "./validate.ts";
 
 /**
@@ -121,7 +121,7 @@ export class KeychainStateStore implements StateStore {
     const account = stateAccount(site);
     const text = isEmptyState(state)
       ? null
-      : JSON.stringify({ tokens: state.tokens, client: state.client });
+      : JSON.stringify({ tokens: plainRecord(state.tokens), client: state.client });
     if (this.#seen.has(account) && this.#seen.get(account) === text) return;
     try {
       if (text === null) await deleteSharded(this.secrets, account);
@@ -176,7 +176,7 @@ export class KeychainStateStore implements StateStore {
     const fault = siteStateFault(value);
     if (fault) throw this.#corrupt(account, `JSON with ${fault}`);
     const v = value as Partial<SiteState>;
-    return { tokens: v.tokens ?? {}, client: v.client ?? null };
+    return { tokens: plainRecord(v.tokens ?? {}), client: v.client ?? null };
   }
 
   #corrupt(account: string, found: string): PupError {
