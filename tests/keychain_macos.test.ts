@@ -7,6 +7,8 @@
  * that need the fake (its argv log, a hanging tool) run only against the fake.
  */
 import assert from "node:assert/strict";
+import type { Clock } from "../lib/deps.ts";
+import { FakeClock } from "./fakes/clock.ts";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,7 +38,7 @@ interface Fake {
   dir: string;
   log: string;
   spawn: Spawner;
-  store(options?: { timeoutMs?: number; program?: string }): MacKeychain;
+  store(options?: { timeoutMs?: number; program?: string; clock?: Clock }): MacKeychain;
   calls(): { argv: string[]; stdinLineBytes?: number[] }[];
   /** Runs the tool directly, as a naive client would. */
   raw(args: string[], stdin?: string): ReturnType<Spawner>;
@@ -62,7 +64,7 @@ async function withFake(
   const program = REAL ? "security" : FAKE;
   const accounts = new Set<string>();
   const sites = new Set<string>();
-  const store = (options: { timeoutMs?: number; program?: string } = {}) =>
+  const store = (options: { timeoutMs?: number; program?: string; clock?: Clock } = {}) =>
     new MacKeychain({ spawn, program, ...options });
   const fake: Fake = {
     dir,
@@ -171,7 +173,19 @@ test("values are stored base64-encoded and a value without the prefix reads as p
     const enc = fake.account("state_enc");
     await store.set(enc, "hello\nworld");
     const printed = await fake.raw(["find-generic-password", "-s", "pup", "-a", enc, "-w"]);
-    assert.equal(printed.stdout, `${MAC_VALUE_PREFIX}aGVsbG8Kd29ybGQ=\n`);
+    // Tagged with its account, so one `security -i` session can read many items.
+    assert.equal(printed.stdout, `pup-item:${enc}:aGVsbG8Kd29ybGQ=\n`);
+    const older = fake.account("older");
+    await fake.raw([
+      "add-generic-password",
+      "-s",
+      "pup",
+      "-a",
+      older,
+      "-w",
+      `${MAC_VALUE_PREFIX}aGVsbG8Kd29ybGQ=`,
+    ]);
+    assert.equal(await store.get(older), "hello\nworld", "what earlier versions wrote");
 
     const legacy = fake.account("legacy");
     const plain = await fake.raw(["add-generic-password", "-s", "pup", "-a", legacy, "-w", "x"]);
@@ -333,17 +347,16 @@ test(
   { skip: fakeOnly },
   () =>
     withFake(async (fake) => {
-      const store = fake.store({ timeoutMs: 300 });
-      const started = Date.now();
-      await assert.rejects(store.get("state_x"), (err: unknown) => {
-        assert.ok(err instanceof PupError);
-        assert.equal(err.code, "keychain");
-        assert.match(err.message, /timed out/);
-        assert.match(err.message, /locked/);
-        assert.match(err.hint ?? "", /DD_TOKEN_STORAGE=file/);
-        return true;
-      });
-      assert.ok(Date.now() - started < 5000);
+      const clock = new FakeClock();
+      const store = fake.store({ timeoutMs: 300, clock });
+      const failed = store.get("state_x").then(() => assert.fail("answered"), (e) => e);
+      await clock.advance(300);
+      const err = await failed;
+      assert.ok(err instanceof PupError);
+      assert.equal(err.code, "keychain_timeout");
+      assert.match(err.message, /timed out/);
+      assert.match(err.message, /locked/);
+      assert.match(err.hint ?? "", /DD_TOKEN_STORAGE=file/);
     }, { PUP_FAKE_HANG: "1" }),
 );
 
