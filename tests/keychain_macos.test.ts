@@ -393,3 +393,26 @@ test("a failing security is reported with its exit status and no piece of the va
 function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value));
 }
+
+test(
+  "41 sessions with Datadog-sized scopes are read by one security process, and a refresh writes two items",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      const site = fake.site("datadoghq.com");
+      const big = bigState(41, 300);
+      for (const t of Object.values(big.tokens)) t.scope = "monitors_read ".repeat(110).trim();
+      await new KeychainStateStore(fake.store()).write(site, big);
+      let before = fake.calls().length;
+      const store = new KeychainStateStore(fake.store());
+      const read = await store.read(site);
+      assert.equal(Object.keys(read.tokens).length, 41);
+      assert.equal(fake.calls().length - before, 1, "one security -i session for the read");
+      read.tokens["org-37"] = token("org-37", 300); // same length, as a refresh
+      read.tokens["org-37"].scope = big.tokens["org-37"].scope;
+      read.tokens["org-37"].access_token = read.tokens["org-37"].access_token.replace("A", "B");
+      before = fake.calls().length;
+      await store.write(site, read);
+      assert.equal(fake.calls().length - before, 2, "the changed chunk, then the count record");
+    }),
+);

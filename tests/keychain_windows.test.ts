@@ -215,7 +215,7 @@ test(
       // One to learn what is stored, one for the chunks, one for the count record (last).
       assert.ok(writes <= 4, `a sharded write took ${writes} processes`);
       await new KeychainStateStore(fake.store()).read("datadoghq.com");
-      // One process for the whole item, the count record and up to 64 chunks (40 KB here).
+      // One process for the whole item, the count record and up to 128 chunks (40 KB here).
       assert.equal(fake.calls().length - writes, 1);
     }),
 );
@@ -339,3 +339,18 @@ test("Credential Manager is available through powershell or pwsh and not when ne
 function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value));
 }
+
+test(
+  "41 sessions with Datadog-sized scopes are read by one PowerShell process",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      const big = bigState(41, 300);
+      for (const t of Object.values(big.tokens)) t.scope = "monitors_read ".repeat(110).trim();
+      await new KeychainStateStore(fake.store()).write("datadoghq.com", big);
+      const before = fake.calls().length;
+      const read = await new KeychainStateStore(fake.store()).read("datadoghq.com");
+      assert.equal(Object.keys(read.tokens).length, 41);
+      assert.equal(fake.calls().length - before, 1);
+    }),
+);

@@ -29,6 +29,8 @@ export interface SecretStore {
    * cannot be trusted whole: the caller then asks item by item.
    */
   getMany?(accounts: readonly string[]): Promise<Map<string, string> | null>;
+  /** Stores many items with one keychain process; rejects if any one failed. */
+  setMany?(entries: readonly (readonly [account: string, value: string])[]): Promise<void>;
 }
 
 /**

@@ -38,11 +38,12 @@ const READ_ATTEMPTS = 3;
  */
 const SPECULATIVE_CHUNKS = 8;
 /**
- * Chunks asked for with the whole item and the count record in one `getMany`: 64 chunks cover
- * 64 KB on Windows and 140 KB on macOS (41 sessions are ~100 KB), so a site's state reads in one
- * keychain process; a larger one takes a second for the rest.
+ * Chunks asked for with the whole item and the count record in one `getMany`: 128 chunks cover
+ * ~120 KB on Windows (1,000-byte chunks cut between sessions) and ~270 KB on macOS; 41 sessions
+ * with Datadog's default scopes are ~106 KB, so a site's state reads in one keychain process
+ * (a look-up that finds nothing costs microseconds inside it); a larger one takes a second.
  */
-const MANY_CHUNKS = 64;
+const MANY_CHUNKS = 128;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -75,6 +76,49 @@ export function splitUtf8(value: string, maxBytes: number): string[] {
     let end = Math.min(start + maxBytes, bytes.length);
     // Never cut before a continuation byte (10xxxxxx): step back to the character's start.
     while (end < bytes.length && (bytes[end] & 0xc0) === 0x80) end--;
+    parts.push(decoder.decode(bytes.subarray(start, end)));
+    start = end;
+  }
+  return parts;
+}
+
+/**
+ * Splits a JSON text into pieces of at most `maxBytes` bytes of UTF-8 each, cutting where one
+ * entry of an object ends and the next begins (just after `},"`) whenever such a place falls
+ * within the limit, else on a character boundary. In a state `{"tokens": {"a": {…}, "b": {…}},
+ * …}` each session then sits whole in one chunk, so a refresh — one session's token replaced by
+ * one of the same length — changes one chunk, and only that chunk is written again.
+ *
+ * @example
+ * splitJsonEntries('{"a":{"x":1},"b":{"y":2}}', 16); // ['{"a":{"x":1},', '"b":{"y":2}}']
+ */
+export function splitJsonEntries(value: string, maxBytes: number): string[] {
+  if (!Number.isInteger(maxBytes) || maxBytes < 4) {
+    throw new RangeError(`maxBytes must be an integer of at least 4, got ${maxBytes}`);
+  }
+  const bytes = encoder.encode(value);
+  // `},"` cannot occur inside a JSON string (its quote would be escaped).
+  const cuts: number[] = [];
+  for (let i = 0; i + 2 < bytes.length; i++) {
+    if (bytes[i] === 0x7d && bytes[i + 1] === 0x2c && bytes[i + 2] === 0x22) cuts.push(i + 2);
+  }
+  const parts: string[] = [];
+  let start = 0;
+  let c = 0;
+  while (start < bytes.length) {
+    const limit = start + maxBytes;
+    if (limit >= bytes.length) {
+      parts.push(decoder.decode(bytes.subarray(start)));
+      break;
+    }
+    while (c < cuts.length && cuts[c] <= start) c++;
+    let best = -1;
+    for (let k = c; k < cuts.length && cuts[k] <= limit; k++) best = cuts[k];
+    let end = best;
+    if (end < 0) {
+      end = limit;
+      while (end > start && (bytes[end] & 0xc0) === 0x80) end--;
+    }
     parts.push(decoder.decode(bytes.subarray(start, end)));
     start = end;
   }
@@ -265,11 +309,11 @@ function layout(
 ): { whole: string | null; parts: string[] } {
   if (value === null) return { whole: null, parts: [] };
   if (encoder.encode(value).length <= store.maxValueBytes) return { whole: value, parts: [] };
-  return { whole: null, parts: splitUtf8(value, store.maxValueBytes) };
+  return { whole: null, parts: splitJsonEntries(value, store.maxValueBytes) };
 }
 
 function checkedParts(store: SecretStore, account: string, value: string): string[] {
-  const parts = splitUtf8(value, store.maxValueBytes);
+  const parts = splitJsonEntries(value, store.maxValueBytes);
   if (parts.length > MAX_CHUNKS) {
     throw new PupError(
       "keychain",
@@ -302,11 +346,11 @@ async function writeChanged(
     return;
   }
   const parts = checkedParts(store, account, value);
-  await Promise.all(
-    parts.map((part, i) =>
-      part === before.parts[i] ? undefined : store.set(chunkAccount(account, i), part)
-    ),
+  const changed = parts.flatMap((part, i) =>
+    part === before.parts[i] ? [] : [[chunkAccount(account, i), part] as const]
   );
+  if (store.setMany) await store.setMany(changed);
+  else await Promise.all(changed.map(([a, part]) => store.set(a, part)));
   const record = `${parts.length}:${await sha256Hex(value)}`;
   await store.set(
     countAccount(account),
