@@ -110,7 +110,8 @@ function checkDir(dir: string): void {
       "set PUP_CONFIG_DIR to a folder of your own (pup creates it 0700)",
     );
   }
-  if ((s.mode & 0o077) !== 0) {
+  // Windows (no uid) has ACLs, not modes: its mode bits say nothing about other users.
+  if (currentUid() >= 0 && (s.mode & 0o077) !== 0) {
     const link = lstatSync(dir).isSymbolicLink();
     if ((s.mode & 0o022) !== 0 && link) {
       // Never chmod through a link; a folder others can write cannot hold secrets.
@@ -369,7 +370,7 @@ function readTextFileSync(path: string): string | undefined {
           "delete the file (or move it aside), then run 'pup auth login' again",
         );
       }
-    } else if ((s.mode & 0o077) !== 0) {
+    } else if (currentUid() >= 0 && (s.mode & 0o077) !== 0) {
       fchmodSync(fd, 0o600);
     }
     return readFileSync(fd, "utf8");
