@@ -357,7 +357,9 @@ function readTextFileSync(path: string): string | undefined {
   const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
   try {
     const s = fstatSync(fd);
-    if (!s.isFile() || s.ino !== l.ino || s.dev !== l.dev) {
+    // The same file as the lstat saw (where inode numbers are POSIX's; not on Windows).
+    const swapped = currentUid() >= 0 && (s.ino !== l.ino || s.dev !== l.dev);
+    if (!s.isFile() || swapped) {
       throw unsafe(
         `${path} changed while it was read`,
         "run the command again",
