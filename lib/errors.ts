@@ -63,6 +63,8 @@ export type ErrorCode =
   | "invalid_client"
   | "invalid_scope"
   | "storage"
+  | "unsafe_file"
+  | "keychain_timeout"
   | "corrupt_file"
   | "keychain"
   | "keychain_unavailable"
@@ -89,6 +91,8 @@ const exitFor: Record<ErrorCode, number> = {
   invalid_client: ExitCode.failure,
   invalid_scope: ExitCode.usage,
   storage: ExitCode.failure,
+  unsafe_file: ExitCode.failure,
+  keychain_timeout: ExitCode.failure,
   corrupt_file: ExitCode.failure,
   keychain: ExitCode.failure,
   keychain_unavailable: ExitCode.usage,

@@ -1,15 +1,14 @@
 /**
  * @module
- * The keychain state store over an in-memory keychain: how many keychain calls a read costs,
- * reusing a read outside the lock, and the deferred probe that hands over to files when the
- * keychain's first call shows it does not answer.
+ * The keychain state store over an in-memory keychain: how many keychain calls a read and a
+ * write cost, reusing a read outside the lock, and writes that send only what changed.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { SiteState } from "../lib/auth/types.ts";
 import { PupError } from "../lib/errors.ts";
 import { KeychainStateStore } from "../lib/store/keychain_state_store.ts";
-import { emptyState, type StateStore } from "../lib/store/state_store.ts";
+import { emptyState, plainRecord } from "../lib/store/state_store.ts";
 import { MemorySecretStore } from "./fakes/memory_secret_store.ts";
 
 const SITE = "datadoghq.com";
@@ -17,7 +16,7 @@ const ACCOUNT = "state_datadoghq.com";
 
 function state(org: string, access = `at_${org}`): SiteState {
   return {
-    tokens: {
+    tokens: plainRecord({
       [org]: {
         access_token: access,
         refresh_token: `rt_${org}`,
@@ -26,23 +25,9 @@ function state(org: string, access = `at_${org}`): SiteState {
         expires_at: "2030-01-01T00:00:00.000Z",
         scope: "monitors_read",
       },
-    },
+    }),
     client: { client_id: "client-1", registered_at: "2024-01-01T00:00:00.000Z" },
   };
-}
-
-/** A file store stand-in: a map in memory. */
-class OtherStore implements StateStore {
-  readonly kind = "file" as const;
-  readonly location = "/tmp/pup-files";
-  readonly states = new Map<string, SiteState>();
-  read(site: string): Promise<SiteState> {
-    return Promise.resolve(structuredClone(this.states.get(site) ?? emptyState()));
-  }
-  write(site: string, s: SiteState): Promise<void> {
-    this.states.set(site, structuredClone(s));
-    return Promise.resolve();
-  }
 }
 
 test("the store's location names the keychain and the service", () => {
@@ -101,109 +86,98 @@ test("a plain read after another process wrote sees the new value (the read unde
   assert.equal(secrets.callsOf("set").length, 0, "an unchanged state is not rewritten");
 });
 
-test("with a deferred probe a stored value costs one keychain call and no probe", async () => {
-  const secrets = new MemorySecretStore(1000);
-  await new KeychainStateStore(secrets).write(SITE, state("a"));
+/** A state of `n` orgs whose tokens all have the same length. */
+function many(n: number, version = "1"): SiteState {
+  const s = state("org-00");
+  for (let i = 1; i < n; i++) {
+    const org = `org-${String(i).padStart(2, "0")}`;
+    s.tokens[org] = { ...state(org).tokens[org], access_token: `at_${org}_v${version}` };
+  }
+  return s;
+}
+
+test("a write after a read under the same lock sends only the chunks that changed, count last", async () => {
+  const secrets = new MemorySecretStore(200);
+  await new KeychainStateStore(secrets).write(SITE, many(20));
+  const store = new KeychainStateStore(secrets);
+  const read = await store.read(SITE);
+  read.tokens["org-10"].access_token = "at_org-10_v2"; // same length: one chunk changes
   secrets.calls.length = 0;
-  const store = new KeychainStateStore(secrets, {
-    onUnavailable: () => assert.fail("the keychain answered"),
-  });
-  assert.deepEqual(await store.read(SITE), state("a"));
-  assert.deepEqual(secrets.calls, [{ op: "get", account: ACCOUNT }]);
-  assert.equal(store.kind, "keychain");
+  await store.write(SITE, read);
+  const sets = secrets.callsOf("set").map((c) => c.account);
+  // Chunks are cut between sessions: the one chunk holding org-10, then the count record.
+  assert.equal(sets.length, 2, `${sets.length} items written: ${sets}`);
+  assert.equal(sets[sets.length - 1], `${ACCOUNT}_c`, "the count record is written last");
+  assert.equal(secrets.callsOf("get").length, 0, "the write probed the keychain");
+  assert.equal(secrets.callsOf("delete").length, 0);
+  const again = await new KeychainStateStore(secrets).read(SITE);
+  assert.equal(again.tokens["org-10"].access_token, "at_org-10_v2");
+  assert.equal(again.tokens["org-11"].access_token, "at_org-11_v1");
 });
 
-test("with a deferred probe, finding nothing is confirmed by the probe once", async () => {
-  const secrets = new MemorySecretStore(1000);
-  const store = new KeychainStateStore(secrets, {
-    onUnavailable: () => assert.fail("the keychain answered"),
-  });
-  assert.deepEqual(await store.read(SITE), emptyState());
-  assert.deepEqual(await store.read("datadoghq.eu"), emptyState());
-  assert.equal(secrets.callsOf("probe").length, 1);
+test("a write whose read came before a lock was taken rewrites the value whole", async () => {
+  const { withSiteLock } = await import("../lib/store/lock.ts");
+  const { FakeClock } = await import("./fakes/clock.ts");
+  const { tempDir } = await import("./helpers.ts");
+  const dir = await tempDir();
+  try {
+    const secrets = new MemorySecretStore(200);
+    await new KeychainStateStore(secrets).write(SITE, many(20));
+    const store = new KeychainStateStore(secrets);
+    const read = await store.read(SITE); // outside the lock
+    const deps = { clock: new FakeClock(), pid: 5, processExists: () => true };
+    await withSiteLock(dir.path, SITE, deps, async () => {
+      // Another process may have written in between: what this store saw is not trusted.
+      read.tokens["org-10"].access_token = "at_org-10_v2";
+      secrets.calls.length = 0;
+      await store.write(SITE, read);
+    });
+    const chunks = secrets.callsOf("set").filter((c) => /_\d+$/.test(c.account));
+    assert.equal(chunks.length, secrets.items.size - 1, "every chunk was written");
+  } finally {
+    await dir.remove();
+  }
 });
 
-test("a keychain whose first call fails hands over to the store onUnavailable gives", async () => {
-  const secrets = new MemorySecretStore(1000);
-  secrets.failWith = new PupError("keychain", "could not read: The name is not activatable");
-  secrets.isAvailable = false;
-  const files = new OtherStore();
-  files.states.set(SITE, state("f"));
-  const reasons: string[] = [];
-  const store = new KeychainStateStore(secrets, {
-    onUnavailable: (reason) => {
-      reasons.push(reason);
-      return files;
-    },
-  });
-  assert.deepEqual(await store.read(SITE), state("f"));
-  assert.deepEqual(reasons, ["the memory store is switched off"]);
-  assert.equal(store.kind, "file");
-  assert.equal(store.location, "/tmp/pup-files");
-  secrets.calls.length = 0;
-  await store.write(SITE, state("g"));
-  assert.deepEqual(files.states.get(SITE), state("g"));
-  assert.equal(secrets.calls.length, 0, "the keychain is not asked again");
-});
-
-test("a keychain that finds nothing and then fails its probe hands over too", async () => {
-  const secrets = new MemorySecretStore(1000);
-  secrets.isAvailable = false; // e.g. a lookup succeeds but there is no collection to write to
-  const files = new OtherStore();
-  const store = new KeychainStateStore(secrets, { onUnavailable: () => files });
-  assert.deepEqual(await store.read(SITE), emptyState());
-  assert.equal(store.kind, "file");
-});
-
-test("a first call that timed out hands over without waiting for a probe as well", async () => {
-  const secrets = new MemorySecretStore(1000);
-  secrets.failWith = new PupError(
-    "keychain",
-    'the Secret Service did not answer "secret-tool lookup" within 10 s (timed out); is the keyring locked?',
-  );
-  let reason = "";
-  const store = new KeychainStateStore(secrets, {
-    onUnavailable: (r) => {
-      reason = r;
-      return new OtherStore();
-    },
-  });
+test("shrinking a sharded state removes exactly the chunks past its new end", async () => {
+  const secrets = new MemorySecretStore(200);
+  await new KeychainStateStore(secrets).write(SITE, many(20));
+  const before = [...secrets.items.keys()].filter((a) => /_\d+$/.test(a)).length;
+  const store = new KeychainStateStore(secrets);
   await store.read(SITE);
-  assert.match(reason, /timed out/);
-  assert.equal(secrets.callsOf("probe").length, 0);
+  secrets.calls.length = 0;
+  await store.write(SITE, many(5));
+  const after = [...secrets.items.keys()].filter((a) => /_\d+$/.test(a)).length;
+  assert.ok(after < before);
+  assert.equal(secrets.callsOf("delete").length, before - after, "deleted more than it had");
+  assert.deepEqual(
+    Object.keys((await new KeychainStateStore(secrets).read(SITE)).tokens).length,
+    5,
+  );
 });
 
-test("a keychain forced but not answering fails the first call with onUnavailable's error", async () => {
-  const secrets = new MemorySecretStore(1000);
-  secrets.failWith = new PupError("keychain_unavailable", "no credential set");
-  const store = new KeychainStateStore(secrets, {
-    onUnavailable: (r) => {
-      throw new PupError("keychain_unavailable", `token storage is set to keychain: ${r}`);
-    },
-  });
-  await assert.rejects(store.read(SITE), {
-    code: "keychain_unavailable",
-    message: /set to keychain: no credential set/,
-  });
+test("with getMany a sharded state of any size is read in one keychain call", async () => {
+  const secrets = new MemorySecretStore(200, { getMany: true });
+  await new KeychainStateStore(secrets).write(SITE, many(41));
+  secrets.calls.length = 0;
+  const read = await new KeychainStateStore(secrets).read(SITE);
+  assert.equal(Object.keys(read.tokens).length, 41);
+  assert.deepEqual(secrets.calls.map((c) => c.op), ["getMany"]);
 });
 
-test("a failure after the keychain has answered is reported, not handed over", async () => {
+test("a keychain failure is reported as it is: the store never turns into another", async () => {
   const secrets = new MemorySecretStore(1000);
-  const store = new KeychainStateStore(secrets, {
-    onUnavailable: () => assert.fail("no hand-over after the keychain answered"),
-  });
+  const store = new KeychainStateStore(secrets);
   await store.write(SITE, state("a"));
   secrets.failWith = new PupError("keychain", "could not write");
   await assert.rejects(store.write(SITE, state("b")), { message: "could not write" });
   assert.equal(store.kind, "keychain");
 });
 
-test("a damaged item is reported, not taken for a keychain that does not answer", async () => {
+test("a damaged item is reported as corrupt, naming it", async () => {
   const secrets = new MemorySecretStore(1000);
   secrets.items.set(ACCOUNT, "not json");
-  const store = new KeychainStateStore(secrets, {
-    onUnavailable: () => assert.fail("the keychain answered"),
-  });
+  const store = new KeychainStateStore(secrets);
   await assert.rejects(store.read(SITE), { code: "corrupt_file" });
   assert.equal(secrets.callsOf("probe").length, 0);
 });

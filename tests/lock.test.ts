@@ -1,13 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { readdir, readFile, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
-import { systemClock } from "../lib/deps.ts";
 import { PupError } from "../lib/errors.ts";
 import { readJsonFile, writeFileAtomic } from "../lib/store/files.ts";
+import { heldCount, type SignalHooks } from "../lib/store/held_files.ts";
 import { type LockDeps, lockPath, REGISTRY_LOCK, withSiteLock } from "../lib/store/lock.ts";
 import { startFakeDatadog } from "./fakes/datadog.ts";
+import { FakeClock, settle } from "./fakes/clock.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 
 const SITE = "datadoghq.com";
@@ -15,9 +17,31 @@ const DEAD = 4_000_000;
 
 let nextPid = 10_000;
 
-/** A process's view of the lock: its own pid; every pid but DEAD is alive. */
-function lockDeps(): LockDeps {
-  return { clock: systemClock, pid: nextPid++, processExists: (pid) => pid !== DEAD };
+/** Signals that only a test sends: the handler is kept, `exit` records its code. */
+function fakeSignals(): SignalHooks & {
+  send(signal: string): void;
+  exits: number[];
+  listening(): boolean;
+} {
+  let handler: ((signal?: string) => void) | undefined;
+  const exits: number[] = [];
+  return {
+    onInterrupt(h) {
+      handler = h;
+      return () => {
+        if (handler === h) handler = undefined;
+      };
+    },
+    exit: (code) => void exits.push(code),
+    send: (signal) => handler?.(signal),
+    exits,
+    listening: () => handler !== undefined,
+  };
+}
+
+/** A process's view of the lock on `clock`: its own pid; every pid but DEAD is alive. */
+function lockDeps(clock: FakeClock, signals: SignalHooks = fakeSignals()): LockDeps {
+  return { clock, pid: nextPid++, processExists: (pid) => pid !== DEAD, signals };
 }
 
 async function withDir(fn: (dir: string) => Promise<void>) {
@@ -29,35 +53,54 @@ async function withDir(fn: (dir: string) => Promise<void>) {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Moves the fake clock on, a little at a time, until `work` settles; returns its result. */
+async function drive<T>(clock: FakeClock, work: Promise<T>): Promise<T> {
+  let done = false;
+  const tracked = work.finally(() => (done = true));
+  tracked.catch(() => {});
+  while (!done) await clock.advance(10);
+  return await tracked;
+}
+
+/** Sets a file's modification time to `ms` (epoch milliseconds on the fake clock). */
+async function touch(path: string, ms: number) {
+  await utimes(path, new Date(ms), new Date(ms));
+}
 
 /** Runs `n` lock holders at once; returns the most that were ever inside together. */
-async function contend(dir: string, n: number, holdMs = 2): Promise<number> {
+async function contend(dir: string, clock: FakeClock, n: number): Promise<number> {
   let inside = 0;
   let most = 0;
-  await Promise.all(
-    Array.from({ length: n }, () =>
-      withSiteLock(dir, SITE, lockDeps(), async () => {
-        inside++;
-        most = Math.max(most, inside);
-        await sleep(holdMs);
-        inside--;
-      })),
+  await drive(
+    clock,
+    Promise.all(
+      Array.from({ length: n }, () =>
+        withSiteLock(dir, SITE, lockDeps(clock), async () => {
+          inside++;
+          most = Math.max(most, inside);
+          await clock.sleep(3);
+          inside--;
+        })),
+    ),
   );
   return most;
 }
 
 test("the site lock lets one holder in at a time and loses no read-modify-write", async () => {
   await withDir(async (dir) => {
+    const clock = new FakeClock();
     const counter = join(dir, "counter");
     await writeFile(counter, "0");
-    await Promise.all(
-      Array.from({ length: 25 }, () =>
-        withSiteLock(dir, SITE, lockDeps(), async () => {
-          const n = Number(await readFile(counter, "utf8"));
-          await sleep(1);
-          await writeFile(counter, String(n + 1));
-        })),
+    await drive(
+      clock,
+      Promise.all(
+        Array.from({ length: 25 }, () =>
+          withSiteLock(dir, SITE, lockDeps(clock), async () => {
+            const n = Number(await readFile(counter, "utf8"));
+            await clock.sleep(1);
+            await writeFile(counter, String(n + 1));
+          })),
+      ),
     );
     assert.equal(await readFile(counter, "utf8"), "25");
   });
@@ -65,9 +108,10 @@ test("the site lock lets one holder in at a time and loses no read-modify-write"
 
 test("the lock file is removed when the holder finishes, and when it throws", async () => {
   await withDir(async (dir) => {
-    await withSiteLock(dir, SITE, lockDeps(), () => Promise.resolve());
+    const clock = new FakeClock();
+    await withSiteLock(dir, SITE, lockDeps(clock), () => Promise.resolve());
     await assert.rejects(
-      withSiteLock(dir, SITE, lockDeps(), () => Promise.reject(new Error("boom"))),
+      withSiteLock(dir, SITE, lockDeps(clock), () => Promise.reject(new Error("boom"))),
       /boom/,
     );
     assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith(".lock")), []);
@@ -76,7 +120,7 @@ test("the lock file is removed when the holder finishes, and when it throws", as
 
 test("the lock file holds the holder's pid while it is held", async () => {
   await withDir(async (dir) => {
-    const deps = lockDeps();
+    const deps = lockDeps(new FakeClock());
     await withSiteLock(dir, SITE, deps, async () => {
       const held = JSON.parse(await readFile(lockPath(dir, SITE), "utf8"));
       assert.equal(held.pid, deps.pid);
@@ -85,22 +129,22 @@ test("the lock file holds the holder's pid while it is held", async () => {
   });
 });
 
-test("a lock left by a process that no longer exists is broken at once", async () => {
+test("a lock left by a process that no longer exists is broken without waiting", async () => {
   await withDir(async (dir) => {
+    const clock = new FakeClock();
     await writeFile(lockPath(dir, SITE), JSON.stringify({ pid: DEAD, nonce: "x" }));
-    const start = Date.now();
-    assert.equal(await withSiteLock(dir, SITE, lockDeps(), () => Promise.resolve(7)), 7);
-    assert.ok(Date.now() - start < 1000);
+    // No clock advance: breaking a dead holder's lock needs no timer.
+    assert.equal(await withSiteLock(dir, SITE, lockDeps(clock), () => Promise.resolve(7)), 7);
   });
 });
 
 test("a lock older than staleMs is broken even when its pid seems alive (pid reuse)", async () => {
   await withDir(async (dir) => {
+    const clock = new FakeClock();
     const path = lockPath(dir, SITE);
     await writeFile(path, JSON.stringify({ pid: 1, nonce: "old" }));
-    const past = new Date(Date.now() - 10_000);
-    await utimes(path, past, past);
-    const done = await withSiteLock(dir, SITE, lockDeps(), () => Promise.resolve("ok"), {
+    await touch(path, clock.now() - 10_000);
+    const done = await withSiteLock(dir, SITE, lockDeps(clock), () => Promise.resolve("ok"), {
       staleMs: 5_000,
     });
     assert.equal(done, "ok");
@@ -109,31 +153,45 @@ test("a lock older than staleMs is broken even when its pid seems alive (pid reu
 
 test("an unreadable lock file (killed mid-write) is stale once it is two seconds old", async () => {
   await withDir(async (dir) => {
+    const clock = new FakeClock();
     const path = lockPath(dir, SITE);
     await writeFile(path, "");
-    const past = new Date(Date.now() - 3_000);
-    await utimes(path, past, past);
-    assert.equal(await withSiteLock(dir, SITE, lockDeps(), () => Promise.resolve(1)), 1);
+    await touch(path, clock.now() - 3_000);
+    assert.equal(await withSiteLock(dir, SITE, lockDeps(clock), () => Promise.resolve(1)), 1);
   });
 });
 
 test("a fresh lock of a live process is waited for, not broken", async () => {
   await withDir(async (dir) => {
+    const clock = new FakeClock();
     const path = lockPath(dir, SITE);
     await writeFile(path, JSON.stringify({ pid: 1, nonce: "live" }));
-    const start = Date.now();
-    setTimeout(() => void import("node:fs/promises").then((fs) => fs.rm(path)), 300);
-    await withSiteLock(dir, SITE, lockDeps(), () => Promise.resolve());
-    assert.ok(Date.now() - start >= 280, "the live lock was not waited for");
+    await touch(path, clock.now());
+    let entered = false;
+    const waiting = withSiteLock(dir, SITE, lockDeps(clock), () => {
+      entered = true;
+      return Promise.resolve();
+    });
+    await clock.advance(30_000);
+    assert.equal(entered, false, "the live lock was broken");
+    assert.equal(await readFile(path, "utf8"), JSON.stringify({ pid: 1, nonce: "live" }));
+    await import("node:fs/promises").then((fs) => fs.rm(path));
+    await drive(clock, waiting);
+    assert.equal(entered, true);
   });
 });
 
 test("waiting too long for a live holder fails with lock_timeout naming the lock file", async () => {
   await withDir(async (dir) => {
-    await writeFile(lockPath(dir, SITE), JSON.stringify({ pid: 1, nonce: "live" }));
-    const err = await withSiteLock(dir, SITE, lockDeps(), () => Promise.resolve(), {
-      timeoutMs: 200,
-    }).then(() => undefined, (e) => e);
+    const clock = new FakeClock();
+    const path = lockPath(dir, SITE);
+    await writeFile(path, JSON.stringify({ pid: 1, nonce: "live" }));
+    await touch(path, clock.now());
+    const err = await drive(
+      clock,
+      withSiteLock(dir, SITE, lockDeps(clock), () => Promise.resolve(), { timeoutMs: 200 })
+        .then(() => undefined, (e) => e),
+    );
     assert.ok(err instanceof PupError);
     assert.equal(err.code, "lock_timeout");
     assert.ok(err.message.includes(lockPath(dir, SITE)));
@@ -143,47 +201,142 @@ test("waiting too long for a live holder fails with lock_timeout naming the lock
 
 test("many processes racing to break one stale lock still let one holder in at a time", async () => {
   await withDir(async (dir) => {
+    const clock = new FakeClock();
     for (let round = 0; round < 15; round++) {
       await writeFile(lockPath(dir, SITE), JSON.stringify({ pid: DEAD, nonce: `r${round}` }));
-      assert.equal(await contend(dir, 12), 1, `round ${round}: two holders at once`);
+      assert.equal(await contend(dir, clock, 12), 1, `round ${round}: two holders at once`);
     }
   });
 });
 
 test("a guard left by a breaker that was killed is recovered", async () => {
   await withDir(async (dir) => {
+    const clock = new FakeClock();
     const path = lockPath(dir, SITE);
     await writeFile(path, JSON.stringify({ pid: DEAD, nonce: "held" }));
     await writeFile(`${path}.break`, JSON.stringify({ pid: DEAD, nonce: "breaking" }));
-    const start = Date.now();
-    assert.equal(await withSiteLock(dir, SITE, lockDeps(), () => Promise.resolve(1)), 1);
-    assert.ok(Date.now() - start < 2000);
+    const r = await drive(
+      clock,
+      withSiteLock(dir, SITE, lockDeps(clock), () => Promise.resolve(1)),
+    );
+    assert.equal(r, 1);
   });
 });
 
 test("breaking a dead holder's lock sweeps temporary files that dead processes left", async () => {
   await withDir(async (dir) => {
+    const clock = new FakeClock();
     const old = [".lock_datadoghq.com.k1.0.ab.new", "tokens_datadoghq.com.json.k1ab.tmp"];
     const fresh = "client_datadoghq.com.json.k2cd.tmp";
     const mine = "notes.tmp";
     for (const f of [...old, fresh, mine]) await writeFile(join(dir, f), "x");
-    const past = new Date(Date.now() - 120_000);
-    for (const f of [...old, mine]) await utimes(join(dir, f), past, past);
+    for (const f of [fresh]) await touch(join(dir, f), clock.now());
+    for (const f of [...old, mine]) await touch(join(dir, f), clock.now() - 120_000);
     await writeFile(lockPath(dir, SITE), JSON.stringify({ pid: DEAD, nonce: "gone" }));
-    await withSiteLock(dir, SITE, lockDeps(), () => Promise.resolve());
+    await withSiteLock(dir, SITE, lockDeps(clock), () => Promise.resolve());
     assert.deepEqual((await readdir(dir)).sort(), [fresh, mine].sort());
   });
 });
 
 test("the sessions.json lock is separate from every site's lock", async () => {
   await withDir(async (dir) => {
-    await withSiteLock(dir, SITE, lockDeps(), async () => {
-      // Held: the registry lock must still be free.
-      const r = await withSiteLock(dir, REGISTRY_LOCK, lockDeps(), () => Promise.resolve(2), {
-        timeoutMs: 500,
-      });
+    const clock = new FakeClock();
+    await withSiteLock(dir, SITE, lockDeps(clock), async () => {
+      // Held: the registry lock must still be free, taken with no wait at all.
+      const r = await withSiteLock(dir, REGISTRY_LOCK, lockDeps(clock), () => Promise.resolve(2));
       assert.equal(r, 2);
     });
+  });
+});
+
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+  test(`${signal} while a lock is held removes the lock file and exits ${code}`, async () => {
+    await withDir(async (dir) => {
+      const signals = fakeSignals();
+      const deps = lockDeps(new FakeClock(), signals);
+      await withSiteLock(dir, SITE, deps, async () => {
+        assert.ok(signals.listening(), "no signal handler while the lock is held");
+        signals.send(signal);
+        assert.deepEqual(signals.exits, [code]);
+        assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith(".lock")), []);
+      });
+      assert.equal(signals.listening(), false, "the handler outlived the lock");
+      assert.equal(heldCount(), 0);
+    });
+  });
+}
+
+test("a signal removes only a lock that is still ours", async () => {
+  await withDir(async (dir) => {
+    const signals = fakeSignals();
+    await withSiteLock(dir, SITE, lockDeps(new FakeClock(), signals), async () => {
+      // Wrongly broken as stale and taken by another process: its lock must survive.
+      await writeFile(lockPath(dir, SITE), JSON.stringify({ pid: 1, nonce: "theirs" }));
+      signals.send("SIGTERM");
+      assert.equal(await readFile(lockPath(dir, SITE), "utf8"), '{"pid":1,"nonce":"theirs"}');
+    });
+  });
+});
+
+test("no signal handler is left once every lock is released", async () => {
+  await withDir(async (dir) => {
+    const signals = fakeSignals();
+    const clock = new FakeClock();
+    await withSiteLock(dir, SITE, lockDeps(clock, signals), async () => {
+      await withSiteLock(dir, REGISTRY_LOCK, lockDeps(clock, signals), () => {
+        assert.equal(heldCount(), 2);
+        return Promise.resolve();
+      });
+      assert.ok(signals.listening(), "released with a lock still held");
+    });
+    assert.equal(signals.listening(), false);
+  });
+});
+
+test("a FIFO where the lock file belongs is removed at once: no hang, no timeout", {
+  timeout: 20_000,
+}, async () => {
+  await withDir(async (dir) => {
+    const clock = new FakeClock();
+    execFileSync("mkfifo", [lockPath(dir, SITE)]);
+    // No clock advance: the FIFO is neither opened nor waited for.
+    assert.equal(await withSiteLock(dir, SITE, lockDeps(clock), () => Promise.resolve(3)), 3);
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith(".lock")), []);
+  });
+});
+
+test(
+  "a dangling symlink where the lock file belongs costs no wait",
+  { timeout: 20_000 },
+  async () => {
+    await withDir(async (dir) => {
+      const clock = new FakeClock();
+      await symlink(join(dir, "nowhere"), lockPath(dir, SITE));
+      assert.equal(await withSiteLock(dir, SITE, lockDeps(clock), () => Promise.resolve(4)), 4);
+      assert.equal(clock.pending, 0);
+    });
+  },
+);
+
+test("a symlink where the lock file belongs is removed, never its target", async () => {
+  await withDir(async (dir) => {
+    const clock = new FakeClock();
+    const target = join(dir, "precious");
+    await writeFile(target, "keep");
+    await symlink(target, lockPath(dir, SITE));
+    await withSiteLock(dir, SITE, lockDeps(clock), () => Promise.resolve());
+    assert.equal(await readFile(target, "utf8"), "keep");
+  });
+});
+
+test("a folder where the lock file belongs is an error naming it, at once", async () => {
+  await withDir(async (dir) => {
+    const clock = new FakeClock();
+    await import("node:fs/promises").then((fs) => fs.mkdir(lockPath(dir, SITE)));
+    await assert.rejects(
+      withSiteLock(dir, SITE, lockDeps(clock), () => Promise.resolve()),
+      (err: PupError) => err.code === "unsafe_file" && err.message.includes(lockPath(dir, SITE)),
+    );
   });
 });
 
@@ -212,6 +365,7 @@ test("a reader never sees a half-written file during atomic writes", async () =>
     while (writing) {
       JSON.parse(await readFile(path, "utf8")); // throws on a torn file
       reads++;
+      await settle();
     }
     await writer;
     assert.ok(reads > 0);

@@ -248,3 +248,35 @@ test("a value with a lone surrogate is refused rather than stored altered", asyn
   await assert.rejects(writeSharded(store, A, "bad \uD800 value"), { code: "keychain" });
   assert.equal(store.items.size, 0);
 });
+
+test("JSON is split between object entries, so one session sits whole in one chunk", async () => {
+  const { splitJsonEntries } = await import("../lib/store/sharded.ts");
+  const tokens: Record<string, { access_token: string; n: string }> = {};
+  for (let i = 0; i < 40; i++) {
+    tokens[`org-${i}`] = { access_token: `at_${i}_${"x".repeat(150)}`, n: 'é✓"},"' };
+  }
+  const value = JSON.stringify({ tokens, client: { client_id: "c" } });
+  const parts = splitJsonEntries(value, 1000);
+  assert.equal(parts.join(""), value);
+  for (const p of parts) assert.ok(new TextEncoder().encode(p).length <= 1000);
+  for (const p of parts.slice(1)) {
+    assert.ok(p.startsWith('"org-') || p.startsWith('"client'), p.slice(0, 12));
+  }
+  // One token replaced by one of the same length: one chunk differs.
+  const changed = structuredClone(tokens);
+  changed["org-17"].access_token = `at_17_${"y".repeat(150)}`;
+  const after = splitJsonEntries(
+    JSON.stringify({ tokens: changed, client: { client_id: "c" } }),
+    1000,
+  );
+  assert.equal(after.length, parts.length);
+  assert.equal(after.filter((p, i) => p !== parts[i]).length, 1);
+});
+
+test("a JSON text with no entry boundary in reach is still split, never past the limit", async () => {
+  const { splitJsonEntries } = await import("../lib/store/sharded.ts");
+  const value = JSON.stringify({ big: "é".repeat(3000) });
+  const parts = splitJsonEntries(value, 1000);
+  assert.equal(parts.join(""), value);
+  for (const p of parts) assert.ok(new TextEncoder().encode(p).length <= 1000);
+});

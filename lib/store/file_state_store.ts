@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { ClientCredentials, SiteState, Token } from "../auth/types.ts";
 import { readJsonFile, removeFile, writeFileAtomic } from "./files.ts";
-import { siteKey, type StateStore } from "./state_store.ts";
+import { plainRecord, siteKey, type StateStore } from "./state_store.ts";
 import { clientFault, tokensFault } from "./validate.ts";
 
 // pup never rewrites a file it cannot read: the user decides what to keep.
@@ -48,7 +48,7 @@ export class FileStateStore implements StateStore {
     ]);
     this.#seen.set(this.tokensPath(site), tokens && serialize(tokens));
     this.#seen.set(this.clientPath(site), client && serialize(client));
-    return { tokens: tokens ?? {}, client: client ?? null };
+    return { tokens: plainRecord(tokens ?? {}), client: client ?? null };
   }
 
   async #put(path: string, value: object | null): Promise<void> {
@@ -62,7 +62,8 @@ export class FileStateStore implements StateStore {
   async write(site: string, state: SiteState): Promise<void> {
     // Client first: tokens are useless without the client that can refresh them.
     await this.#put(this.clientPath(site), state.client);
-    await this.#put(this.tokensPath(site), Object.keys(state.tokens).length ? state.tokens : null);
+    const tokens = plainRecord(state.tokens);
+    await this.#put(this.tokensPath(site), Object.keys(tokens).length ? tokens : null);
   }
 }
 

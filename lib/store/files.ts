@@ -1,12 +1,41 @@
 /**
  * @module
- * pup's config folder (CONTRACT §7): where it is, 0700/0600 modes, atomic writes (temp file
- * in the same folder, fsync, rename) and JSON reads that name the file and the fault.
+ * The one safe way to touch pup's config folder (CONTRACT §7, issue 9). Every read and write of
+ * a state file goes through here, so every command gets these guarantees without asking:
+ *
+ * - **Nothing is chmod-ed or written through a link.** Each file is `lstat`-ed first and opened
+ *   with `O_NOFOLLOW` (where the OS has it); a loose mode is tightened with `fchmod` on the
+ *   descriptor of the file itself, never on a path a link could redirect.
+ * - **Secret files must be plain and ours.** `tokens_*.json` and `client_*.json` that are links,
+ *   FIFOs, folders or another user's files are refused, named, with what to do; the file is left
+ *   as it was. `config.yaml` and `sessions.json` may be links (dotfile managers) and are read
+ *   through, but never tightened through the link; a write replaces the link, never its target.
+ * - **Nothing hangs on a FIFO**: a non-regular file is refused after `lstat`, before any open,
+ *   and opens use `O_NONBLOCK`.
+ * - **The folder is checked**: one owned by another user is refused for secrets; one of ours that
+ *   others can write is tightened to 0700.
+ * - **Writes are atomic** (temp file in the same folder, fsync, rename, fsync of the folder). The
+ *   temp file is removed on any failure and, through `held_files.ts`, on SIGINT/SIGTERM/SIGHUP;
+ *   temp files left by a process killed with SIGKILL are removed by the next write of that file.
  */
-import { chmodSync, readFileSync, statSync } from "node:fs";
-import { chmod, mkdir, open, rename, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  type Stats,
+  statSync,
+} from "node:fs";
+import { lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { userInfo } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { type Clock, cryptoRandomBytes, systemClock } from "../deps.ts";
 import { PupError } from "../errors.ts";
+import { pid as processPid, processExists } from "../runtime/process.ts";
+import { holdFile } from "./held_files.ts";
 
 /** `$PUP_CONFIG_DIR`, else `$XDG_CONFIG_HOME/pup`, else `~/.config/pup`. */
 export function configDir(env: Readonly<Record<string, string | undefined>>, home: string): string {
@@ -15,44 +44,188 @@ export function configDir(env: Readonly<Record<string, string | undefined>>, hom
   return join(home, ".config", "pup");
 }
 
-/** Creates the folder (0700) if needed, and tightens it when it is open to others. */
+// Where the OS has no such flag (Windows) the constant is undefined: 0 leaves it out.
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
+
+/** Whether `path` names a file that holds secrets (and so must be a plain file of ours). */
+export function isSecretFile(path: string): boolean {
+  return /^(tokens|client)_.*\.json$/.test(basename(path));
+}
+
+let myUid: number | undefined;
+
+/** This process's uid; -1 where the OS has none (Windows) or it cannot be told. */
+function currentUid(): number {
+  if (myUid === undefined) {
+    try {
+      myUid = userInfo().uid;
+    } catch {
+      myUid = -1;
+    }
+  }
+  return myUid;
+}
+
+/** Whether a file's owner is someone else (never on an OS without uids). */
+function ownedByOther(s: Stats): boolean {
+  const me = currentUid();
+  return me >= 0 && s.uid !== me;
+}
+
+/** What kind of non-regular file `s` is, for a message. */
+function kindOf(s: Stats): string {
+  if (s.isSymbolicLink()) return "a symbolic link";
+  if (s.isDirectory()) return "a folder";
+  if (s.isFIFO()) return "a FIFO (named pipe)";
+  if (s.isSocket()) return "a socket";
+  if (s.isCharacterDevice() || s.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+function unsafe(message: string, hint: string): PupError {
+  return new PupError("unsafe_file", message, { hint });
+}
+
+/**
+ * Refuses a config folder another user owns (they could plant or swap any file in it), and
+ * tightens one of ours that others can write or read to 0700 (one `stat`, so asked every time).
+ */
+function checkDir(dir: string): void {
+  let s: Stats;
+  try {
+    s = statSync(dir); // a link to the folder is fine: what matters is the folder itself
+  } catch {
+    return; // not there yet: nothing to read, and ensureDir creates it 0700
+  }
+  if (!s.isDirectory()) {
+    throw unsafe(
+      `the config folder ${dir} is ${kindOf(s)}, expected a folder`,
+      "set PUP_CONFIG_DIR to a folder of your own",
+    );
+  }
+  if (ownedByOther(s)) {
+    throw unsafe(
+      `the config folder ${dir} is owned by another user (uid ${s.uid}), who could replace the tokens pup reads from it`,
+      "set PUP_CONFIG_DIR to a folder of your own (pup creates it 0700)",
+    );
+  }
+  // Windows (no uid) has ACLs, not modes: its mode bits say nothing about other users.
+  if (currentUid() >= 0 && (s.mode & 0o077) !== 0) {
+    const link = lstatSync(dir).isSymbolicLink();
+    if ((s.mode & 0o022) !== 0 && link) {
+      // Never chmod through a link; a folder others can write cannot hold secrets.
+      throw unsafe(
+        `the config folder ${dir} (a link) can be written by other users (mode ${octal(s.mode)})`,
+        `run 'chmod 700' on the folder it points to, or set PUP_CONFIG_DIR to a folder of your own`,
+      );
+    }
+    if (!link) {
+      try {
+        // Files others planted while it was open are not ours: each file's owner is checked too.
+        fchmodDir(dir);
+      } catch (err) {
+        throw unsafe(
+          `the config folder ${dir} is open to other users (mode ${
+            octal(s.mode)
+          }) and cannot be tightened: ${describe(err)}`,
+          `run 'chmod 700 ${dir}', or set PUP_CONFIG_DIR to a folder of your own`,
+        );
+      }
+    }
+  }
+}
+
+function fchmodDir(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY | O_NOFOLLOW | (constants.O_DIRECTORY ?? 0));
+  try {
+    fchmodSync(fd, 0o700);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function octal(mode: number): string {
+  return (mode & 0o777).toString(8).padStart(4, "0");
+}
+
+/** Creates the folder (0700) if needed, refuses another user's, tightens one open to others. */
 export async function ensureDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const s = await stat(dir);
-    if ((s.mode & 0o077) !== 0) await chmod(dir, 0o700);
   } catch (err) {
     throw new PupError("storage", `cannot create the config folder ${dir}: ${describe(err)}`, {
       cause: err,
       hint: "set PUP_CONFIG_DIR to a folder you can write",
     });
   }
+  checkDir(dir);
 }
 
-let tmpCounter = 0;
+/** Options of {@link writeFileAtomic}; tests pass their own. */
+export interface WriteOptions {
+  /** Timers for the Windows rename retry (default the system clock). */
+  clock?: Clock;
+  /** Random bytes for the temp file's name (default Web Crypto). */
+  randomBytes?: (n: number) => Uint8Array;
+  /** This process's id, and whether another is alive (for leftover temp files). */
+  pid?: number;
+  processExists?: (pid: number) => boolean;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Temp files this process is writing now (never swept as leftovers). */
+const writing = new Set<string>();
 
 /**
  * Writes `text` to `path` atomically with mode 0600: a reader sees the old or the new
- * content, never a torn file, even if pup is killed mid-write.
+ * content, never a torn file, even if pup is killed mid-write. A link at `path` is replaced,
+ * never written through.
+ *
+ * @example
+ * await writeFileAtomic(join(dir, "sessions.json"), JSON.stringify(entries));
  */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  options: WriteOptions = {},
+): Promise<void> {
   const dir = dirname(path);
   await ensureDir(dir);
-  const tmp = `${path}.${Date.now().toString(36)}${(tmpCounter++).toString(36)}${
-    Math.random().toString(36).slice(2, 8)
-  }.tmp`;
+  const pid = options.pid ?? defaultPid();
+  await sweepTemps(path, pid, options.processExists ?? defaultProcessExists);
+  await refuseNonRegularTarget(path);
+  const random = options.randomBytes ?? cryptoRandomBytes;
+  const tmp = `${path}.${pid}.${hex(random(6))}.tmp`;
+  writing.add(tmp);
+  const release = holdFile(tmp);
   try {
-    const fh = await open(tmp, "wx", 0o600);
+    const fh = await open(
+      tmp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW,
+      0o600,
+    );
     try {
       await fh.writeFile(text);
       await fh.sync();
     } finally {
       await fh.close();
     }
-    await renameOver(tmp, path);
+    await renameOver(tmp, path, options.clock ?? systemClock);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => {});
-    throw new PupError("storage", `cannot write ${path}: ${describe(err)}`, { cause: err });
+    throw new PupError("storage", `cannot write ${path}: ${describe(err)}`, {
+      cause: err,
+      hint: /ENOSPC|EROFS|EACCES|EPERM|EDQUOT/.test(describe(err))
+        ? `the config folder ${dir} is full or read-only; nothing stored before was changed`
+        : undefined,
+    });
+  } finally {
+    writing.delete(tmp);
+    release();
   }
   // Make the rename itself durable; not every platform can fsync a directory.
   try {
@@ -65,23 +238,69 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   } catch { /* best effort */ }
 }
 
+/** A folder (or another thing rename cannot replace cleanly) where the file belongs. */
+async function refuseNonRegularTarget(path: string): Promise<void> {
+  const s = await lstat(path).catch(() => undefined);
+  if (!s || s.isFile() || s.isSymbolicLink()) return;
+  throw unsafe(
+    `cannot write ${path}: it is ${kindOf(s)}, expected a regular file`,
+    "move it aside, then run the command again",
+  );
+}
+
+/**
+ * Removes the temp files of `path` that no live write owns: ones whose pid is dead, or ours but
+ * not being written (a SIGKILL-ed process whose pid was reused).
+ */
+async function sweepTemps(
+  path: string,
+  pid: number,
+  alive: (pid: number) => boolean,
+): Promise<void> {
+  const base = basename(path);
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(base + ".") || !name.endsWith(".tmp")) continue;
+    const m = /^\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(base.length));
+    if (!m) continue;
+    const owner = Number(m[1]);
+    const full = join(dirname(path), name);
+    if (writing.has(full)) continue;
+    if (owner !== pid && alive(owner)) continue;
+    await rm(full, { force: true }).catch(() => {});
+  }
+}
+
+function defaultPid(): number {
+  return processPid;
+}
+
+function defaultProcessExists(pid: number): boolean {
+  return processExists(pid);
+}
+
 /**
  * `rename`, retried briefly where Windows refuses to replace a file another process has open
  * (EPERM/EACCES/EBUSY); POSIX renames over an open file at once.
  */
-async function renameOver(from: string, to: string): Promise<void> {
+async function renameOver(from: string, to: string, clock: Clock): Promise<void> {
   for (let attempt = 0;; attempt++) {
     try {
       return await rename(from, to);
     } catch (err) {
       const code = (err as { code?: string }).code ?? "";
       if (attempt >= 20 || !["EPERM", "EACCES", "EBUSY"].includes(code)) throw err;
-      await new Promise((r) => setTimeout(r, 5 + attempt * 5));
+      await clock.sleep(5 + attempt * 5);
     }
   }
 }
 
-/** Removes a file; resolves false when there was none. */
+/** Removes a file; resolves false when there was none. A link is removed, not its target. */
 export async function removeFile(path: string): Promise<boolean> {
   try {
     await rm(path);
@@ -92,22 +311,99 @@ export async function removeFile(path: string): Promise<boolean> {
   }
 }
 
-/** Reads a file as text; undefined when it does not exist. Tightens a file open to others. */
+/**
+ * Reads a file as text; undefined when it does not exist. The file must be a regular file (a
+ * secret file also one of ours, and no link); a file open to others is tightened to 0600 on its
+ * own descriptor.
+ */
 export function readTextFile(path: string): Promise<string | undefined> {
   // Synchronous on purpose: each fs/promises call is a round trip through the runtime's
   // thread pool, and `auth status` reads several small files (scripts/bench.ts: 1-3 ms).
   try {
-    const text = readFileSync(path, "utf8");
-    try {
-      const s = statSync(path);
-      if ((s.mode & 0o077) !== 0) chmodSync(path, 0o600);
-    } catch { /* raced with a delete: the content read is still good */ }
-    return Promise.resolve(text);
+    return Promise.resolve(readTextFileSync(path));
   } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return Promise.resolve(undefined);
+    if (err instanceof PupError) return Promise.reject(err);
     return Promise.reject(
       new PupError("storage", `cannot read ${path}: ${describe(err)}`, { cause: err }),
     );
+  }
+}
+
+function readTextFileSync(path: string): string | undefined {
+  const secret = isSecretFile(path);
+  if (secret) checkDir(dirname(path));
+  let l: Stats;
+  try {
+    l = lstatSync(path);
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return undefined;
+    throw err;
+  }
+  if (l.isSymbolicLink()) {
+    if (secret) {
+      throw unsafe(
+        `${path} is a symbolic link: pup keeps tokens and client secrets only in regular files of its own`,
+        "remove the link (or move the file it points to in its place), then run the command again",
+      );
+    }
+    return readThroughLink(path);
+  }
+  if (!l.isFile()) {
+    throw unsafe(
+      `${path} is ${kindOf(l)}, expected a regular file`,
+      "move it aside (or delete it), then run the command again",
+    );
+  }
+  const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  try {
+    const s = fstatSync(fd);
+    // The same file as the lstat saw (where inode numbers are POSIX's; not on Windows).
+    const swapped = currentUid() >= 0 && (s.ino !== l.ino || s.dev !== l.dev);
+    if (!s.isFile() || swapped) {
+      throw unsafe(
+        `${path} changed while it was read`,
+        "run the command again",
+      );
+    }
+    if (ownedByOther(s)) {
+      if (secret) {
+        throw unsafe(
+          `${path} is owned by another user (uid ${s.uid}): pup reads secrets only from files of its own`,
+          "delete the file (or move it aside), then run 'pup auth login' again",
+        );
+      }
+    } else if (currentUid() >= 0 && (s.mode & 0o077) !== 0) {
+      fchmodSync(fd, 0o600);
+    }
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A shared file that is a link: read what it points to (a regular file), change nothing. */
+function readThroughLink(path: string): string | undefined {
+  let s: Stats;
+  try {
+    s = statSync(path);
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return undefined; // a dangling link
+    throw err;
+  }
+  if (!s.isFile()) {
+    throw unsafe(
+      `${path} is a link to ${kindOf(s)}, expected a regular file`,
+      "point the link at a regular file (or remove it), then run the command again",
+    );
+  }
+  const fd = openSync(path, constants.O_RDONLY | O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) {
+      throw unsafe(`${path} changed while it was read`, "run the command again");
+    }
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
   }
 }
 

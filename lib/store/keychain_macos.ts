@@ -14,20 +14,30 @@
  * value with any unprintable byte as hex, which would not read back as written.
  */
 import { Buffer } from "node:buffer";
+import type { Clock } from "../deps.ts";
 import { PupError } from "../errors.ts";
 import type { Spawner, SpawnResult } from "../runtime/spawn.ts";
+import { checkAccount, runTool, SPAWNER_TIMEOUT_ONLY, summarizeStderr } from "./keychain_tool.ts";
 import { checkValueSize, type SecretStore, SERVICE } from "./secret_store.ts";
 
 /** The longest command line, newline included, that `security -i` reads in one piece. */
 export const MAC_LINE_LIMIT = 4095;
 /**
- * The largest value stored whole. Base64 makes 2,500 bytes 3,336 characters; with the command
- * (~60 bytes) and an account of up to ~340 bytes written twice (account and label) a line
- * stays below {@link MAC_LINE_LIMIT}. Larger values are sharded.
+ * The largest value stored whole. Base64 makes 2,200 bytes 2,936 characters; with the command
+ * (~60 bytes) and an account of up to ~270 bytes written three times (account, label and the
+ * value's tag) a line stays below {@link MAC_LINE_LIMIT}. Larger values are sharded.
  */
-export const MAC_MAX_VALUE_BYTES = 2500;
+export const MAC_MAX_VALUE_BYTES = 2200;
 /** Marks a stored value as base64 (go-keyring uses `go-keyring-base64:` the same way). */
 export const MAC_VALUE_PREFIX = "pup-base64:";
+/**
+ * Marks a value tagged with its account, `pup-item:<account>:<base64>`: what pup writes now, so
+ * that one `security -i` session can look up many items and tell whose value each line is.
+ */
+export const MAC_TAGGED_PREFIX = "pup-item:";
+
+/** The system's `security` (never looked up on PATH). */
+export const MAC_SECURITY = "/usr/bin/security";
 
 const EXIT_NOT_FOUND = 44; // errSecItemNotFound (-25300) & 0xff
 const PROBE_ACCOUNT = "__pup_probe__";
@@ -38,19 +48,22 @@ const HINT = "unlock the login keychain (security unlock-keychain), " +
 export interface MacKeychainOptions {
   /** Runs programs (`deps.spawn`). */
   spawn: Spawner;
-  /** The program, looked up on PATH unless it is a path. Default `security`. */
+  /** Timers (`deps.clock`). */
+  clock?: Clock;
+  /** The program: `/usr/bin/security`; tests pass their fake. */
   program?: string;
   /** Kill a call after this long (a locked keychain can wait for a prompt). Default 10 s. */
   timeoutMs?: number;
-  /** Time allowed for the {@link MacKeychain.available} probe. Default 3 s. */
+  /** Time allowed for the probe. Default 3 s. */
   probeTimeoutMs?: number;
 }
 
 /**
- * The macOS Keychain as a {@link SecretStore}.
+ * The macOS Keychain as a {@link SecretStore}. `getMany` runs every look-up in one
+ * `security -i` session.
  *
  * @example
- * const store = new MacKeychain({ spawn: deps.spawn });
+ * const store = new MacKeychain({ spawn: deps.spawn, clock: deps.clock });
  * await store.set("state_datadoghq.com", json);
  */
 export class MacKeychain implements SecretStore {
@@ -60,50 +73,69 @@ export class MacKeychain implements SecretStore {
   readonly timeoutMs: number;
   readonly probeTimeoutMs: number;
   #spawn: Spawner;
+  #clock: Clock;
   #probe?: Promise<string | null>;
 
   constructor(options: MacKeychainOptions) {
     this.#spawn = options.spawn;
-    this.program = options.program ?? "security";
+    this.#clock = options.clock ?? SPAWNER_TIMEOUT_ONLY;
+    this.program = options.program ?? MAC_SECURITY;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 3_000;
   }
 
   async get(account: string): Promise<string | null> {
-    const r = await this.#run(
-      "find-generic-password",
-      ["-s", SERVICE, "-a", checkAccount(account), "-w"],
-      this.timeoutMs,
-    );
+    const r = await this.#run([findLine(account)], this.timeoutMs);
     if (r.code === EXIT_NOT_FOUND) return null;
     if (r.code !== 0) throw this.#failure("read", account, r);
     return decodeMacValue(r.stdout, account);
   }
 
+  /**
+   * The values of `accounts`, looked up in one `security -i` session; absent accounts are
+   * missing from the map. Null when the answer cannot be attributed line by line (a value in an
+   * older format, or a failure other than "not found"): the caller then asks item by item.
+   */
+  async getMany(accounts: readonly string[]): Promise<Map<string, string> | null> {
+    const r = await this.#run(accounts.map(findLine), this.timeoutMs);
+    const errors = r.stderr.split("\n").filter((l) => l.trim() !== "");
+    // Each miss prints "… could not be found …" and "find-generic-password: returned 44".
+    if (errors.some((l) => !/could not be found|returned 44$/.test(l))) return null;
+    const found = new Map<string, string>();
+    for (const line of r.stdout.split("\n").filter((l) => l !== "")) {
+      const m = /^pup-item:([^:\s]+):/.exec(line);
+      if (!m || !accounts.includes(m[1])) return null;
+      found.set(m[1], decodeMacValue(line, m[1]));
+    }
+    return found;
+  }
+
   async set(account: string, value: string): Promise<void> {
     checkValueSize(this, account, value);
-    const encoded = MAC_VALUE_PREFIX + Buffer.from(value, "utf8").toString("base64");
-    const r = await this.#run(
+    const encoded = `${MAC_TAGGED_PREFIX}${account}:${
+      Buffer.from(value, "utf8").toString("base64")
+    }`;
+    const line = macCommandLine(
       "add-generic-password",
       ["-U", "-s", SERVICE, "-a", checkAccount(account), "-l", `pup: ${account}`, "-w", encoded],
-      this.timeoutMs,
     );
+    const r = await this.#run([line], this.timeoutMs);
     if (r.code !== 0) throw this.#failure("write", account, r);
   }
 
   async delete(account: string): Promise<boolean> {
-    const r = await this.#run(
+    const line = macCommandLine(
       "delete-generic-password",
       ["-s", SERVICE, "-a", checkAccount(account)],
-      this.timeoutMs,
     );
+    const r = await this.#run([line], this.timeoutMs);
     if (r.code === EXIT_NOT_FOUND) return false;
     if (r.code !== 0) throw this.#failure("delete", account, r);
     return true;
   }
 
   async available(): Promise<boolean> {
-    return (await this.unavailableReason()) === null;
+    return (await this.probe()) === null;
   }
 
   /** The checks that spawn nothing: none on macOS, where `security` is part of the system. */
@@ -113,71 +145,77 @@ export class MacKeychain implements SecretStore {
 
   /**
    * Null when the keychain answers (a lookup of a probe item finds it or reports "not found"),
-   * else why not. Asked once per instance.
+   * else why not. Nothing is written. Asked once per instance.
    */
-  unavailableReason(): Promise<string | null> {
+  probe(): Promise<string | null> {
     this.#probe ??= this.#run(
-      "find-generic-password",
-      ["-s", SERVICE, "-a", PROBE_ACCOUNT],
+      [macCommandLine("find-generic-password", ["-s", SERVICE, "-a", PROBE_ACCOUNT])],
       this.probeTimeoutMs,
     ).then(
       (r) =>
         r.code === 0 || r.code === EXIT_NOT_FOUND
           ? null
-          : `${this.program} failed (exit ${r.code}): ${summarize(r.stderr)}`,
+          : `${this.program} failed (exit ${r.code}): ${summarizeStderr(r.stderr)}`,
       (err: unknown) => err instanceof PupError ? err.message : String(err),
     );
     return this.#probe;
   }
 
-  /** Sends one command line to `security -i`. */
-  async #run(command: string, args: string[], timeoutMs: number): Promise<SpawnResult> {
-    const line = macCommandLine(command, args);
-    const bytes = Buffer.byteLength(line, "utf8");
-    if (bytes > MAC_LINE_LIMIT) {
-      throw new PupError(
-        "keychain",
-        `cannot send ${command} to ${this.program} -i: expected a command line of at most ${MAC_LINE_LIMIT} bytes, found ${bytes}`,
-        { hint: "use a shorter site name, or set DD_TOKEN_STORAGE=file to store tokens in files" },
-      );
-    }
-    let r: SpawnResult;
-    try {
-      r = await this.#spawn(this.program, ["-i"], { stdin: line, timeoutMs });
-    } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT") {
+  /** The same as {@link probe}. */
+  unavailableReason(): Promise<string | null> {
+    return this.probe();
+  }
+
+  /**
+   * Sends command lines to one `security -i`. With one line its status is that command's; with
+   * more, `-i` exits with the last one's, so callers of many lines read stdout and stderr instead.
+   */
+  #run(lines: string[], timeoutMs: number): Promise<SpawnResult> {
+    for (const line of lines) {
+      const bytes = Buffer.byteLength(line, "utf8");
+      if (bytes > MAC_LINE_LIMIT) {
         throw new PupError(
-          "keychain_unavailable",
-          `cannot use the ${this.name}: expected the program "${this.program}" on PATH, found none`,
-          { cause: err, hint: "set DD_TOKEN_STORAGE=file to store tokens in files" },
+          "keychain",
+          `cannot send ${
+            line.split(" ")[0]
+          } to ${this.program} -i: expected a command line of at most ${MAC_LINE_LIMIT} bytes, found ${bytes}`,
+          {
+            hint: "use a shorter site name, or set DD_TOKEN_STORAGE=file to store tokens in files",
+          },
         );
       }
-      throw new PupError("keychain", `cannot run "${this.program}": ${(err as Error).message}`, {
-        cause: err,
-        hint: "set DD_TOKEN_STORAGE=file to store tokens in files",
-      });
     }
-    if (r.timedOut) {
-      throw new PupError(
-        "keychain",
-        `the ${this.name} did not answer ${command} within ${
-          timeoutMs / 1000
-        } s (timed out); is the keychain locked?`,
-        { hint: HINT },
-      );
-    }
-    return r;
+    return runTool({ spawn: this.#spawn, clock: this.#clock }, {
+      keychain: this.name,
+      program: this.program,
+      args: ["-i"],
+      stdin: lines.join(""),
+      timeoutMs,
+      what: `security ${lines.length === 1 ? lines[0].split(" ")[0] : "-i"}`,
+      hint: HINT,
+      missingHint: "set DD_TOKEN_STORAGE=file to store tokens in files",
+    });
   }
 
   #failure(action: string, account: string, r: SpawnResult): PupError {
     return new PupError(
       "keychain",
       `could not ${action} keychain item "${account}" (service "${SERVICE}") with ${this.program}: expected exit 0, found exit ${r.code}: ${
-        summarize(r.stderr)
+        summarizeStderr(r.stderr)
       }`,
       { hint: HINT },
     );
   }
+}
+
+function findLine(account: string): string {
+  return macCommandLine("find-generic-password", [
+    "-s",
+    SERVICE,
+    "-a",
+    checkAccount(account),
+    "-w",
+  ]);
 }
 
 /**
@@ -208,7 +246,9 @@ function quoteMacArg(arg: string): string {
  * base64 behind {@link MAC_VALUE_PREFIX}; a value without the prefix is returned as printed.
  */
 export function decodeMacValue(printed: string, account: string): string {
-  const text = printed.endsWith("\n") ? printed.slice(0, -1) : printed;
+  const line = printed.endsWith("\n") ? printed.slice(0, -1) : printed;
+  const tagged = /^pup-item:[^:\s]+:/.exec(line);
+  const text = tagged ? MAC_VALUE_PREFIX + line.slice(tagged[0].length) : line;
   if (!text.startsWith(MAC_VALUE_PREFIX)) return text;
   const b64 = text.slice(MAC_VALUE_PREFIX.length);
   if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(b64)) {
@@ -227,22 +267,4 @@ export function decodeMacValue(printed: string, account: string): string {
       { cause: err, hint: "run 'pup auth logout' to remove it, then 'pup auth login' again" },
     );
   }
-}
-
-function checkAccount(account: string): string {
-  if (account === "" || /[^ -~\u0080-\uFFFF]/.test(account)) {
-    // An empty account is a wildcard on macOS (KEYCHAINS.md §3.1).
-    throw new PupError("keychain", `invalid keychain account ${JSON.stringify(account)}`);
-  }
-  return account;
-}
-
-/**
- * The first line of stderr, bounded, with anything that looks like a piece of base64 removed
- * (a cut command line would echo part of the value in "unknown command").
- */
-function summarize(stderr: string): string {
-  const text = stderr.replace(/[A-Za-z0-9+/=]{24,}/g, "[redacted]");
-  const line = text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "no message";
-  return line.length > 200 ? line.slice(0, 200) + "…" : line;
 }

@@ -17,8 +17,11 @@
  */
 import { statSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import type { Clock } from "../deps.ts";
 import { PupError } from "../errors.ts";
 import type { Spawner, SpawnResult } from "../runtime/spawn.ts";
+import { lockEpoch } from "./lock.ts";
+import { checkAccount, describeExit, runTool, SPAWNER_TIMEOUT_ONLY } from "./keychain_tool.ts";
 import { checkValueSize, type SecretStore, SERVICE } from "./secret_store.ts";
 
 /**
@@ -30,27 +33,33 @@ export const SECRET_SERVICE_MAX_VALUE_BYTES = 8000;
 const PROBE_ACCOUNT = "__pup_probe__";
 const HINT = "unlock your keyring (e.g. log in to the desktop, or run gnome-keyring-daemon " +
   "--unlock), or set DD_TOKEN_STORAGE=file to store tokens in files";
+const MISSING_HINT =
+  "install libsecret-tools, or set DD_TOKEN_STORAGE=file to store tokens in files";
 
 /** How to reach `secret-tool`. */
 export interface SecretServiceOptions {
   /** Runs programs (`deps.spawn`). */
   spawn: Spawner;
+  /** Timers (`deps.clock`; default real timers, through the spawner's own timeout). */
+  clock?: Clock;
   /** The environment (`deps.env`): `PATH`, `DBUS_SESSION_BUS_ADDRESS`, `XDG_RUNTIME_DIR`. */
   env: Readonly<Record<string, string | undefined>>;
   /** The program, looked up on PATH unless it is a path. Default `secret-tool`. */
   program?: string;
   /** Kill a call after this long. Default 10 s. */
   timeoutMs?: number;
-  /** Time allowed for each call of the {@link SecretServiceKeychain.available} probe. Default 3 s. */
+  /** Time allowed for each call of the probe. Default 3 s. */
   probeTimeoutMs?: number;
 }
 
 /**
- * The Secret Service as a {@link SecretStore}.
+ * The Secret Service as a {@link SecretStore}. `getMany` reads every pup item with one
+ * `secret-tool search --all service pup`; the probe is that same search, kept for the first
+ * `getMany`, so choosing the keychain and reading a site's state cost one process together.
  *
  * @example
  * const store = new SecretServiceKeychain({ spawn: deps.spawn, env: deps.env });
- * if (await store.available()) await store.set("state_datadoghq.com", json);
+ * if ((await store.probe()) === null) await store.set("state_datadoghq.com", json);
  */
 export class SecretServiceKeychain implements SecretStore {
   readonly name = "Secret Service";
@@ -59,11 +68,18 @@ export class SecretServiceKeychain implements SecretStore {
   readonly timeoutMs: number;
   readonly probeTimeoutMs: number;
   #spawn: Spawner;
+  #clock?: Clock;
   #env: Readonly<Record<string, string | undefined>>;
   #probe?: Promise<string | null>;
+  /**
+   * What the probe's search found, handed to the first `getMany` — unless a lock was taken
+   * since (a read under a lock must see what other processes wrote before it).
+   */
+  #prefetched?: { found: Map<string, string> | null; epoch: number };
 
   constructor(options: SecretServiceOptions) {
     this.#spawn = options.spawn;
+    this.#clock = options.clock;
     this.#env = options.env;
     this.program = options.program ?? "secret-tool";
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -95,20 +111,47 @@ export class SecretServiceKeychain implements SecretStore {
     throw this.#failure("delete", account, r);
   }
 
+  /**
+   * Every pup item's value by account, from one `secret-tool search --all service pup`; null
+   * when the answer cannot be trusted whole (an item without its secret: a locked collection).
+   * Accounts absent from the map are not stored.
+   */
+  async getMany(_accounts: readonly string[]): Promise<Map<string, string> | null> {
+    const first = this.#prefetched;
+    this.#prefetched = undefined;
+    if (first?.found && first.epoch === lockEpoch) return first.found;
+    // A search fails when an item it listed is removed before its secret is read (another pup
+    // writing): ask again, then leave it to item-by-item reads, which report real failures.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const r = await this.#searchOnce(this.timeoutMs);
+      if (r.code === 0) return parseSearch(r.stdout, r.stderr);
+    }
+    return null;
+  }
+
+  #searchOnce(timeoutMs: number): Promise<SpawnResult> {
+    return this.#run(["search", "--all", "service", SERVICE], "", timeoutMs);
+  }
+
+  /** Whether the Secret Service answers at all. */
   async available(): Promise<boolean> {
-    return (await this.unavailableReason()) === null;
+    return (await this.probe()) === null;
   }
 
   /**
    * Null when the Secret Service answers, else why not. Without `secret-tool` on PATH or a
-   * session bus this returns at once, spawning nothing. Otherwise it looks up a probe item;
-   * when that is absent it stores it (value `1`), because a lookup alone succeeds even when
-   * there is no collection to write to. Later runs then need the one lookup. Asked once per
-   * instance.
+   * session bus this returns at once, spawning nothing. Otherwise it searches pup's items (the
+   * answer serves the first read); when there are none it stores and removes a probe item,
+   * because a search succeeds even with no collection to write to. Asked once per instance.
    */
-  unavailableReason(): Promise<string | null> {
+  probe(): Promise<string | null> {
     this.#probe ??= this.#checkAvailable();
     return this.#probe;
+  }
+
+  /** The same as {@link probe} (the name the other back ends share). */
+  unavailableReason(): Promise<string | null> {
+    return this.probe();
   }
 
   /**
@@ -129,61 +172,51 @@ export class SecretServiceKeychain implements SecretStore {
     const cheap = this.precheck();
     if (cheap !== null) return cheap;
     try {
-      const found = await this.#run(
-        ["lookup", ...attributes(PROBE_ACCOUNT)],
-        "",
-        this.probeTimeoutMs,
-      );
-      if (found.code === 0) return null;
-      if (found.code !== 1 || found.stderr.trim() !== "") return describe(found);
-      const stored = await this.#run(
-        ["store", "--label=pup: keychain probe", ...attributes(PROBE_ACCOUNT)],
-        "1",
-        this.probeTimeoutMs,
-      );
-      return stored.code === 0 && stored.stderr.trim() === "" ? null : describe(stored);
+      let r = await this.#searchOnce(this.probeTimeoutMs);
+      // "No such secret item": another pup removed an item mid-search. Ask once more.
+      if (r.code !== 0 && /No such secret item/.test(r.stderr)) {
+        r = await this.#searchOnce(this.probeTimeoutMs);
+      }
+      if (r.code !== 0) return describeExit(r);
+      const found = parseSearch(r.stdout, r.stderr);
+      this.#prefetched = { found, epoch: lockEpoch };
+      if (found === null || found.size > 0) return null;
+      return await this.#probeWrite();
     } catch (err) {
       return err instanceof PupError ? err.message : String(err);
     }
   }
 
-  async #run(args: string[], stdin: string, timeoutMs: number): Promise<SpawnResult> {
-    let r: SpawnResult;
-    try {
-      r = await this.#spawn(this.program, args, { stdin, timeoutMs });
-    } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT") {
-        throw new PupError(
-          "keychain_unavailable",
-          `cannot use the ${this.name}: expected the program "${this.program}" on PATH, found none`,
-          {
-            cause: err,
-            hint: "install libsecret-tools, or set DD_TOKEN_STORAGE=file to store tokens in files",
-          },
-        );
-      }
-      throw new PupError("keychain", `cannot run "${this.program}": ${(err as Error).message}`, {
-        cause: err,
-        hint: "set DD_TOKEN_STORAGE=file to store tokens in files",
-      });
-    }
-    if (r.timedOut) {
-      throw new PupError(
-        "keychain",
-        `the ${this.name} did not answer "${this.program} ${args[0]}" within ${
-          timeoutMs / 1000
-        } s (timed out); is the keyring locked?`,
-        { hint: HINT },
-      );
-    }
-    return r;
+  /** Stores, then removes, a probe item: no item is left behind either way. */
+  async #probeWrite(): Promise<string | null> {
+    const args = attributes(PROBE_ACCOUNT);
+    const stored = await this.#run(
+      ["store", "--label=pup: keychain probe", ...args],
+      "1",
+      this.probeTimeoutMs,
+    );
+    await this.#run(["clear", ...args], "", this.probeTimeoutMs).catch(() => undefined);
+    return stored.code === 0 && stored.stderr.trim() === "" ? null : describeExit(stored);
+  }
+
+  #run(args: string[], stdin: string, timeoutMs: number): Promise<SpawnResult> {
+    return runTool({ spawn: this.#spawn, clock: this.#clock ?? SPAWNER_TIMEOUT_ONLY }, {
+      keychain: this.name,
+      program: this.program,
+      args,
+      stdin,
+      timeoutMs,
+      what: `${this.program} ${args[0]}`,
+      hint: HINT,
+      missingHint: MISSING_HINT,
+    });
   }
 
   #failure(action: string, account: string, r: SpawnResult): PupError {
     return new PupError(
       "keychain",
       `could not ${action} keychain item "${account}" (service "${SERVICE}") with ${this.program}: ${
-        describe(r)
+        describeExit(r)
       }`,
       { hint: HINT },
     );
@@ -191,18 +224,37 @@ export class SecretServiceKeychain implements SecretStore {
 }
 
 function attributes(account: string): string[] {
-  if (account === "" || /[^ -~\u0080-\uFFFF]/.test(account)) {
-    throw new PupError("keychain", `invalid keychain account ${JSON.stringify(account)}`);
-  }
-  return ["service", SERVICE, "account", account];
+  return ["service", SERVICE, "account", checkAccount(account)];
 }
 
-/** "exit 1: <first line of stderr>", bounded. */
-function describe(r: SpawnResult): string {
-  const line = r.stderr.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "no message";
-  return `expected exit 0, found exit ${r.code}: ${
-    line.length > 200 ? line.slice(0, 200) + "…" : line
-  }`;
+/**
+ * Parses `secret-tool search --all service pup`. Each item prints a block on stdout —
+ * `[/object/path]`, `label = …`, `secret = …`, `created = …`, `modified = …`, `schema = …` —
+ * and its `attribute.<name> = <value>` lines on **stderr** (measured with libsecret 0.20), in
+ * the same item order. So the n-th `attribute.account` line of stderr names the n-th block; the
+ * label pup writes (`pup: <account>`) must agree. The secret runs from `secret = ` to the last
+ * `created = ` line of its block, so a value may hold any text without a raw newline followed
+ * by `[/`. Null when the answer cannot be trusted whole: a block without a secret (a locked
+ * collection), or blocks and account lines that do not pair up.
+ *
+ * @example
+ * parseSearch("[/1]\nlabel = pup: a\nsecret = {}\ncreated = x\n", "attribute.account = a\n");
+ * // Map { "a" => "{}" }
+ */
+export function parseSearch(stdout: string, stderr: string): Map<string, string> | null {
+  const blocks = stdout.split(/^(?=\[\/[^\n]*\]$)/m).filter((b) => b.startsWith("[/"));
+  const accounts = [...stderr.matchAll(/^attribute\.account = (.*)$/gm)].map((m) => m[1]);
+  if (accounts.length !== blocks.length) return null;
+  const found = new Map<string, string>();
+  for (const [i, block] of blocks.entries()) {
+    const secretAt = block.indexOf("\nsecret = ");
+    const createdAt = block.lastIndexOf("\ncreated = ");
+    if (secretAt < 0 || createdAt < secretAt) return null;
+    const label = /^label = (.*)$/m.exec(block.slice(0, secretAt))?.[1] ?? "";
+    if (label.startsWith("pup: state_") && label !== `pup: ${accounts[i]}`) return null;
+    found.set(accounts[i], block.slice(secretAt + "\nsecret = ".length, createdAt));
+  }
+  return found;
 }
 
 /** Whether `program` (a name looked up on `path`, or a path) is an executable file. */

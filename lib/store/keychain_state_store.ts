@@ -5,21 +5,22 @@
  * the back end takes whole. An empty state removes every item of the site.
  *
  * Keychain calls are few on purpose (each is a process, and on macOS a possible prompt):
- * - a read asks the keychain once per call (one `get` when the value is stored whole); a
- *   caller outside the site's lock may pass `{ reuse: true }` to get what this store last read
- *   or wrote for the site instead. Reads under the lock never pass it: they must see what other
- *   processes wrote while this one waited;
- * - a write of what is already stored is skipped;
- * - with `onUnavailable`, no probe runs before the first call: that call doubles as the probe.
- *   If it shows that the keychain does not answer (no Secret Service on the bus, a locked
- *   keyring, no credential set for this logon), the store hands over to what `onUnavailable`
- *   returns — the file store, after a warning — or lets it throw (storage forced to keychain).
+ * - a read asks the keychain once per call — one process for the whole value, however many
+ *   chunks, on back ends with `getMany`; a caller outside the site's lock may pass
+ *   `{ reuse: true }` to get what this store last read or wrote for the site instead. Reads
+ *   under the lock never pass it: they must see what other processes wrote while this one waited;
+ * - a write of what is already stored is skipped, and a write under the same lock as the read
+ *   before it sends only the items whose content changed (see `writeSharded`).
+ *
+ * Whether the keychain answers is decided before this store is made (`select.ts`): it never
+ * turns into another kind of store.
  */
 import type { SiteState } from "../auth/types.ts";
 import { PupError } from "../errors.ts";
+import { lockEpoch } from "./lock.ts";
 import { type SecretStore, SERVICE } from "./secret_store.ts";
 import { deleteSharded, readSharded, writeSharded } from "./sharded.ts";
-import { emptyState, isEmptyState, siteKey, type StateStore } from "./state_store.ts";
+import { emptyState, isEmptyState, plainRecord, siteKey, type StateStore } from "./state_store.ts";
 import { siteStateFault } from "./validate.ts";
 
 /**
@@ -41,17 +42,11 @@ export interface ReadOptions {
   reuse?: boolean;
 }
 
-/** A keychain that can say why it does not answer (every back end in keychain.ts can). */
-export type ProbedSecretStore = SecretStore & { unavailableReason?(): Promise<string | null> };
-
-/** Options of {@link KeychainStateStore}. */
-export interface KeychainStateStoreOptions {
-  /**
-   * Defers the availability probe to the first keychain call (see the module doc). Called once,
-   * with the reason, when that call shows the keychain does not answer: returns the store to use
-   * instead, or throws.
-   */
-  onUnavailable?: (reason: string) => StateStore;
+/** What an account held when this store last read or wrote it, and under which lock. */
+interface Seen {
+  text: string | null;
+  /** `lockEpoch` then: equal now means the same lock is still held (or none was taken). */
+  epoch: number;
 }
 
 /**
@@ -62,108 +57,47 @@ export interface KeychainStateStoreOptions {
  * const state = await store.read("datadoghq.com");
  */
 export class KeychainStateStore implements StateStore {
-  readonly secrets: ProbedSecretStore;
-  /** What each account held when last read or written, so an unchanged state is not rewritten. */
-  #seen = new Map<string, string | null>();
-  #onUnavailable?: (reason: string) => StateStore;
-  /** Whether the keychain has answered (or no probe is owed). */
-  #answered: boolean;
-  /** The store used instead, once the keychain turned out not to answer. */
-  #instead?: StateStore;
+  readonly kind = "keychain" as const;
+  readonly secrets: SecretStore;
+  #seen = new Map<string, Seen>();
 
-  constructor(secrets: ProbedSecretStore, options: KeychainStateStoreOptions = {}) {
+  constructor(secrets: SecretStore) {
     this.secrets = secrets;
-    this.#onUnavailable = options.onUnavailable;
-    this.#answered = options.onUnavailable === undefined;
   }
 
-  get kind(): "file" | "keychain" {
-    return this.#instead?.kind ?? "keychain";
-  }
-
-  /** E.g. `Secret Service (service "pup")`; the other store's location after a hand-over. */
+  /** E.g. `Secret Service (service "pup")`. */
   get location(): string {
-    return this.#instead?.location ?? `${this.secrets.name} (service "${SERVICE}")`;
+    return `${this.secrets.name} (service "${SERVICE}")`;
   }
 
   async read(site: string, options: ReadOptions = {}): Promise<SiteState> {
-    if (this.#instead) return await this.#instead.read(site);
     const account = stateAccount(site);
-    if (options.reuse && this.#seen.has(account)) {
-      const text = this.#seen.get(account)!;
-      return text === null ? emptyState() : this.#parse(text, account);
-    }
+    const seen = this.#seen.get(account);
     let text: string | null;
-    try {
+    if (options.reuse && seen) text = seen.text;
+    else {
       text = await readSharded(this.secrets, account);
-    } catch (err) {
-      const instead = await this.#afterFailure(err);
-      if (instead) return await instead.read(site);
-      throw err;
+      this.#seen.set(account, { text, epoch: lockEpoch });
     }
-    if (text === null && !this.#answered) {
-      // "Not found" proves little (a lookup succeeds with no collection to write to): probe.
-      const reason = await this.#probe();
-      if (reason !== null) return await this.#handOver(reason).read(site);
-    }
-    this.#answered = true;
-    if (text === null) {
-      this.#seen.set(account, null);
-      return emptyState();
-    }
-    const state = this.#parse(text, account);
-    this.#seen.set(account, text);
-    return state;
+    return text === null ? emptyState() : this.#parse(text, account);
   }
 
   async write(site: string, state: SiteState): Promise<void> {
-    if (this.#instead) return await this.#instead.write(site, state);
     const account = stateAccount(site);
     const text = isEmptyState(state)
       ? null
-      : JSON.stringify({ tokens: state.tokens, client: state.client });
-    if (this.#seen.has(account) && this.#seen.get(account) === text) return;
-    try {
-      if (text === null) await deleteSharded(this.secrets, account);
-      else await writeSharded(this.secrets, account, text);
-    } catch (err) {
-      const instead = await this.#afterFailure(err);
-      if (instead) return await instead.write(site, state);
-      throw err;
+      : JSON.stringify({ tokens: plainRecord(state.tokens), client: state.client });
+    const seen = this.#seen.get(account);
+    if (seen && seen.text === text) return;
+    // What is stored now is known only when read under this same lock; where one process
+    // reads the whole value, asking costs less than the probes a blind write makes.
+    let previous = seen && seen.epoch === lockEpoch ? seen.text : undefined;
+    if (previous === undefined && this.secrets.getMany) {
+      previous = await readSharded(this.secrets, account).catch(() => undefined);
     }
-    this.#answered = true;
-    this.#seen.set(account, text);
-  }
-
-  /** After a failed first call: the store to use instead, or undefined to report the failure. */
-  async #afterFailure(err: unknown): Promise<StateStore | undefined> {
-    if (this.#answered) return undefined;
-    // The keychain answered, and what it holds is damaged: that is for the user to see.
-    if (err instanceof PupError && err.code === "corrupt_file") {
-      this.#answered = true;
-      return undefined;
-    }
-    // A missing tool, a logon without a credential set or a call that timed out (a locked
-    // keychain) already says why: do not start (or wait for) a probe as well.
-    const said = err instanceof PupError &&
-      (err.code === "keychain_unavailable" || /timed out/.test(err.message));
-    const reason = said ? (err as PupError).message : await this.#probe();
-    if (reason === null) {
-      this.#answered = true;
-      return undefined;
-    }
-    return this.#handOver(reason);
-  }
-
-  async #probe(): Promise<string | null> {
-    if (this.secrets.unavailableReason) return await this.secrets.unavailableReason();
-    return (await this.secrets.available()) ? null : `the ${this.secrets.name} does not answer`;
-  }
-
-  #handOver(reason: string): StateStore {
-    this.#answered = true;
-    this.#instead = this.#onUnavailable!(reason);
-    return this.#instead;
+    if (text === null) await deleteSharded(this.secrets, account, previous);
+    else await writeSharded(this.secrets, account, text, previous);
+    this.#seen.set(account, { text, epoch: lockEpoch });
   }
 
   #parse(text: string, account: string): SiteState {
@@ -176,7 +110,7 @@ export class KeychainStateStore implements StateStore {
     const fault = siteStateFault(value);
     if (fault) throw this.#corrupt(account, `JSON with ${fault}`);
     const v = value as Partial<SiteState>;
-    return { tokens: v.tokens ?? {}, client: v.client ?? null };
+    return { tokens: plainRecord(v.tokens ?? {}), client: v.client ?? null };
   }
 
   #corrupt(account: string, found: string): PupError {

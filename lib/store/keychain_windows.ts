@@ -24,7 +24,9 @@
  */
 import { Buffer } from "node:buffer";
 import { PupError } from "../errors.ts";
-import type { Spawner, SpawnResult } from "../runtime/spawn.ts";
+import type { Clock } from "../deps.ts";
+import type { Spawner } from "../runtime/spawn.ts";
+import { checkAccount, runTool, SPAWNER_TIMEOUT_ONLY, summarizeStderr } from "./keychain_tool.ts";
 import { checkValueSize, type SecretStore } from "./secret_store.ts";
 
 /** The largest value stored whole (CONTRACT §7: Windows always shards at 1,000 bytes). */
@@ -161,6 +163,8 @@ export function encodePowerShell(script: string): string {
 export interface WindowsCredentialManagerOptions {
   /** Runs programs (`deps.spawn`). */
   spawn: Spawner;
+  /** Timers (`deps.clock`). */
+  clock?: Clock;
   /** `powershell.exe` (default, always on Windows), `pwsh`, or a path. */
   program?: string;
   /** Kill one PowerShell process after this long. Default 20 s (start-up plus compile). */
@@ -191,18 +195,35 @@ export class WindowsCredentialManager implements SecretStore {
   readonly timeoutMs: number;
   readonly probeTimeoutMs: number;
   #spawn: Spawner;
+  #clock: Clock;
   #pending: Pending[] = [];
   #probe?: Promise<string | null>;
 
   constructor(options: WindowsCredentialManagerOptions) {
     this.#spawn = options.spawn;
+    this.#clock = options.clock ?? SPAWNER_TIMEOUT_ONLY;
     this.program = options.program ?? "powershell.exe";
     this.timeoutMs = options.timeoutMs ?? 20_000;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 15_000;
   }
 
   async get(account: string): Promise<string | null> {
-    const answer = await this.#request(`get ${checkAccount(account)}`);
+    return this.#decodeGet(account, await this.#request(`get ${wincredAccount(account)}`));
+  }
+
+  /** The values of `accounts` from one PowerShell process; absent accounts are not in the map. */
+  async getMany(accounts: readonly string[]): Promise<Map<string, string>> {
+    const lines = accounts.map((a) => `get ${wincredAccount(a)}`);
+    const answers = await this.#send(lines, this.timeoutMs);
+    const found = new Map<string, string>();
+    accounts.forEach((account, i) => {
+      const value = this.#decodeGet(account, answers[i]);
+      if (value !== null) found.set(account, value);
+    });
+    return found;
+  }
+
+  #decodeGet(account: string, answer: string): string | null {
     const [code, blob] = answer.split(" ");
     if (code === "0") {
       try {
@@ -222,12 +243,12 @@ export class WindowsCredentialManager implements SecretStore {
   async set(account: string, value: string): Promise<void> {
     checkValueSize(this, account, value);
     const blob = Buffer.from(value, "utf8");
-    const code = await this.#request(`set ${checkAccount(account)} ${blob.toString("base64")}`);
+    const code = await this.#request(`set ${wincredAccount(account)} ${blob.toString("base64")}`);
     if (code !== "0") throw this.#failure("CredWriteW", account, code);
   }
 
   async delete(account: string): Promise<boolean> {
-    const code = await this.#request(`del ${checkAccount(account)}`);
+    const code = await this.#request(`del ${wincredAccount(account)}`);
     if (code === "0") return true;
     if (Number(code) === ERROR_NOT_FOUND) return false;
     throw this.#failure("CredDeleteW", account, code);
@@ -250,7 +271,7 @@ export class WindowsCredentialManager implements SecretStore {
    * ERROR_NOT_FOUND), else why not — e.g. an SSH or WinRM logon, which has no credential set.
    * Asked once per instance.
    */
-  unavailableReason(): Promise<string | null> {
+  probe(): Promise<string | null> {
     this.#probe ??= this.#send([`get ${PROBE_ACCOUNT}`], this.probeTimeoutMs).then(
       ([answer]) => {
         const code = Number(answer.split(" ")[0]);
@@ -260,6 +281,11 @@ export class WindowsCredentialManager implements SecretStore {
       (err: unknown) => err instanceof PupError ? err.message : String(err),
     );
     return this.#probe;
+  }
+
+  /** The same as {@link probe}. */
+  unavailableReason(): Promise<string | null> {
+    return this.probe();
   }
 
   /** Queues a request; requests made in the same tick share one PowerShell process. */
@@ -280,40 +306,20 @@ export class WindowsCredentialManager implements SecretStore {
 
   /** Runs the script once over `lines`; resolves one answer per line. */
   async #send(lines: string[], timeoutMs: number): Promise<string[]> {
-    let r: SpawnResult;
-    try {
-      r = await this.#spawn(
-        this.program,
-        ["-NoProfile", "-NonInteractive", "-EncodedCommand", encodePowerShell(WINCRED_SCRIPT)],
-        { stdin: lines.map((l) => l + "\n").join(""), timeoutMs },
-      );
-    } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT") {
-        throw new PupError(
-          "keychain_unavailable",
-          `cannot use ${this.name}: expected the program "${this.program}" on PATH, found none`,
-          { cause: err, hint: HINT },
-        );
-      }
-      throw new PupError("keychain", `cannot run "${this.program}": ${(err as Error).message}`, {
-        cause: err,
-        hint: HINT,
-      });
-    }
-    if (r.timedOut) {
-      throw new PupError(
-        "keychain",
-        `${this.name} did not answer within ${
-          timeoutMs / 1000
-        } s (timed out): ${this.program} did not finish`,
-        { hint: HINT },
-      );
-    }
+    const r = await runTool({ spawn: this.#spawn, clock: this.#clock }, {
+      keychain: this.name,
+      program: this.program,
+      args: ["-NoProfile", "-NonInteractive", "-EncodedCommand", encodePowerShell(WINCRED_SCRIPT)],
+      stdin: lines.map((l) => l + "\n").join(""),
+      timeoutMs,
+      what: `${this.program} (Credential Manager)`,
+      hint: HINT,
+    });
     if (r.code === WINCRED_EXIT.addTypeFailed) {
       throw new PupError(
         "keychain_unavailable",
         `cannot use ${this.name}: PowerShell could not compile its Credential Manager calls (${
-          firstLine(r.stderr)
+          summarizeStderr(r.stderr)
         }); Constrained Language Mode blocks Add-Type`,
         { hint: HINT },
       );
@@ -323,7 +329,7 @@ export class WindowsCredentialManager implements SecretStore {
       throw new PupError(
         "keychain",
         `${this.program} failed: expected exit 0 and ${lines.length} answers, found exit ${r.code} and ${answers.length}: ${
-          firstLine(r.stderr)
+          summarizeStderr(r.stderr)
         }`,
         { hint: HINT },
       );
@@ -347,17 +353,7 @@ export class WindowsCredentialManager implements SecretStore {
   }
 }
 
-function checkAccount(account: string): string {
-  // One line of the protocol: printable ASCII without spaces.
-  if (!/^[\x21-\x7e]+$/.test(account)) {
-    throw new PupError("keychain", `invalid keychain account ${JSON.stringify(account)}`);
-  }
-  return account;
-}
-
-/** The first non-empty line of stderr, bounded, with anything base64-like removed. */
-function firstLine(stderr: string): string {
-  const line = stderr.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "") ?? "no message";
-  const safe = line.replace(/[A-Za-z0-9+/=]{24,}/g, "[redacted]");
-  return safe.length > 200 ? safe.slice(0, 200) + "…" : safe;
+function wincredAccount(account: string): string {
+  // One word of the protocol: printable ASCII without spaces.
+  return checkAccount(account, { noSpaces: true });
 }

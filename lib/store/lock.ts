@@ -9,12 +9,20 @@
  * by a second lock file (the guard) and removes the lock only if it still holds exactly what
  * was judged stale, so two breakers can never both delete — and one never deletes a fresh lock
  * taken in between. A guard left by a breaker that was itself killed is recovered too.
+ *
+ * While a lock is held, SIGINT/SIGTERM/SIGHUP remove it and end the process (130/143/129):
+ * `withSiteLock` holds the file through `held_files.ts`, so no call site has to remember.
+ * A lock path that is not a regular file (a FIFO, a link, a socket — pup never makes one) is
+ * never opened for reading: it is removed as stale at once, so it costs neither a hang nor the
+ * 60 s timeout.
  */
-import { link, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { link, lstat, open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Clock } from "../deps.ts";
+import { type Clock, cryptoRandomBytes } from "../deps.ts";
 import { PupError } from "../errors.ts";
 import { describe, ensureDir } from "./files.ts";
+import { holdFile, type SignalHooks } from "./held_files.ts";
 import { siteKey } from "./state_store.ts";
 
 /** What the lock needs from the outside world. */
@@ -22,6 +30,10 @@ export interface LockDeps {
   clock: Clock;
   pid: number;
   processExists(pid: number): boolean;
+  /** Random bytes for nonces and back-off jitter (default Web Crypto). */
+  randomBytes?: (n: number) => Uint8Array;
+  /** Where signals come from while a lock is held (default the real process). */
+  signals?: SignalHooks;
 }
 
 /** Options for {@link withSiteLock}. */
@@ -54,11 +66,23 @@ const UNREADABLE_STALE_MS = 2_000;
 
 let nonceCounter = 0;
 
-function nonce(): string {
-  return `${Date.now().toString(36)}.${(nonceCounter++).toString(36)}.${
-    Math.random().toString(36).slice(2, 10)
-  }`;
+function nonce(deps: LockDeps): string {
+  const bytes = (deps.randomBytes ?? cryptoRandomBytes)(6);
+  const random = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${deps.clock.now().toString(36)}.${(nonceCounter++).toString(36)}.${random}`;
 }
+
+/** A random fraction in [0, 1) from the lock's random source. */
+function jitter(deps: LockDeps): number {
+  const [a, b] = (deps.randomBytes ?? cryptoRandomBytes)(2);
+  return (a * 256 + b) / 65536;
+}
+
+/**
+ * How many times this process has taken a lock: a snapshot read before the count last changed
+ * may predate a write another process made under that lock (`KeychainStateStore`).
+ */
+export let lockEpoch = 0;
 
 function errCode(err: unknown): string | undefined {
   return (err as { code?: string } | undefined)?.code;
@@ -70,8 +94,9 @@ function errCode(err: unknown): string | undefined {
  * `O_EXCL`), so the lock never exists half-written; file systems without hard links fall back
  * to `O_EXCL`.
  */
-async function tryCreate(path: string, content: string): Promise<boolean> {
-  const tmp = `${path}.${nonce()}.new`;
+async function tryCreate(path: string, content: string, deps: LockDeps): Promise<boolean> {
+  const tmp = `${path}.${nonce(deps)}.new`;
+  const release = holdFile(tmp, { hooks: deps.signals });
   try {
     const fh = await open(tmp, "wx", 0o600);
     try {
@@ -108,14 +133,36 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
     });
   } finally {
     await rm(tmp, { force: true }).catch(() => {});
+    release();
   }
 }
 
-async function readLock(path: string): Promise<{ text: string; mtimeMs: number } | undefined> {
+/** A lock file as found: its text and age, or `notRegular` for what pup never creates. */
+type FoundLock = { text: string; mtimeMs: number; notRegular?: undefined } | {
+  notRegular: string;
+  isDirectory: boolean;
+};
+
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
+
+/** Reads a lock file without following a link or blocking on a FIFO; undefined when gone. */
+async function readLock(path: string): Promise<FoundLock | undefined> {
+  const l = await lstat(path).catch(() => undefined);
+  if (!l) return undefined;
+  if (!l.isFile()) {
+    const kind = l.isSymbolicLink() ? "a symbolic link" : l.isFIFO() ? "a FIFO" : "not a file";
+    return { notRegular: kind, isDirectory: l.isDirectory() };
+  }
   try {
-    const s = await stat(path);
-    const text = await readFile(path, "utf8");
-    return { text, mtimeMs: s.mtimeMs };
+    const fh = await open(path, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    try {
+      const s = await fh.stat();
+      if (!s.isFile()) return { notRegular: "not a file", isDirectory: s.isDirectory() };
+      return { text: await fh.readFile("utf8"), mtimeMs: s.mtimeMs };
+    } finally {
+      await fh.close();
+    }
   } catch {
     return undefined;
   }
@@ -150,8 +197,8 @@ function isStale(
  * own lock.
  */
 async function unlinkIfHolds(path: string, expected: string): Promise<boolean> {
-  const text = await readFile(path, "utf8").catch(() => undefined);
-  if (text !== expected) return false;
+  const found = await readLock(path);
+  if (found?.notRegular !== undefined || found?.text !== expected) return false;
   await rm(path, { force: true });
   return true;
 }
@@ -162,8 +209,8 @@ async function unlinkIfHolds(path: string, expected: string): Promise<boolean> {
  * links it back if it turns out to be a fresh guard taken in between. That leaves a window of
  * microseconds, reached only when a breaker was killed inside its own few-millisecond hold.
  */
-async function removeStaleGuard(path: string, expected: string): Promise<void> {
-  const aside = `${path}.${nonce()}.old`;
+async function removeStaleGuard(path: string, expected: string, deps: LockDeps): Promise<void> {
+  const aside = `${path}.${nonce(deps)}.old`;
   try {
     await rename(path, aside);
   } catch {
@@ -178,7 +225,8 @@ async function removeStaleGuard(path: string, expected: string): Promise<void> {
 }
 
 /**
- * Runs `fn` while holding the site's lock; the lock is released however `fn` ends.
+ * Runs `fn` while holding the site's lock; the lock is released however `fn` ends — and on
+ * SIGINT/SIGTERM/SIGHUP, which remove it and end the process (see `held_files.ts`).
  *
  * @example
  * await withSiteLock(dir, "datadoghq.com", deps, async () => {
@@ -195,17 +243,42 @@ export async function withSiteLock<T>(
 ): Promise<T> {
   await ensureDir(dir);
   const path = site === REGISTRY_LOCK ? join(dir, `.lock${REGISTRY_LOCK}`) : lockPath(dir, site);
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const staleMs = options.staleMs ?? 120_000;
   const me = JSON.stringify({
     pid: deps.pid,
     at: new Date(deps.clock.now()).toISOString(),
-    nonce: nonce(),
+    nonce: nonce(deps),
   });
+  await acquire(path, me, deps, options);
+  lockEpoch++;
+  const release = holdFile(path, { expected: me, hooks: deps.signals });
+  try {
+    return await fn();
+  } finally {
+    // Only our own lock: if it was (wrongly) broken as stale, the file is someone else's now.
+    await unlinkIfHolds(path, me).catch(() => {});
+    release();
+  }
+}
+
+/** Waits until `path` is created holding `me`, breaking stale locks; fails after the timeout. */
+async function acquire(
+  path: string,
+  me: string,
+  deps: LockDeps,
+  options: LockOptions,
+): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const staleMs = options.staleMs ?? 120_000;
   const start = deps.clock.now();
   let wait = 2;
-  while (!(await tryCreate(path, me))) {
+  while (!(await tryCreate(path, me, deps))) {
     const held = await readLock(path);
+    if (held?.notRegular !== undefined) {
+      if (held.isDirectory) throw notALock(path, "a folder");
+      // pup never makes one: nothing to wait for, remove it (the entry, never a link's target).
+      await breakStale(path, undefined, deps);
+      continue;
+    }
     if (held && isStale(held, deps, staleMs)) {
       await breakStale(path, held.text, deps);
       continue; // try at once: the lock is probably free now
@@ -217,34 +290,50 @@ export async function withSiteLock<T>(
         } s; if none is running, delete that file`,
       });
     }
-    await deps.clock.sleep(wait + Math.random() * wait);
+    await deps.clock.sleep(wait + jitter(deps) * wait);
     wait = Math.min(wait * 2, 40);
-  }
-  try {
-    return await fn();
-  } finally {
-    // Only our own lock: if it was (wrongly) broken as stale, the file is someone else's now.
-    await unlinkIfHolds(path, me).catch(() => {});
   }
 }
 
-/** Removes a stale lock under the guard, but only if it still holds what was judged stale. */
-async function breakStale(path: string, staleText: string, deps: LockDeps): Promise<void> {
+function notALock(path: string, kind: string): PupError {
+  return new PupError("unsafe_file", `the lock file ${path} is ${kind}, expected a regular file`, {
+    hint: "remove it (pup recreates its locks), then run the command again",
+  });
+}
+
+/**
+ * Removes a stale lock under the guard, but only if it still holds what was judged stale
+ * (`staleText`), or — undefined — is still not a regular file.
+ */
+async function breakStale(
+  path: string,
+  staleText: string | undefined,
+  deps: LockDeps,
+): Promise<void> {
   const guard = `${path}.break`;
-  const mine = JSON.stringify({ pid: deps.pid, nonce: nonce() });
-  if (!(await tryCreate(guard, mine))) {
+  const mine = JSON.stringify({ pid: deps.pid, nonce: nonce(deps) });
+  if (!(await tryCreate(guard, mine, deps))) {
     // Another process is breaking it. A guard whose breaker was killed is itself stale.
     const g = await readLock(guard);
-    if (g && isStale(g, deps, GUARD_STALE_MS)) await removeStaleGuard(guard, g.text);
-    await deps.clock.sleep(1 + Math.random() * 4);
+    if (g?.notRegular !== undefined && !g.isDirectory) await rm(guard, { force: true });
+    else if (g?.notRegular === undefined && g && isStale(g, deps, GUARD_STALE_MS)) {
+      await removeStaleGuard(guard, g.text, deps);
+    }
+    await deps.clock.sleep(1 + jitter(deps) * 4);
     return;
   }
   let broke = false;
+  const release = holdFile(guard, { expected: mine, hooks: deps.signals });
   try {
     // Re-read under the guard: another breaker may have replaced the stale lock already.
-    broke = await unlinkIfHolds(path, staleText);
+    if (staleText !== undefined) broke = await unlinkIfHolds(path, staleText);
+    else if ((await readLock(path))?.notRegular !== undefined) {
+      await rm(path, { force: true });
+      broke = true;
+    }
   } finally {
     await unlinkIfHolds(guard, mine).catch(() => {});
+    release();
   }
   if (broke) await sweepLeftovers(dirname(path), deps);
 }
@@ -261,7 +350,7 @@ async function sweepLeftovers(dir: string, deps: LockDeps): Promise<void> {
     for (const name of await readdir(dir)) {
       if (!/^(tokens_|client_|sessions\.json|\.lock).*\.(tmp|new|old)$/.test(name)) continue;
       const path = join(dir, name);
-      const s = await stat(path).catch(() => undefined);
+      const s = await lstat(path).catch(() => undefined);
       if (s && deps.clock.now() - s.mtimeMs > LEFTOVER_MS) await rm(path, { force: true });
     }
   } catch { /* best effort: leftovers are harmless, only untidy */ }

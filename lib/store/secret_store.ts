@@ -23,6 +23,14 @@ export interface SecretStore {
   delete(account: string): Promise<boolean>;
   /** Whether the keychain answers at all (fast: no tool or no D-Bus → false in milliseconds). */
   available(): Promise<boolean>;
+  /**
+   * Reads many items with one keychain process: a map of the values found (an account that is
+   * not in it is not stored; a back end may add items it was not asked for). Null when the answer
+   * cannot be trusted whole: the caller then asks item by item.
+   */
+  getMany?(accounts: readonly string[]): Promise<Map<string, string> | null>;
+  /** Stores many items with one keychain process; rejects if any one failed. */
+  setMany?(entries: readonly (readonly [account: string, value: string])[]): Promise<void>;
 }
 
 /**

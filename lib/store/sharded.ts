@@ -37,6 +37,13 @@ const READ_ATTEMPTS = 3;
  * sessions (Windows shards at 1,000 bytes) then reads in one PowerShell process.
  */
 const SPECULATIVE_CHUNKS = 8;
+/**
+ * Chunks asked for with the whole item and the count record in one `getMany`: 128 chunks cover
+ * ~120 KB on Windows (1,000-byte chunks cut between sessions) and ~270 KB on macOS; 41 sessions
+ * with Datadog's default scopes are ~106 KB, so a site's state reads in one keychain process
+ * (a look-up that finds nothing costs microseconds inside it); a larger one takes a second.
+ */
+const MANY_CHUNKS = 128;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -76,6 +83,49 @@ export function splitUtf8(value: string, maxBytes: number): string[] {
 }
 
 /**
+ * Splits a JSON text into pieces of at most `maxBytes` bytes of UTF-8 each, cutting where one
+ * entry of an object ends and the next begins (just after `},"`) whenever such a place falls
+ * within the limit, else on a character boundary. In a state `{"tokens": {"a": {…}, "b": {…}},
+ * …}` each session then sits whole in one chunk, so a refresh — one session's token replaced by
+ * one of the same length — changes one chunk, and only that chunk is written again.
+ *
+ * @example
+ * splitJsonEntries('{"a":{"x":1},"b":{"y":2}}', 16); // ['{"a":{"x":1},', '"b":{"y":2}}']
+ */
+export function splitJsonEntries(value: string, maxBytes: number): string[] {
+  if (!Number.isInteger(maxBytes) || maxBytes < 4) {
+    throw new RangeError(`maxBytes must be an integer of at least 4, got ${maxBytes}`);
+  }
+  const bytes = encoder.encode(value);
+  // `},"` cannot occur inside a JSON string (its quote would be escaped).
+  const cuts: number[] = [];
+  for (let i = 0; i + 2 < bytes.length; i++) {
+    if (bytes[i] === 0x7d && bytes[i + 1] === 0x2c && bytes[i + 2] === 0x22) cuts.push(i + 2);
+  }
+  const parts: string[] = [];
+  let start = 0;
+  let c = 0;
+  while (start < bytes.length) {
+    const limit = start + maxBytes;
+    if (limit >= bytes.length) {
+      parts.push(decoder.decode(bytes.subarray(start)));
+      break;
+    }
+    while (c < cuts.length && cuts[c] <= start) c++;
+    let best = -1;
+    for (let k = c; k < cuts.length && cuts[k] <= limit; k++) best = cuts[k];
+    let end = best;
+    if (end < 0) {
+      end = limit;
+      while (end > start && (bytes[end] & 0xc0) === 0x80) end--;
+    }
+    parts.push(decoder.decode(bytes.subarray(start, end)));
+    start = end;
+  }
+  return parts;
+}
+
+/**
  * Whether `store` serves calls made in the same tick from one process (Windows), so that more
  * look-ups in the same batch cost next to nothing.
  */
@@ -92,6 +142,76 @@ export function batchesCalls(store: SecretStore): boolean {
  * const json = await readSharded(store, "state_datadoghq.com");
  */
 export async function readSharded(store: SecretStore, account: string): Promise<string | null> {
+  if (store.getMany) {
+    const value = await readWithGetMany(store, account);
+    if (value !== undefined) return value;
+  }
+  return await readItemByItem(store, account);
+}
+
+/**
+ * Reads the value through `getMany`: whole item, count record and the first chunks in one call
+ * (one process), the rest — if any — in a second. Undefined when the back end could not
+ * answer whole (then the caller reads item by item).
+ */
+async function readWithGetMany(
+  store: SecretStore,
+  account: string,
+): Promise<string | null | undefined> {
+  const first = [account, countAccount(account)];
+  for (let i = 0; i < MANY_CHUNKS; i++) first.push(chunkAccount(account, i));
+  for (let attempt = 1;; attempt++) {
+    const found = await store.getMany!(first);
+    if (found === null) return undefined;
+    const whole = found.get(account);
+    if (whole !== undefined) return whole;
+    const countText = found.get(countAccount(account));
+    if (countText === undefined) return null;
+    const count = parseCount(countText, account, store);
+    const missing = Array.from({ length: count.n }, (_, i) => chunkAccount(account, i))
+      .filter((a) => !found.has(a) && !first.includes(a));
+    if (missing.length > 0) {
+      const rest = await store.getMany!(missing);
+      if (rest === null) return undefined;
+      for (const [k, v] of rest) found.set(k, v);
+    }
+    const parts = Array.from({ length: count.n }, (_, i) => found.get(chunkAccount(account, i)));
+    const gap = parts.findIndex((p) => p === undefined);
+    const value = parts.join("");
+    if (gap < 0 && (count.sha256 === undefined || (await sha256Hex(value)) === count.sha256)) {
+      return value;
+    }
+    if (attempt < READ_ATTEMPTS) continue; // a writer may have been replacing the chunks
+    throw damaged(store, account, count, gap);
+  }
+}
+
+function damaged(
+  store: SecretStore,
+  account: string,
+  count: { n: number },
+  missing: number,
+): PupError {
+  if (missing >= 0) {
+    return corrupt(
+      store,
+      account,
+      `keychain item "${chunkAccount(account, missing)}" is missing: "${
+        countAccount(account)
+      }" says the value of "${account}" has ${count.n} parts`,
+    );
+  }
+  return corrupt(
+    store,
+    account,
+    `the ${count.n} parts of keychain item "${account}" do not match the checksum in "${
+      countAccount(account)
+    }"`,
+  );
+}
+
+/** Reads the value one item at a time (batched in one process where the back end can). */
+async function readItemByItem(store: SecretStore, account: string): Promise<string | null> {
   const batched = batchesCalls(store);
   for (let attempt = 1;; attempt++) {
     let countText: string | null;
@@ -132,22 +252,7 @@ export async function readSharded(store: SecretStore, account: string): Promise<
       if (count.sha256 === undefined || (await sha256Hex(value)) === count.sha256) return value;
     }
     if (attempt < READ_ATTEMPTS) continue; // a writer may have been replacing the chunks
-    if (missing >= 0) {
-      throw corrupt(
-        store,
-        account,
-        `keychain item "${chunkAccount(account, missing)}" is missing: "${
-          countAccount(account)
-        }" says the value of "${account}" has ${count.n} parts`,
-      );
-    }
-    throw corrupt(
-      store,
-      account,
-      `the ${count.n} parts of keychain item "${account}" do not match the checksum in "${
-        countAccount(account)
-      }"`,
-    );
+    throw damaged(store, account, count, missing);
   }
 }
 
@@ -162,6 +267,7 @@ export async function writeSharded(
   store: SecretStore,
   account: string,
   value: string,
+  previous?: string | null,
 ): Promise<void> {
   if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) {
     // TextEncoder would silently replace a lone surrogate: the value would not round-trip.
@@ -170,6 +276,7 @@ export async function writeSharded(
       `cannot store "${account}": expected well-formed Unicode text, found a lone surrogate`,
     );
   }
+  if (previous !== undefined) return await writeChanged(store, account, value, previous);
   const max = store.maxValueBytes;
   if (encoder.encode(value).length <= max) {
     const [oldCount] = await Promise.all([
@@ -181,16 +288,7 @@ export async function writeSharded(
     await deleteChunksFrom(store, account, 0, oldCount ?? 0);
     return;
   }
-  const parts = splitUtf8(value, max);
-  if (parts.length > MAX_CHUNKS) {
-    throw new PupError(
-      "keychain",
-      `cannot store "${account}" in ${store.name}: expected at most ${
-        MAX_CHUNKS * max
-      } bytes, found ${encoder.encode(value).length}`,
-      { hint: "set DD_TOKEN_STORAGE=file to store tokens in files" },
-    );
-  }
+  const parts = checkedParts(store, account, value);
   const [oldCount] = await Promise.all([
     readOldCount(store, account),
     ...parts.map((part, i) => store.set(chunkAccount(account, i), part)),
@@ -204,14 +302,91 @@ export async function writeSharded(
   ]);
 }
 
+/** How a value is laid out in the keychain: whole, or in parts. */
+function layout(
+  store: SecretStore,
+  value: string | null,
+): { whole: string | null; parts: string[] } {
+  if (value === null) return { whole: null, parts: [] };
+  if (encoder.encode(value).length <= store.maxValueBytes) return { whole: value, parts: [] };
+  return { whole: null, parts: splitJsonEntries(value, store.maxValueBytes) };
+}
+
+function checkedParts(store: SecretStore, account: string, value: string): string[] {
+  const parts = splitJsonEntries(value, store.maxValueBytes);
+  if (parts.length > MAX_CHUNKS) {
+    throw new PupError(
+      "keychain",
+      `cannot store "${account}" in ${store.name}: expected at most ${
+        MAX_CHUNKS * store.maxValueBytes
+      } bytes, found ${encoder.encode(value).length}`,
+      { hint: "set DD_TOKEN_STORAGE=file to store tokens in files" },
+    );
+  }
+  return parts;
+}
+
+/**
+ * Writes `value` over `previous` (what is stored now, as read under the same lock): only the
+ * items whose content changes are sent, the count record last, and exactly the items the old
+ * layout had and the new one does not are removed — nothing is probed.
+ */
+async function writeChanged(
+  store: SecretStore,
+  account: string,
+  value: string,
+  previous: string | null,
+): Promise<void> {
+  if (value === previous) return;
+  const before = layout(store, previous);
+  if (encoder.encode(value).length <= store.maxValueBytes) {
+    await store.set(account, value); // the commit: readers look for the whole item first
+    if (before.parts.length > 0) await store.delete(countAccount(account));
+    await Promise.all(before.parts.map((_, i) => store.delete(chunkAccount(account, i))));
+    return;
+  }
+  const parts = checkedParts(store, account, value);
+  const changed = parts.flatMap((part, i) =>
+    part === before.parts[i] ? [] : [[chunkAccount(account, i), part] as const]
+  );
+  if (store.setMany) await store.setMany(changed);
+  else await Promise.all(changed.map(([a, part]) => store.set(a, part)));
+  const record = `${parts.length}:${await sha256Hex(value)}`;
+  await store.set(
+    countAccount(account),
+    record.length <= store.maxValueBytes ? record : String(parts.length),
+  );
+  await Promise.all([
+    before.whole !== null ? store.delete(account) : undefined,
+    ...before.parts.slice(parts.length).map((_, j) =>
+      store.delete(chunkAccount(account, parts.length + j))
+    ),
+  ]);
+}
+
 /**
  * Removes a value written by {@link writeSharded}, whole or sharded; resolves false when
- * there was none.
+ * there was none. With `previous` (what is stored now, read under the same lock) exactly its
+ * items are removed.
  *
  * @example
  * await deleteSharded(store, "state_datadoghq.com");
  */
-export async function deleteSharded(store: SecretStore, account: string): Promise<boolean> {
+export async function deleteSharded(
+  store: SecretStore,
+  account: string,
+  previous?: string | null,
+): Promise<boolean> {
+  if (previous === null) return false;
+  if (previous !== undefined) {
+    const before = layout(store, previous);
+    if (before.whole !== null) return await store.delete(account);
+    const hadCount = await store.delete(countAccount(account)); // readers stop following chunks
+    const had = await Promise.all(
+      before.parts.map((_, i) => store.delete(chunkAccount(account, i))),
+    );
+    return hadCount || had.some(Boolean);
+  }
   const [oldCount, hadWhole] = await Promise.all([
     readOldCount(store, account),
     store.delete(account),

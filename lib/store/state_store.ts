@@ -22,7 +22,31 @@ export interface StateStore {
 
 /** A state with no tokens and no client. */
 export function emptyState(): SiteState {
-  return { tokens: {}, client: null };
+  return { tokens: plainRecord({}), client: null };
+}
+
+/**
+ * A copy of `record` with no prototype, so that keys are only ever its own: an org named
+ * `constructor`, `__proto__`, `toString`, `valueOf` or `hasOwnProperty` is a real org name, and
+ * looking up one that is not stored finds nothing (issue 9). Every state a store returns keys
+ * its tokens this way.
+ *
+ * @example
+ * const tokens = plainRecord(JSON.parse(text));
+ * tokens.constructor; // undefined unless an org is named "constructor"
+ */
+export function plainRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const key of Object.keys(record)) {
+    // Own data properties only; on a prototype-less object "__proto__" is a plain key.
+    Object.defineProperty(out, key, {
+      value: record[key],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 /** Whether a state holds nothing. */

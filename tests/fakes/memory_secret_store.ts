@@ -7,7 +7,7 @@ import type { SecretStore } from "../../lib/store/secret_store.ts";
 
 /** One recorded call. */
 export interface MemoryCall {
-  op: "get" | "set" | "delete" | "probe";
+  op: "get" | "set" | "delete" | "probe" | "getMany";
   account: string;
 }
 
@@ -28,9 +28,27 @@ export class MemorySecretStore implements SecretStore {
   /** When set, every call fails with this error (a keychain that does not answer). */
   failWith?: Error;
 
-  constructor(maxValueBytes = 100, options: { batchesCalls?: boolean } = {}) {
+  /** `getMany`, present only with the `getMany` option (one "process" for many items). */
+  getMany?: (accounts: readonly string[]) => Promise<Map<string, string> | null>;
+
+  constructor(
+    maxValueBytes = 100,
+    options: { batchesCalls?: boolean; getMany?: boolean } = {},
+  ) {
     this.maxValueBytes = maxValueBytes;
     this.batchesCalls = options.batchesCalls ?? false;
+    if (options.getMany) {
+      this.getMany = (accounts) => {
+        this.calls.push({ op: "getMany", account: accounts.join(",") });
+        if (this.failWith) return Promise.reject(this.failWith);
+        const found = new Map<string, string>();
+        for (const a of accounts) {
+          const v = this.items.get(a);
+          if (v !== undefined) found.set(a, v);
+        }
+        return Promise.resolve(found);
+      };
+    }
   }
 
   /** The calls of one kind. */
@@ -70,7 +88,7 @@ export class MemorySecretStore implements SecretStore {
   }
 
   /** Null when {@link isAvailable}, else a reason; counts as a call of its own. */
-  unavailableReason(): Promise<string | null> {
+  probe(): Promise<string | null> {
     this.calls.push({ op: "probe", account: "" });
     return Promise.resolve(this.isAvailable ? null : "the memory store is switched off");
   }
