@@ -332,11 +332,14 @@ test("a site planted in sessions.json gets no refresh token from auth token or a
           return Promise.reject(new TypeError("fetch failed"));
         },
       });
+    // The invalid site makes sessions.json malformed: exit 1, naming the file (CONTRACT §1, §9).
     const tok = await runPup(["auth", "token", "--org", "victim"], deps());
-    assert.equal(tok.code, 2, tok.stderr);
+    assert.equal(tok.code, 1, tok.stderr);
+    assert.ok(tok.stderr.includes("sessions.json"), tok.stderr);
     assert.equal(tok.stdout, "");
     const status = await runPup(["auth", "status", "--org", "victim"], deps());
-    assert.equal(status.code, 2, status.stderr);
+    assert.equal(status.code, 1, status.stderr);
+    assert.ok(status.stderr.includes("sessions.json"), status.stderr);
     assert.deepEqual(sent, [], "nothing may be sent anywhere");
   } finally {
     await dir.remove();

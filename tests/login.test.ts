@@ -475,7 +475,13 @@ for (const planted of ["127.0.0.1#.datadoghq.com", "127.0.0.1/.datadoghq.com", "
         { mode: 0o600 },
       );
       const r = await runPup(["auth", "login", "--org", "victim"], t.deps());
-      assert.equal(r.code, 2, r.stderr);
+      // An invalid site recorded in sessions.json makes the file malformed: exit 1, naming it
+      // (CONTRACT §1, §9); a valid foreign host is refused by the trust gate: exit 2.
+      if (planted === "evil.example") assert.equal(r.code, 2, r.stderr);
+      else {
+        assert.equal(r.code, 1, r.stderr);
+        assert.ok(r.stderr.includes("sessions.json"), r.stderr);
+      }
       assert.deepEqual(t.fetched, [], "nothing may be sent anywhere");
       assert.deepEqual(t.net.launched, [], "no browser may open");
       assert.deepEqual(t.net.ports, [], "no callback server either");
