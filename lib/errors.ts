@@ -38,7 +38,9 @@ export const ExitCode = {
  * | `network_timeout` | 1 | the host did not answer in time (the OAuth 30 s, `PUP_HTTP_TIMEOUT`) |
  * | `storage` | 1 | a state file could not be read or written |
  * | `corrupt_file` | 1 | a state file is malformed (named, left as it was) |
+ * | `unsafe_file` | 1 | a state file is a symlink, not a regular file, or not ours (named, left as it was) |
  * | `keychain` | 1 | the OS keychain failed |
+ * | `keychain_timeout` | 1 | a keychain tool did not answer in time (e.g. a locked collection) |
  * | `keychain_unavailable` | 2 | the keychain was asked for and is not there |
  * | `lock_timeout` | 1 | another pup process held the site's lock too long |
  * | `api` | 1 | a Datadog API call failed (status and Datadog's errors) |
