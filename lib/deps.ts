@@ -66,6 +66,11 @@ export interface Host {
   /** Whether the process `pid` is alive (for stale-lock recovery). */
   processExists(pid: number): boolean;
   /**
+   * Whether anything exists at `path` (the login's container markers, `/.dockerenv`). Absent
+   * in a fake host: nothing exists there.
+   */
+  exists?(path: string): boolean;
+  /**
    * Registers a handler for the first SIGINT, SIGTERM or SIGHUP, called with the signal's
    * name (exit with {@link SIGNAL_EXIT_CODE}); returns its remover. The real one always passes
    * the name; it is optional so that handlers and fakes written as `() => void` still fit.
