@@ -3,9 +3,9 @@
  * Everything pup takes from the outside world, in one object made by `main.ts` (and by each
  * test, with fakes). Code under `lib/` reads the clock, randomness, environment, console,
  * network and programs only through it. A shared leaf: it imports nothing but the types of
- * the runtime services it bundles (`lib/runtime/serve.ts`, `spawn.ts`).
+ * the runtime services it bundles (`lib/runtime/server.ts`, `spawn.ts`).
  */
-import type { Serve } from "./runtime/serve.ts";
+import type { Serve } from "./runtime/server.ts";
 import type { Launcher, Spawner } from "./runtime/spawn.ts";
 
 /** Standard streams. */
@@ -65,6 +65,11 @@ export interface Host {
   pid: number;
   /** Whether the process `pid` is alive (for stale-lock recovery). */
   processExists(pid: number): boolean;
+  /**
+   * Whether anything exists at `path` (the login's container markers, `/.dockerenv`). Absent
+   * in a fake host: nothing exists there.
+   */
+  exists?(path: string): boolean;
   /**
    * Registers a handler for the first SIGINT, SIGTERM or SIGHUP, called with the signal's
    * name (exit with {@link SIGNAL_EXIT_CODE}); returns its remover. The real one always passes

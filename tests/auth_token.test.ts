@@ -256,6 +256,26 @@ test("auth token --min-ttl refreshes first when the token expires sooner, once",
   }
 });
 
+test("five concurrent auth token --min-ttl callers make exactly one refresh", async () => {
+  // --min-ttl is judged under the site's lock after the re-read (usableToken's minTtlMs), so
+  // the callers that waited find the token the first one fetched.
+  const t = await seeded(20 * MIN);
+  try {
+    const runs = await Promise.all(
+      Array.from({ length: 5 }, () => token(t.deps(), { "min-ttl": "1800" })),
+    );
+    assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 1);
+    const now = JSON.parse(await readFile(t.tokensPath, "utf8")).__default__;
+    assert.notEqual(now.access_token, t.main.access_token);
+    for (const r of runs) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `${now.access_token}\n`);
+    }
+  } finally {
+    await t.done();
+  }
+});
+
 test("auth token --min-ttl longer than the server's tokens live says so on stderr", async () => {
   const t = await seeded(20 * MIN);
   try {

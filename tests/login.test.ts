@@ -3,9 +3,14 @@
 // Real sockets and the compiled binary: tests/e2e/headless*.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createFakeDatadogCore, fakeDatadogApp, type FakeDatadogCore } from "./fakes/datadog.ts";
+import {
+  createFakeDatadogCore,
+  fakeDatadogApp,
+  type FakeDatadogCore,
+  oauthMetadata,
+} from "./fakes/datadog.ts";
 import { FakeClock, settle } from "./fakes/clock.ts";
 import { FakeServe, fetchVia } from "./fakes/serve.ts";
 import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
@@ -600,6 +605,34 @@ test("Ctrl-C during the code exchange ends the login at once and stores nothing"
   }
 });
 
+test("Ctrl-C during a device login's polling ends it with exit 130, storing nothing", async () => {
+  // The device flow had no interrupt handler: Ctrl-C killed pup wherever it was, a held lock
+  // included. Now the poll's wait (on the fake clock, never advanced here) aborts at once.
+  const t = await setup();
+  try {
+    t.fake.knobs.metadata = oauthMetadata(`http://${SITE}`);
+    const login = t.start(["auth", "login", "--device"]);
+    for (let i = 0; i < 500 && !/enter the code/.test(login.stderr()); i++) await settle();
+    assert.match(login.stderr(), /enter the code/);
+    t.interrupt();
+    const settled = await Promise.race([
+      login.done,
+      (async () => {
+        for (let i = 0; i < 200; i++) await settle();
+        return "still running" as const;
+      })(),
+    ]);
+    assert.notEqual(settled, "still running", "the device login must end on Ctrl-C");
+    const r = await login.done;
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /login interrupted/);
+    await assert.rejects(stat(join(t.dir, `tokens_${t.key}.json`)));
+    assert.deepEqual((await readdir(t.dir)).filter((n) => n.startsWith(".lock")), []);
+  } finally {
+    await t.done();
+  }
+});
+
 test("Ctrl-C while waiting for the browser ends the login with exit 130", async () => {
   const t = await setup({}, { launch: idle });
   try {
@@ -619,9 +652,8 @@ function loginWithFiles(t: Awaited<ReturnType<typeof setup>>, files: string[] = 
   return async (args: string[], deps: ReturnType<typeof t.deps>) => {
     const { login } = await import("../lib/auth/login.ts");
     const { Context } = await import("../lib/cli/context.ts");
-    const ctx = Object.assign(new Context(deps, { trustSite: true, verbose: false }), {
-      exists: (p: string) => files.includes(p),
-    });
+    deps.host = { ...deps.host, exists: (p: string) => files.includes(p) };
+    const ctx = new Context(deps, { trustSite: true, verbose: false });
     const { parse, loginRequest } = await import("../lib/commands/auth_login.ts");
     const req = await loginRequest(
       ctx,

@@ -1,12 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  base64url,
-  challengeS256,
-  constantTimeEqual,
-  createState,
-  createVerifier,
-} from "../lib/auth/pkce.ts";
+import { base64url, challengeS256, createState, createVerifier } from "../lib/auth/pkce.ts";
+import { constantTimeEqual } from "../lib/auth/constant_time.ts";
 import { cryptoRandomBytes } from "../lib/deps.ts";
 
 test("the S256 challenge matches RFC 7636 Appendix B", async () => {

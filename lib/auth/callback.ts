@@ -11,7 +11,7 @@ import { AddressInUseError } from "../runtime/serve.ts";
 import { PupError } from "../errors.ts";
 import { CALLBACK_PORTS } from "./oauth_client.ts";
 import { cleanServerText } from "../text.ts";
-import { constantTimeEqual } from "./pkce.ts";
+import { constantTimeEqual } from "./constant_time.ts";
 
 /** How a flow ended at the callback. */
 export type CallbackOutcome =

@@ -6,7 +6,6 @@
  * port, the port pin, `--no-browser` and `--device`. On a terminal the URL is also an OSC 8
  * hyperlink.
  */
-import { existsSync } from "node:fs";
 import { safeText } from "../text.ts";
 import { isLiveTerminal } from "./wait_line.ts";
 import type { IO } from "../deps.ts";
@@ -16,9 +15,6 @@ export type NoOpenerReason = "ssh" | "no_display" | "container" | null;
 
 /** Files whose presence marks a container (Docker, Podman). */
 export const CONTAINER_MARKERS = ["/.dockerenv", "/run/.containerenv"] as const;
-
-/** The real file probe (tests pass their own). */
-export const fileExists = (path: string): boolean => existsSync(path);
 
 /** Decides whether a browser opener may run (CONTRACT §6). */
 export function whyNoOpener(

@@ -9,13 +9,13 @@
  */
 import type { Deps } from "../deps.ts";
 import { PupError } from "../errors.ts";
-import { type LockDeps, withSiteLock } from "../store/lock.ts";
+import type { LockDeps } from "../store/lock.ts";
 import type { StateStore } from "../store/state_store.ts";
-import { orgKey } from "../session/resolve.ts";
 import { openBrowser } from "./browser.ts";
 import { judgeCallback, outcomeError } from "./callback.ts";
-import { fileExists, noOpenerLines, showUrl, whyNoOpener } from "./headless.ts";
-import { exchangeCode, type OAuthDeps, registerClient } from "./oauth_client.ts";
+import { getOrRegisterClient, storeSession } from "./client_store.ts";
+import { noOpenerLines, showUrl, whyNoOpener } from "./headless.ts";
+import { exchangeCode, type OAuthContext, oauthDeps, registerClient } from "./oauth_client.ts";
 import { challengeS256, createState, createVerifier } from "./pkce.ts";
 import { appBase } from "./site.ts";
 import { invalidScopeError } from "./invalid_scope.ts";
@@ -35,16 +35,18 @@ export interface LoginRequest {
   noBrowser: boolean;
 }
 
-/** What a login needs; the CLI's `Context` is one. */
-export interface LoginContext {
-  deps: Pick<Deps, "env" | "io" | "clock" | "randomBytes" | "serve" | "launch" | "host">;
+/**
+ * What a login needs; the CLI's `Context` is one. The OAuth calls take their fetch, clock and
+ * trust gate from it through `oauthDeps` ({@link OAuthContext}).
+ */
+export interface LoginContext extends OAuthContext {
+  deps:
+    & OAuthContext["deps"]
+    & Pick<Deps, "env" | "io" | "clock" | "randomBytes" | "serve" | "launch" | "host">;
   dir: string;
   lockDeps: LockDeps;
-  oauth: OAuthDeps;
   info(line: string): void;
   store(): Promise<StateStore>;
-  /** Probes a path (container markers); the real file system when absent. */
-  exists?: (path: string) => boolean;
 }
 
 /** How long a closing callback server waits for its last page to go out. */
@@ -74,23 +76,16 @@ export function authorizeUrl(params: {
   return url.toString();
 }
 
-/** The site's client: the stored one, else a new registration stored under the lock. */
-async function ensureClient(
+/** The site's client: the stored one, else a new registration under the site's lock. */
+function siteClient(
   ctx: LoginContext,
   store: StateStore,
   site: string,
   replace?: ClientCredentials,
 ): Promise<ClientCredentials> {
-  const stored = (await store.read(site)).client;
-  if (stored && stored.client_id !== replace?.client_id) return stored;
-  return await withSiteLock(ctx.dir, site, ctx.lockDeps, async () => {
-    const state = await store.read(site);
-    // Another login registered while we waited.
-    if (state.client && state.client.client_id !== replace?.client_id) return state.client;
-    ctx.info(`Registering pup as an OAuth client with ${site}…`);
-    state.client = await registerClient(ctx.oauth, site);
-    await store.write(site, state);
-    return state.client;
+  return getOrRegisterClient(ctx, store, site, () => registerClient(oauthDeps(ctx), site), {
+    replace,
+    onRegister: () => ctx.info(`Registering pup as an OAuth client with ${site}…`),
   });
 }
 
@@ -114,7 +109,7 @@ async function present(
     void readPastedCallback(ctx, line, wait);
     return line;
   }
-  const reason = whyNoOpener(deps.env, deps.host.os, ctx.exists ?? fileExists);
+  const reason = whyNoOpener(deps.env, deps.host.os, (p) => deps.host.exists?.(p) ?? false);
   if (reason) {
     for (const l of noOpenerLines(reason, deps.env, wait.server.port, shown)) ctx.info(l);
     return startWaitLine(deps, what, deadline);
@@ -171,16 +166,15 @@ async function authorize(
     line = await present(ctx, req, url, wait);
     const code = await awaitCode(req, wait);
     line.stop();
-    // `signal` reaches the exchange once the protocol functions take one; until then the race
-    // alone ends the login at once on Ctrl-C.
-    const params = {
-      code,
-      redirectUri: wait.redirect,
-      verifier,
-      scope: req.scopes.join(" "),
-      signal: wait.signal,
-    };
-    const exchange = exchangeCode(ctx.oauth, req.site, client, params);
+    // Ctrl-C aborts the request itself (the egress throws the signal's reason); the race also
+    // ends the login at once when a fetch does not honour the abort.
+    const params = { code, redirectUri: wait.redirect, verifier, scope: req.scopes.join(" ") };
+    const exchange = exchangeCode(
+      oauthDeps(ctx, { signal: wait.signal }),
+      req.site,
+      client,
+      params,
+    );
     exchange.catch(() => {});
     return await Promise.race([exchange, wait.interrupted]);
   } finally {
@@ -224,7 +218,7 @@ export async function login(
   req: LoginRequest,
 ): Promise<{ token: Token; store: StateStore }> {
   const store = await ctx.store();
-  let client = await ensureClient(ctx, store, req.site);
+  let client = await siteClient(ctx, store, req.site);
   let token: Token;
   try {
     token = await authorize(ctx, req, client);
@@ -232,25 +226,9 @@ export async function login(
     // The server forgot our client (CONTRACT §3): register once more and start over.
     if (!(err instanceof PupError) || err.code !== "invalid_client") throw err;
     ctx.info("The OAuth server no longer knows this client; registering again…");
-    client = await ensureClient(ctx, store, req.site, client);
+    client = await siteClient(ctx, store, req.site, client);
     token = await authorize(ctx, req, client);
   }
-  await saveSession(ctx, store, req, token, client);
+  await storeSession(ctx, store, req, token, client);
   return { token, store };
-}
-
-/** Stores a new session's token, with the client it was issued to, under the site's lock. */
-export async function saveSession(
-  ctx: Pick<LoginContext, "dir" | "lockDeps">,
-  store: StateStore,
-  req: Pick<LoginRequest, "site" | "org">,
-  token: Token,
-  client: ClientCredentials,
-): Promise<void> {
-  await withSiteLock(ctx.dir, req.site, ctx.lockDeps, async () => {
-    const state = await store.read(req.site);
-    state.tokens[orgKey(req.org)] = token;
-    state.client = client;
-    await store.write(req.site, state);
-  });
 }

@@ -10,6 +10,40 @@ import type { Server } from "../runtime/serve.ts";
 import { bindCallback, callbackApp, type CallbackOutcome } from "./callback.ts";
 import { redirectUri } from "./oauth_client.ts";
 
+/** The error of a login the user interrupted (Ctrl-C, SIGTERM, SIGHUP): exit 130. */
+export function interruptedError(): PupError {
+  return new PupError("authorization_denied", "login interrupted", { exitCode: 130 });
+}
+
+/**
+ * Runs `flow` with a signal that aborts on the first interrupt; ends with
+ * {@link interruptedError} at once then, even if the flow ignores the signal.
+ *
+ * @example
+ * await interruptible(deps.host, (signal) => deviceLogin(ctx, req, { signal }));
+ */
+export async function interruptible<T>(
+  host: Pick<Deps["host"], "onInterrupt">,
+  flow: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const interrupt = new AbortController();
+  let interrupted!: (err: PupError) => void;
+  const stopped = new Promise<never>((_, reject) => (interrupted = reject));
+  stopped.catch(() => {});
+  const remove = host.onInterrupt(() => {
+    const err = interruptedError();
+    interrupt.abort(err);
+    interrupted(err);
+  });
+  try {
+    const running = flow(interrupt.signal);
+    running.catch(() => {});
+    return await Promise.race([running, stopped]);
+  } finally {
+    remove();
+  }
+}
+
 /** One flow's wait: the callback server, the outcome, the interrupt and the timeout. */
 export interface Wait {
   server: Server;
@@ -51,7 +85,7 @@ export async function openWait(
   const interrupted = new Promise<never>((_, reject) => (interruptedReject = reject));
   interrupted.catch(() => {});
   const removeInterrupt = deps.host.onInterrupt(() => {
-    const err = new PupError("authorization_denied", "login interrupted", { exitCode: 130 });
+    const err = interruptedError();
     interrupt.abort(err);
     interruptedReject(err);
     settle(err);

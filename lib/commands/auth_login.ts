@@ -16,6 +16,7 @@ import type { StateStore } from "../store/state_store.ts";
 import { parseScopeList, resolveScopes } from "../auth/scopes.ts";
 import { apiBase, appBase, normalizeSite, validateSubdomain } from "../auth/site.ts";
 import { ensureTrusted } from "../auth/trust.ts";
+import { interruptible } from "../auth/wait.ts";
 import { resolveTarget, sessionLabel } from "../session/resolve.ts";
 import { updateSessions, upsertSession } from "../session/sessions.ts";
 import { safeText } from "../text.ts";
@@ -144,7 +145,9 @@ export async function run(options: LoginOptions, ctx: Context): Promise<number> 
   await gateLogin(ctx, req);
   if (options.device) {
     const { deviceLogin } = await import("../auth/device.ts");
-    await report(ctx, req, await deviceLogin(ctx, req));
+    // Ctrl-C aborts the request or the poll's wait under way (and releases a held lock).
+    const done = await interruptible(ctx.deps.host, (signal) => deviceLogin(ctx, req, { signal }));
+    await report(ctx, req, done);
   } else {
     await report(ctx, req, await login(ctx, req));
   }

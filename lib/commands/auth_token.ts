@@ -96,12 +96,13 @@ export async function run(options: TokenOptions, ctx: Context): Promise<number> 
 
   const now = ctx.deps.clock.now();
   const minTtlMs = (options.minTtlSeconds ?? 0) * 1000;
-  const tooShort = Date.parse(stored.expires_at) - now < refreshBelow(minTtlMs, stored.expires_in);
+  const below = refreshBelow(minTtlMs, stored.expires_in);
+  const tooShort = Date.parse(stored.expires_at) - now < below;
   // A refresh sends the refresh token to the site: the trust gate comes first.
   if (tooShort || needsRefresh(stored, now)) await ensureTrusted(ctx, site);
-  // Under the site's lock, re-read there: many callers with the same --min-ttl make one
-  // refresh (the others find the new token).
-  const { token } = await usableToken(ctx, site, org, { force: tooShort });
+  // Judged again under the site's lock after a re-read: many callers with the same --min-ttl
+  // make one refresh (the others find the new token).
+  const { token } = await usableToken(ctx, site, org, { minTtlMs: below });
   const left = Date.parse(token.expires_at) - ctx.deps.clock.now();
   if (left < minTtlMs) {
     ctx.info(

@@ -66,6 +66,11 @@ export function processExists(id: number): boolean {
   }
 }
 
+/** Whether anything exists at `path` (a file probe: the container markers of a login). */
+export function pathExists(path: string): boolean {
+  return nodeFs().existsSync(path);
+}
+
 /**
  * Ends the process with `code`. Output went out with blocking `writeSync` calls (below), so
  * nothing is left to drain.

@@ -155,18 +155,22 @@ async function refreshLocked(
 /**
  * Returns a usable token for (site, org), refreshing it first when needed (or when `force`).
  * `rejected` is an access token the API just answered 401 to: it is refreshed even if its
- * expiry says it is good, unless another process already replaced it.
+ * expiry says it is good, unless another process already replaced it. `minTtlMs` also counts
+ * a token as stale when it expires sooner than that (`auth token --min-ttl`); like the refresh
+ * window it is judged again under the lock, so many callers make one refresh.
  *
  * @example
  * const { token } = await usableToken(ctx, site, org);
  * // after an API 401 with token.access_token:
  * const retry = await usableToken(ctx, site, org, { rejected: token.access_token });
+ * // a token that lives at least 10 more minutes:
+ * const long = await usableToken(ctx, site, org, { minTtlMs: 600_000 });
  */
 export async function usableToken(
   ctx: TokenContext,
   site: string,
   org: string | undefined,
-  options: { force?: boolean; rejected?: string } = {},
+  options: { force?: boolean; rejected?: string; minTtlMs?: number } = {},
 ): Promise<{ token: Token; refreshed: boolean }> {
   const store = await ctx.store();
   const key = orgKey(org);
@@ -174,8 +178,11 @@ export async function usableToken(
   // will do. The read under the lock below always asks the store again.
   const first = (await store.read(site, { reuse: true })).tokens[key];
   if (!first) throw notLoggedIn(site, org);
-  const stale = (t: Token) =>
-    needsRefresh(t, ctx.deps.clock.now()) || t.access_token === options.rejected;
+  const stale = (t: Token) => {
+    const now = ctx.deps.clock.now();
+    return needsRefresh(t, now) || t.access_token === options.rejected ||
+      Date.parse(t.expires_at) - now < (options.minTtlMs ?? 0);
+  };
   if (!options.force && !stale(first)) return { token: first, refreshed: false };
 
   return await withSiteLock(ctx.dir, site, ctx.lockDeps, async () => {
