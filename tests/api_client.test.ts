@@ -10,7 +10,8 @@ import { type Deps, systemClock } from "../lib/deps.ts";
 import { PupError } from "../lib/errors.ts";
 import { ApiClient, type ApiClientOptions, timeoutFromEnv } from "../lib/api/client.ts";
 import { buildUrl } from "../lib/api/url.ts";
-import { datadogErrors, missingScopes } from "../lib/api/errors.ts";
+import { apiMessages, datadogErrors, missingScopes, responseError } from "../lib/api/errors.ts";
+import { checkHeader } from "../lib/api/headers.ts";
 import { redactHeader, redactUrl } from "../lib/api/redact.ts";
 import { rateLimitWaitMs } from "../lib/api/retry.ts";
 import { siteKey } from "../lib/store/state_store.ts";
@@ -636,11 +637,51 @@ test("a header value that is not printable ASCII is a usage error, not 'cannot r
     for (const header of ["X-Note: caf\u20ac", "X-Note: a\u0007b", "X Bad: 1"]) {
       const r = await runPup(["api", "/api/v1/validate", "-H", header], deps);
       assert.equal(r.code, 2, `${header}: ${r.stderr}`);
-      assert.match(r.stderr, /invalid (value for header|header name)/);
+      // `pup api` checks -H as it parses (lib/commands/api.ts); the client checks again.
+      assert.match(r.stderr, /invalid (--header "X|value for header|header name)/);
       assert.doesNotMatch(r.stderr, /cannot reach/);
     }
     assert.equal(sent, 0);
   } finally {
     await dir.remove();
+  }
+});
+
+test("every failure of an answer carries its HTTP status, for -o json's error object", () => {
+  const failed = (status: number) => ({
+    method: "GET",
+    path: "/api/v1/monitor",
+    status,
+    statusText: "",
+    body: '{"errors":["no"]}',
+    headers: new Headers(),
+    source: "session" as const,
+    org: undefined,
+  });
+  for (const status of [301, 400, 401, 403, 404, 429, 500, 503]) {
+    const err = responseError(failed(status));
+    assert.equal(err.status, status, `status ${status}`);
+  }
+  const messages = apiMessages(() => {}, {
+    method: "GET",
+    path: "/x",
+    url: new URL("https://api.datadoghq.com/x"),
+    timeoutMs: 1000,
+  }, () => "1 ms");
+  assert.equal(messages.redirect!(307, "https://elsewhere.example/").status, 307);
+  assert.equal(messages.redirect!(0, null).status, undefined, "an opaque redirect has no status");
+  assert.equal(messages.timeout!(1000).status, undefined);
+});
+
+test("the client's own header check refuses what fetch cannot send, naming the header", () => {
+  checkHeader("X-Note", "plain value\twith tab");
+  for (const [name, value] of [["X-Note", "caf\u20ac"], ["X-Note", "a\u0007b"], ["X Bad", "1"]]) {
+    assert.throws(() => checkHeader(name, value), (err: unknown) => {
+      assert.ok(err instanceof PupError);
+      assert.equal(err.code, "usage");
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /^invalid (value for header "X-Note"|header name "X Bad")/);
+      return true;
+    });
   }
 });

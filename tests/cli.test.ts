@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { COMMANDS } from "../lib/cli/commands.ts";
 import { checkPositionals, checkValues, findCommand, wantsJson } from "../lib/cli/run.ts";
 import type { CommandSpec } from "../lib/cli/spec.ts";
+import type { RunOptions } from "../lib/commands/families/request.ts";
 import { assertUsage } from "./assert_usage.ts";
 import { PupError } from "../lib/errors.ts";
 import { runPup, testDeps } from "./helpers.ts";
@@ -85,24 +86,33 @@ test("every converted command parses without I/O: parse is pure", async () => {
     headers: [],
     raw: false,
   });
-  const logs = await import("../lib/commands/logs_query.ts");
-  assert.deepEqual(logs.parse({ values: { query: " x ", from: "1h" }, positionals: [] }), {
+  // The families' commands (lib/commands/families/) replaced the hand-written ones: their
+  // parse is as pure, and the times it keeps are resolved against the clock only by run.
+  const { baseRequest } = await import("../lib/commands/families/request.ts");
+  const logs = await parseOf(["logs", "query"], { query: " x ", from: "1h" });
+  assert.equal(logs.values.query, "x");
+  assert.equal(logs.limit, 50);
+  const now = Date.UTC(2026, 0, 2, 3, 4, 5);
+  assert.deepEqual(baseRequest(logs, now).body?.filter, {
     query: "x",
-    range: { from: { agoMs: 3_600_000 }, to: { agoMs: 0 } },
-    limit: 50,
+    from: new Date(now - 3_600_000).toISOString(),
+    to: new Date(now).toISOString(),
   });
-  const metrics = await import("../lib/commands/metrics_query.ts");
-  assert.deepEqual(metrics.parse({ values: { query: "q" }, positionals: [] }).range, {
-    from: { agoMs: 3_600_000 },
-    to: { agoMs: 0 },
-  });
-  const monitors = await import("../lib/commands/monitors_list.ts");
-  assert.deepEqual(monitors.parse({ values: { limit: 5, tags: "a, b" }, positionals: [] }), {
-    limit: 5,
-    name: undefined,
-    tags: "a,b",
-  });
+  const metrics = baseRequest(await parseOf(["metrics", "query"], { query: "q" }), now).query;
+  assert.deepEqual([metrics.from, metrics.to], [now / 1000 - 3600, now / 1000]);
+  const monitors = await parseOf(["monitors", "list"], { limit: "5", tags: "a, b" });
+  assert.equal(monitors.limit, 5);
+  assert.deepEqual(baseRequest(monitors, now).query, { monitor_tags: "a,b" });
 });
+
+/** The options `parse` of the command at `path` makes of these flags (no positionals). */
+async function parseOf(path: string[], values: Record<string, string>) {
+  const entry = COMMANDS.find((c) => c.path.join(" ") === path.join(" "));
+  assert.ok(entry, path.join(" "));
+  const mod = await entry.load();
+  assert.ok(mod.parse, `${path.join(" ")} has parse`);
+  return mod.parse({ values, positionals: [] }, {}) as RunOptions;
+}
 
 test("every command declares its positionals as data", () => {
   for (const c of COMMANDS) assert.ok(Array.isArray(c.positionals), c.path.join(" "));

@@ -374,7 +374,7 @@ test("logs query searches newest first with the time range and limit it was give
       "json",
     ]);
     assert.equal(r.code, 0, r.stderr);
-    const events = JSON.parse(r.stdout);
+    const events = JSON.parse(r.stdout).data;
     assert.equal(events.length, 3);
     assert.ok(
       events.every((e: { attributes: { service: string } }) =>

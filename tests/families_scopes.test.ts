@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { inProcessFake } from "./helpers.ts";
+import { inProcessFake, seedSession } from "./helpers.ts";
 import { DEFAULT_SCOPES, READ_ONLY_SCOPES } from "../lib/auth/scopes.ts";
 import { API_COMMANDS, requestText } from "../lib/commands/families/index.ts";
 import { parseCommand } from "../lib/commands/families/runner.ts";
@@ -153,5 +153,54 @@ test("an error inside a 200 answer (metrics query status: error) fails with Data
     assert.match(r.stderr, /^Error: the metric query failed: Rate of \\u001b\[31m queries\n$/);
   } finally {
     await t.done();
+  }
+});
+
+test("with -o json the scope warning never mixes with the JSON error, and follows a success", async () => {
+  const t = await inProcessFake();
+  try {
+    // The fake grants every scope, while the stored session says it lacks monitors_read: the
+    // call succeeds and the warning still comes, after the answer.
+    const issued = t.fake.issueTokens();
+    await seedSession(t.dir, t.site, { ...issued, scope: "dashboards_read" });
+    const ok = await t.pup(["monitors", "list", "-o", "json"]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(Array.isArray(JSON.parse(ok.stdout)));
+    assert.match(ok.stderr, /^warning: your session lacks the scope monitors_read/);
+    assert.equal(ok.stderr.trimEnd().split("\n").length, 1);
+
+    // A session that really lacks it: stderr is one JSON object whose hint names the login.
+    await t.login("dashboards_read");
+    const denied = await t.pup(["monitors", "list", "-o", "json"]);
+    assert.equal(denied.code, 1);
+    const { error } = JSON.parse(denied.stderr);
+    assert.equal(error.code, "api");
+    assert.equal(error.status, 403);
+    assert.match(error.hint, /'pup monitors list' needs the scope monitors_read/);
+    assert.match(error.hint, /pup auth login --extra-scopes monitors_read/);
+
+    // Without -o json the warning comes first, as before.
+    const table = await t.pup(["monitors", "list"]);
+    assert.equal(table.code, 1);
+    assert.match(table.stderr, /^warning: your session lacks the scope monitors_read/);
+  } finally {
+    await t.done();
+  }
+});
+
+test("a required flag given blank is as missing as an absent one", () => {
+  const def = API_COMMANDS.find((d) => d.path.join(" ") === "logs query")!;
+  for (const query of [undefined, "", "   "]) {
+    assert.throws(
+      () => parseCommand(def, { values: query === undefined ? {} : { query }, positionals: [] }),
+      (err: unknown) => {
+        const e = err as { code?: string; message?: string; hint?: string };
+        assert.equal(e.code, "usage");
+        assert.match(e.message ?? "", /^'pup logs query' needs --query, e\.g\. --query /);
+        assert.equal(e.hint, 'use --query "*" for every log');
+        return true;
+      },
+      JSON.stringify(query),
+    );
   }
 });

@@ -87,7 +87,7 @@ function withErrors(line: string, errors: string[]): string {
 }
 
 /**
- * The error for a non-2xx answer. 401 → exit 4 with how to authenticate again; 403 → exit 1
+ * The error for a non-2xx answer, carrying its HTTP status (`-o json` reports it). 401 → exit 4 with how to authenticate again; 403 → exit 1
  * naming the missing scope and the login that grants it; 429 (after pup's retries) → exit 1
  * with when to retry; anything else → exit 1 with Datadog's errors.
  */
@@ -106,7 +106,7 @@ export function responseError(r: FailedRequest, retriedAfterRefresh = false): Pu
       `${message} — Datadog rejected ${describeSource(r.source)}${
         retriedAfterRefresh ? " even after a token refresh" : ""
       }`,
-      { hint },
+      { hint, status: r.status },
     );
   }
   if (r.status === 403) {
@@ -127,7 +127,7 @@ export function responseError(r: FailedRequest, retriedAfterRefresh = false): Pu
         `lists your scopes; add one with 'pup auth login${orgFlag} --extra-scopes <scope>'`;
     }
     // The scopes come from Datadog's own errors, which the message already shows.
-    return new PupError("api", message, { hint });
+    return new PupError("api", message, { hint, status: r.status });
   }
   if (r.status === 429) {
     const after = r.headers.get("retry-after") ?? r.headers.get("x-ratelimit-reset");
@@ -135,10 +135,12 @@ export function responseError(r: FailedRequest, retriedAfterRefresh = false): Pu
       hint: after && /^\d+$/.test(after.trim())
         ? `try again in ${after.trim()} s`
         : "wait a little and try again",
+      status: r.status,
     });
   }
   return new PupError("api", message, {
     hint: r.status >= 500 ? "Datadog failed to answer; try again in a moment" : undefined,
+    status: r.status,
   });
 }
 
@@ -170,7 +172,11 @@ export function apiMessages(
       return new PupError(
         "redirect_refused",
         `${what} failed: ${status} redirect${location ? ` to ${serverLine(location, 200)}` : ""}`,
-        { hint: "pup does not follow redirects, so credentials stay on the site; check DD_SITE" },
+        {
+          hint: "pup does not follow redirects, so credentials stay on the site; check DD_SITE",
+          // An opaque redirect has status 0: no HTTP status to report.
+          status: status || undefined,
+        },
       );
     },
   };

@@ -162,7 +162,10 @@ export async function sendWithCredentials(
         `${req.what} failed: HTTP ${res.status} redirect${
           location ? ` to ${cleanServerText(location, 200)}` : ""
         }`,
-        { hint: "pup does not follow redirects, so credentials stay on the site; check the site" },
+        {
+          hint: "pup does not follow redirects, so credentials stay on the site; check the site",
+          status: res.status || undefined,
+        },
       );
   }
   return { status: res.status, statusText: res.statusText, headers: res.headers, text };

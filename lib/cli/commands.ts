@@ -167,101 +167,9 @@ const api: CommandSpec = {
   load: () => import("../commands/api.ts"),
 };
 
-const monitorsList: CommandSpec = {
-  path: ["monitors", "list"],
-  positionals: [],
-  summary: "List monitors",
-  options: {
-    name: {
-      type: "string",
-      description: "only monitors whose name contains this",
-      valueName: "text",
-    },
-    tags: {
-      type: "string",
-      description: "only monitors with these tags (comma-separated)",
-      valueName: "a,b",
-    },
-    limit: {
-      type: "integer",
-      max: 100_000,
-      description: "at most this many monitors (default 100)",
-      valueName: "n",
-    },
-  },
-  positionalHint: "filter with --name and --tags",
-  request: "GET /api/v1/monitor",
-  scopes: ["monitors_read"],
-  examples: ["pup monitors list", "pup monitors list --tags env:prod --limit 20 -o json"],
-  load: () => import("../commands/monitors_list.ts"),
-};
-
-const logsQuery: CommandSpec = {
-  path: ["logs", "query"],
-  positionals: [],
-  summary: "Search logs (v2 logs search)",
-  options: {
-    query: {
-      type: "string",
-      description: "log search query, e.g. service:web-store status:error",
-      valueName: "q",
-    },
-    from: {
-      type: "string",
-      description:
-        "start: 30s, 15m, 2h, 7d, 1w (ago), now, epoch seconds or an ISO 8601 date, UTC unless an offset is given (default 15m)",
-      valueName: "time",
-    },
-    to: {
-      type: "string",
-      description: "end: now, a relative time, epoch seconds or an ISO 8601 date (default now)",
-      valueName: "time",
-    },
-    limit: {
-      type: "integer",
-      max: 100_000,
-      description: "at most this many logs (default 50)",
-      valueName: "n",
-    },
-  },
-  positionalHint: 'pass the search with --query, e.g. --query "service:web status:error"',
-  request: "POST /api/v2/logs/events/search",
-  scopes: ["logs_read_data"],
-  examples: ['pup logs query --query "service:web-store" --from 1h --limit 10'],
-  load: () => import("../commands/logs_query.ts"),
-};
-
-const metricsQuery: CommandSpec = {
-  path: ["metrics", "query"],
-  positionals: [],
-  summary: "Query timeseries metrics (v1 query)",
-  options: {
-    query: {
-      type: "string",
-      description: "metric query, e.g. avg:system.cpu.user{*}",
-      valueName: "q",
-    },
-    from: {
-      type: "string",
-      description:
-        "start: 30s, 15m, 2h, 7d, 1w (ago), now, epoch seconds or an ISO 8601 date, UTC unless an offset is given (default 1h)",
-      valueName: "time",
-    },
-    to: {
-      type: "string",
-      description: "end: now, a relative time, epoch seconds or an ISO 8601 date (default now)",
-      valueName: "time",
-    },
-  },
-  positionalHint: 'pass the metric query with --query, e.g. --query "avg:system.cpu.user{*}"',
-  request: "GET /api/v1/query",
-  scopes: ["timeseries_query"],
-  examples: ['pup metrics query --query "avg:system.cpu.user{*}" --from 4h'],
-  load: () => import("../commands/metrics_query.ts"),
-};
-
 const authScopes: CommandSpec = {
   path: ["auth", "scopes"],
+  positionals: [],
   summary: "List the default and read-only scopes and the scopes each command needs",
   options: {},
   examples: ["pup auth scopes", "pup auth scopes -o json"],
@@ -291,17 +199,11 @@ export const COMMANDS: CommandSpec[] = [
   authScopes,
   api,
   ...FAMILY_COMMANDS,
-  monitorsList,
-  logsQuery,
-  metricsQuery,
   completion,
 ];
 
 /** One-line descriptions of command groups, for help. */
 export const GROUPS: Record<string, string> = {
   auth: "Log in, inspect and manage OAuth2 sessions",
-  monitors: "Work with monitors",
-  logs: "Search logs",
-  metrics: "Query metrics",
   ...FAMILY_GROUPS,
 };

@@ -47,6 +47,8 @@ export class Context {
   readonly dir: string;
   /** Every command (the table the runner dispatches from). */
   readonly commands: readonly CommandEntry[];
+  /** One-line descriptions of the command groups (`monitors`, `auth`, …), for completion. */
+  readonly groups: Readonly<Record<string, string>>;
   #config?: Promise<Config>;
   #sessions?: Promise<SessionEntry[]>;
   #store?: Promise<StateStore>;
@@ -54,11 +56,15 @@ export class Context {
   constructor(
     deps: Deps,
     globals: GlobalOptions,
-    extra: { commands?: readonly CommandEntry[] } = {},
+    extra: {
+      commands?: readonly CommandEntry[];
+      groups?: Readonly<Record<string, string>>;
+    } = {},
   ) {
     this.deps = deps;
     this.globals = globals;
     this.commands = extra.commands ?? [];
+    this.groups = extra.groups ?? {};
     this.dir = configDir(deps.env, deps.host.homeDir);
   }
 

@@ -16,7 +16,7 @@ import {
   toPupUsage,
   wantsJson,
 } from "./argv.ts";
-import { COMMANDS } from "./commands.ts";
+import { COMMANDS, GROUPS } from "./commands.ts";
 import { Context } from "./context.ts";
 import { report } from "./report.ts";
 import { type CommandInput, type CommandSpec, GLOBAL_OPTIONS } from "./spec.ts";
@@ -82,7 +82,7 @@ async function dispatch(argv: string[], deps: Deps): Promise<number> {
   }
   const globals = globalsFrom(parsed.values);
   const mod = await spec.load();
-  const ctx = new Context(deps, globals, { commands: COMMANDS });
+  const ctx = new Context(deps, globals, { commands: COMMANDS, groups: GROUPS });
   if (mod.parse) checkPositionals(spec, parsed.positionals);
   checkValues(options, parsed.values);
   if (mod.parse) {

@@ -13,7 +13,7 @@ import { printData } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
 import { ExitCode, usageError } from "../errors.ts";
 import { safeText } from "../text.ts";
-import { StatusApiClient } from "./api_client.ts";
+import { ApiClient } from "../api/client.ts";
 
 const REFUSED_HEADERS = new Set(["authorization", "dd-api-key", "dd-application-key", "host"]);
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -149,7 +149,7 @@ export async function run(options: ApiOptions, ctx: Context): Promise<number> {
     ? [["Content-Type", "application/json"], ...options.headers]
     : options.headers;
 
-  const client = new StatusApiClient(ctx);
+  const client = new ApiClient(ctx);
   const res = await client.request({ method, path, body, headers });
   const show = (text: string) => (ctx.deps.io.stdoutIsTTY ? safeText(text) : text);
   if (raw) {

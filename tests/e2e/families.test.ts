@@ -97,7 +97,7 @@ test("the binary runs the family commands with a stored session", { skip }, asyn
 
     const help = await run(["security", "signals", "list", "--help"]);
     assert.match(help.stdout, /Request: POST \/api\/v2\/security_monitoring\/signals\/search/);
-    assert.match(help.stdout, /Scopes:  security_monitoring_signals_read/);
+    assert.match(help.stdout, /Scopes: {2}security_monitoring_signals_read/);
 
     for (const r of runs) {
       for (const secret of [issued.access_token, issued.refresh_token, issued.client_secret!]) {

@@ -12,6 +12,7 @@ const SEARCH_FLAGS: Record<string, FlagDef> = {
     valueName: "q",
     body: "filter.query",
     required: '"service:web-store status:error"',
+    requiredHint: 'use --query "*" for every log',
   },
   from: fromFlag("time-iso", "15m", { body: "filter.from" }),
   to: toFlag("time-iso", { body: "filter.to" }),
@@ -61,6 +62,7 @@ function search(word: string): ApiCommandDef {
     ],
     empty: "No logs match in that time range.",
     scopes: ["logs_read_data"],
+    positionalHint: 'pass the search with --query, e.g. --query "service:web status:error"',
     examples: [`pup logs ${word} --query "service:web-store" --from 1h --limit 10`],
   };
 }

@@ -74,6 +74,7 @@ export const METRICS: ApiCommandDef[] = [
         : undefined;
     },
     scopes: ["timeseries_query"],
+    positionalHint: 'pass the metric query with --query, e.g. --query "avg:system.cpu.user{*}"',
     examples: ['pup metrics query --query "avg:system.cpu.user{*}" --from 4h'],
   },
   {

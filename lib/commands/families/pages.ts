@@ -75,7 +75,10 @@ export async function readList(
       break;
     }
     if (progress) {
-      ctx.deps.io.err(`\rread ${pages} page${pages === 1 ? "" : "s"}, ${items.length} items…`);
+      // The carriage return is a write of its own: an output guard that escapes control
+      // characters in text (lib/cli/output.ts guardOutput) can let pup's own lone "\r" pass.
+      ctx.deps.io.err("\r");
+      ctx.deps.io.err(`read ${pages} page${pages === 1 ? "" : "s"}, ${items.length} items…`);
     }
   }
   if (progress && pages > 1) ctx.deps.io.err("\n");

@@ -54,16 +54,16 @@ export function parseCommand(def: ApiCommandDef, input: CommandInput): RunOption
   const values: Record<string, string | boolean> = {};
   for (const [flag, f] of Object.entries(def.flags ?? {})) {
     const raw = input.values[flag];
-    if (raw === undefined || raw === false) {
+    const text = typeof raw === "string" ? raw.trim() : raw;
+    if (text === undefined || text === false || (f.required && text === "")) {
       if (f.required) {
         throw usageError(
           `'pup ${name}' needs --${flag}, e.g. --${flag} ${f.required}`,
-          `run 'pup ${name} --help' for the flags it takes`,
+          f.requiredHint ?? `run 'pup ${name} --help' for the flags it takes`,
         );
       }
       continue;
     }
-    const text = typeof raw === "string" ? raw.trim() : raw;
     if (flagKind(f) === "int" && !/^[0-9]+$/.test(String(text))) {
       throw usageError(`invalid --${flag} "${safeText(String(raw))}": expected an integer`);
     }

@@ -32,16 +32,14 @@ function loginHint(c: Caller, scopes: string[]): string {
   return `pup auth login${c.org ? ` --org ${c.org}` : ""} --extra-scopes ${scopes.join(",")}`;
 }
 
-/** The one-line warning before a call whose session lacks a scope the command needs. */
-export function warnScopes(ctx: Context, def: ApiCommandDef, c: Caller): void {
-  if (!c.scopes) return;
+/** The one-line warning for a session that lacks a scope the command needs, if it does. */
+export function scopeWarning(def: ApiCommandDef, c: Caller): string | undefined {
+  if (!c.scopes) return undefined;
   const missing = def.scopes.filter((s) => !c.scopes!.includes(s));
-  if (missing.length === 0) return;
-  ctx.info(
-    `warning: your session lacks the scope ${missing.join(", ")} that 'pup ${
-      def.path.join(" ")
-    }' needs; add it with '${loginHint(c, missing)}'`,
-  );
+  if (missing.length === 0) return undefined;
+  return `warning: your session lacks the scope ${missing.join(", ")} that 'pup ${
+    def.path.join(" ")
+  }' needs; add it with '${loginHint(c, missing)}'`;
 }
 
 /** Sends one request; a 403 names the command's scopes and the login that adds them. */
@@ -62,6 +60,7 @@ export async function call(
         `'pup ${name}' needs the scope ${opts.def.scopes.join(", ")}: log in again with it: ${
           loginHint(c, opts.def.scopes)
         }` + (c.source === "access_token_env" ? " (and unset DD_ACCESS_TOKEN)" : ""),
+      status: res.status,
     });
   }
   if (res.text.trim() === "") return undefined;

@@ -42,6 +42,8 @@ export interface FlagDef {
   default?: string;
   /** The command refuses to run without it; the text is an example value for the message. */
   required?: string;
+  /** What to say after "needs --flag" (default: where to find the flags). */
+  requiredHint?: string;
   /** Turns the value (after `as`) into what the API takes, e.g. `count` → a compute object. */
   transform?: (value: unknown) => unknown;
 }
