@@ -144,9 +144,9 @@ test("every device authorization and token poll answer ends in a session or a cl
         exits.set(r.code, (exits.get(r.code) ?? 0) + 1);
         if (polls > 0) polled++;
         assert.doesNotMatch(r.stderr, /unexpected failure|bug in pup/, r.stderr);
-        // deno-lint-ignore no-control-regex
         assert.doesNotMatch(
           r.stderr + r.stdout,
+          // deno-lint-ignore no-control-regex
           /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/,
         );
       }),

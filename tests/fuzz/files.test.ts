@@ -7,7 +7,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { PupError } from "../../lib/errors.ts";
 import { configPath, loadConfig } from "../../lib/session/config.ts";
 import { readSessions, sessionsPath } from "../../lib/session/sessions.ts";
