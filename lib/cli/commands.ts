@@ -47,7 +47,7 @@ const authLogin: CommandSpec = {
     },
     timeout: {
       type: "string",
-      description: "seconds to wait for the browser callback (default 300)",
+      description: "seconds to wait for the browser callback (default 300, at most 2147483)",
       valueName: "seconds",
     },
     "no-browser": {
@@ -124,9 +124,19 @@ const authToken: CommandSpec = {
     "On a terminal it prints nothing secret unless --show is given.",
   options: {
     show: { type: "boolean", description: "print the token even on a terminal" },
+    json: {
+      type: "boolean",
+      description: "print {access_token, expires_at, site, org, scopes} as one JSON object",
+    },
+    "min-ttl": {
+      type: "string",
+      description: "refresh first when the token expires within this many seconds",
+      valueName: "seconds",
+    },
   },
   examples: [
     'curl -H "Authorization: Bearer $(pup auth token)" https://api.datadoghq.com/api/v1/validate',
+    "pup auth token --json --min-ttl 600 | jq -r .access_token",
   ],
   load: () => import("../commands/auth_token.ts"),
 };
