@@ -59,50 +59,55 @@ const path = require("node:path");
 const TARGETS = ${JSON.stringify(table, null, 2)};
 
 function musl() {
-  if (process.platform !== "linux") return false;
+  // Like detect-libc: musl's ldd says so; else Node's own report (slower) names glibc or not.
   try {
-    // Node's own report says which C library it runs on; a musl Node has no glibc version.
-    const header = process.report.getReport().header;
-    return !header.glibcVersionRuntime;
+    return require("node:fs").readFileSync("/usr/bin/ldd", "utf8").includes("musl");
   } catch {
-    return require("node:fs").existsSync("/etc/alpine-release");
+    try {
+      return !process.report.getReport().header.glibcVersionRuntime;
+    } catch {
+      return require("node:fs").existsSync("/etc/alpine-release");
+    }
   }
 }
-
-const os = process.platform === "win32" ? "windows" : process.platform;
-const base = os + "-" + process.arch;
-const preferred = musl() ? [base + "-musl", base] : [base, base + "-musl"];
-const candidates = preferred.filter((name) => TARGETS[name]);
 
 function fail(lines) {
   process.stderr.write(lines.map((l) => "pup: " + l).join("\\n") + "\\n");
   process.exit(1);
 }
 
-if (candidates.length === 0) {
+const os = process.platform === "win32" ? "windows" : process.platform;
+const base = os + "-" + process.arch;
+const known = [base, base + "-musl"].filter((name) => TARGETS[name]);
+if (known.length === 0) {
   fail([
     "there is no pup binary for " + base + " (supported: " + Object.keys(TARGETS).join(", ") + ")",
     "run it from source instead (bun main.ts or deno run -A main.ts): see ${source}",
   ]);
 }
 
-let binary;
-for (const name of candidates) {
+function installed(name) {
   const { pkg, exe } = TARGETS[name];
   try {
-    binary = path.join(path.dirname(require.resolve(pkg + "/package.json")), "bin", exe);
-    break;
+    return path.join(path.dirname(require.resolve(pkg + "/package.json")), "bin", exe);
   } catch {
-    // not installed: try the next candidate
+    return undefined;
   }
 }
+
+// npm installs only the package whose os, cpu and libc fit; an npm too old for "libc" installs
+// both Linux flavours, and only then does the C library need finding out.
+const found = known.map((name) => [name, installed(name)]).filter(([, bin]) => bin);
+const wanted = known.length > 1 && musl() ? base + "-musl" : base;
+const pick = found.length > 1 ? found.find(([name]) => name === wanted) : found[0];
+const binary = pick && pick[1];
 if (!binary) {
-  const wanted = TARGETS[candidates[0]].pkg;
+  const pkg = TARGETS[known.includes(wanted) ? wanted : known[0]].pkg;
   fail([
-    "the pup binary for " + candidates[0] + " is not installed (npm package " + wanted + ")",
+    "the pup binary for " + base + " is not installed (npm package " + pkg + ")",
     "npm installs it as an optional dependency of ${SCOPE}/pup; it is missing when optional",
     "dependencies were omitted (--omit=optional, --no-optional) or node_modules came from another",
-    "machine. Reinstall with them: npm install -g ${SCOPE}/pup (or npm install " + wanted + ")",
+    "machine. Reinstall with them: npm install -g ${SCOPE}/pup (or npm install " + pkg + ")",
   ]);
 }
 

@@ -15,6 +15,7 @@ const skip = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun script
 
 test("npm run demo logs in, lists, uses the token, logs out and removes its folder", {
   skip,
+  timeout: 300_000,
 }, async () => {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",

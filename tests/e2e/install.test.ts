@@ -116,6 +116,7 @@ test(
 
 test("install.sh installs nothing and exits non-zero when the archive does not match SHA256SUMS", {
   skip,
+  timeout: 300_000,
 }, async () => {
   const files = releaseFiles();
   const name = `pup-${version}-linux-x64.tar.gz`;

@@ -126,7 +126,9 @@ async function unpack(
   return { dir: tmp.path, files: readdirSync(tmp.path).sort(), remove: tmp.remove };
 }
 
-test("the release has one archive per target and SHA256SUMS covers each, in sha256sum -c format", () => {
+test("the release has one archive per target and SHA256SUMS covers each, in sha256sum -c format", {
+  timeout: 300_000,
+}, () => {
   assert.equal(manifest.version, version);
   assert.equal(manifest.commit, gitCommit());
   const sums = readFileSync(join(DIST, "SHA256SUMS"), "utf8");
@@ -159,31 +161,41 @@ test("the release has one archive per target and SHA256SUMS covers each, in sha2
   }
 });
 
-test("each archive holds its binary, README.md and LICENSE; each binary has its target's format and CPU", async () => {
-  const readme = readFileSync(join(ROOT, "README.md"));
-  const license = readFileSync(join(ROOT, "LICENSE"));
-  assert.match(license.toString(), /Apache License\s+Version 2\.0, January 2004/);
-  for (const t of TARGETS) {
-    const u = await unpack(t);
-    try {
-      assert.deepEqual(u.files, [t.exe, "LICENSE", "README.md"].sort(), t.name);
-      assert.ok(readFileSync(join(u.dir, "README.md")).equals(readme), `${t.name}: README.md`);
-      assert.ok(readFileSync(join(u.dir, "LICENSE")).equals(license), `${t.name}: LICENSE`);
-      const kind = binaryKind(readFileSync(join(u.dir, t.exe)));
-      assert.deepEqual({ format: kind.format, cpu: kind.cpu }, EXPECTED[t.name], t.name);
-      if (t.os === "linux") {
-        if (t.libc === "musl") {
-          assert.match(kind.interpreter ?? "", /^\/lib\/ld-musl-(x86_64|aarch64)\.so\.1$/, t.name);
-        } else {
-          assert.ok(kind.interpreter, `${t.name} asks for a loader`);
-          assert.doesNotMatch(kind.interpreter!, /musl/, t.name);
+test(
+  "each archive holds its binary, README.md and LICENSE; each binary has its target's format and CPU",
+  {
+    timeout: 300_000,
+  },
+  async () => {
+    const readme = readFileSync(join(ROOT, "README.md"));
+    const license = readFileSync(join(ROOT, "LICENSE"));
+    assert.match(license.toString(), /Apache License\s+Version 2\.0, January 2004/);
+    for (const t of TARGETS) {
+      const u = await unpack(t);
+      try {
+        assert.deepEqual(u.files, [t.exe, "LICENSE", "README.md"].sort(), t.name);
+        assert.ok(readFileSync(join(u.dir, "README.md")).equals(readme), `${t.name}: README.md`);
+        assert.ok(readFileSync(join(u.dir, "LICENSE")).equals(license), `${t.name}: LICENSE`);
+        const kind = binaryKind(readFileSync(join(u.dir, t.exe)));
+        assert.deepEqual({ format: kind.format, cpu: kind.cpu }, EXPECTED[t.name], t.name);
+        if (t.os === "linux") {
+          if (t.libc === "musl") {
+            assert.match(
+              kind.interpreter ?? "",
+              /^\/lib\/ld-musl-(x86_64|aarch64)\.so\.1$/,
+              t.name,
+            );
+          } else {
+            assert.ok(kind.interpreter, `${t.name} asks for a loader`);
+            assert.doesNotMatch(kind.interpreter!, /musl/, t.name);
+          }
         }
+      } finally {
+        await u.remove();
       }
-    } finally {
-      await u.remove();
     }
-  }
-});
+  },
+);
 
 test("the linux-x64 archive's binary prints the version with the commit it was built from", async () => {
   const u = await unpack(TARGETS[0]);
@@ -207,6 +219,7 @@ const qemuSkip = !has("qemu-aarch64")
 
 test("the linux-arm64 binary runs under qemu-user: --version and auth status with file storage", {
   skip: qemuSkip,
+  timeout: 300_000,
 }, async () => {
   const u = await unpack(TARGETS[1]);
   const fake = await startFakeDatadog();
@@ -328,6 +341,7 @@ const npmSkip = has("npm") ? false : "npm is not on PATH";
 
 test("the npm packages install offline from their tarballs and run pup through the installed bin", {
   skip: npmSkip,
+  timeout: 600_000,
 }, async () => {
   const here = TARGETS.find((t) =>
     t.os === "linux" && t.arch === (process.arch === "arm64" ? "arm64" : "x64") &&

@@ -73,7 +73,9 @@ test("sourceCommit reads a detached HEAD, a loose ref, packed-refs and a linked 
   }
 });
 
-test("a source copy outside git says unknown, and so does a binary built outside git", async () => {
+test("a source copy outside git says unknown, and so does a binary built outside git", {
+  timeout: 300_000,
+}, async () => {
   const tmp = await tempDir("pup-version-nogit-");
   try {
     const copy = join(tmp.path, "pup");
