@@ -84,7 +84,9 @@ function commit(): string {
   if (typeof PUP_COMMIT === "string") return PUP_COMMIT;
   const url = import.meta.url;
   if (!url.startsWith("file:")) return "unknown";
-  return sourceCommit(decodeURIComponent(new URL("..", url).pathname)) ?? "unknown";
+  // file:///D:/pup/lib/ → D:/pup (Windows); file:///home/me/pup/lib/ → /home/me/pup.
+  const dir = decodeURIComponent(new URL("..", url).pathname).replace(/^\/([A-Za-z]:)/, "$1");
+  return sourceCommit(dir) ?? "unknown";
 }
 
 /** The commit pup was built from (or, from source, is checked out at), or `unknown`. */

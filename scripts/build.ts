@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { PACKAGE_VERSION } from "../lib/version.ts";
 
 /** A release target: its name in file names, Bun's `--target`, and what the binary must be. */
@@ -72,7 +73,7 @@ export const BUILD_FLAGS = [
 ];
 
 /** The repository's root (where package.json is). */
-export const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..");
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** package.json's version, checked against lib/version.ts (they must not drift apart). */
 export function packageVersion(root = ROOT): string {
