@@ -4,7 +4,7 @@
  * pup from a loopback HTTP server that serves the release in dist/ (built once by
  * scripts/release.ts `ensureRelease`), and a corrupted archive installs nothing.
  */
-import { before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,9 +23,8 @@ const skip = process.platform !== "linux" || process.arch !== "x64"
   ? "the installer test serves the linux-x64 archive"
   : false;
 
-before(() => {
-  if (!skip) ensureRelease();
-}, { timeout: 1_800_000 });
+// Built while the module loads (see tests/e2e/release.test.ts): no timeout applies there.
+if (!skip) ensureRelease();
 
 /** Serves `files` (name → bytes) on 127.0.0.1; a 404 for anything else. */
 async function serve(files: Map<string, Uint8Array>): Promise<{ url: string; server: Server }> {

@@ -8,7 +8,7 @@
  * sandbox, the linux-arm64 one under qemu-user, and the npm packages are packed and installed
  * offline.
  */
-import { before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -23,12 +23,10 @@ import { platformPackageName } from "../../scripts/npm_packages.ts";
 
 const DIST = join(ROOT, "dist");
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
-let manifest: ReleaseManifest;
 const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string;
-
-before(() => {
-  manifest = ensureRelease();
-}, { timeout: 1_800_000 });
+// Built while the module loads, not in a hook: a first build takes 45 s to a few minutes, and
+// no test runner's per-test or per-hook timeout applies to module evaluation.
+const manifest: ReleaseManifest = ensureRelease();
 
 /** The files of a zip, read from its central directory (independently of scripts/archive.ts). */
 function unzip(bytes: Uint8Array): Map<string, { data: Uint8Array; mode: number }> {
