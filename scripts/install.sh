@@ -7,8 +7,9 @@
 # It detects the OS (Linux, macOS), the CPU (x64, arm64) and on Linux the C library (glibc or
 # musl, e.g. Alpine), downloads SHA256SUMS and the archive pup-<version>-<target>.tar.gz,
 # verifies the archive's SHA-256 against SHA256SUMS before anything is unpacked or installed,
-# checks that the binary runs here, and moves it into place atomically (a rename in the target
-# folder: a running pup or a concurrent install never sees half a file).
+# checks that the binary runs here (staged in the target folder), and moves it into place
+# atomically (a rename in that folder: a running pup or a concurrent install never sees half a
+# file).
 #
 # Environment:
 #   PUP_VERSION           the version to install, e.g. 0.1.0 (default: the latest release)
@@ -148,22 +149,20 @@ mkdir "$TMP/unpacked"
 [ -f "$TMP/unpacked/pup" ] || die "$ARCHIVE holds no pup binary; nothing was installed"
 chmod 755 "$TMP/unpacked/pup"
 
-if ! RAN="$("$TMP/unpacked/pup" --version 2>&1)"; then
+mkdir -p "$INSTALL_DIR" || die "could not create $INSTALL_DIR (set PUP_INSTALL_DIR)"
+STAGED="$INSTALL_DIR/.pup.install.$$"
+cp "$TMP/unpacked/pup" "$STAGED" || die "could not write to $INSTALL_DIR (set PUP_INSTALL_DIR)"
+trap 'rm -rf "$TMP"; rm -f "$STAGED"' EXIT
+chmod 755 "$STAGED"
+# Run it from where it will live (a noexec /tmp must not stop the install).
+if ! RAN="$("$STAGED" --version 2>&1)"; then
   say "the downloaded pup does not run here: $RAN"
   case "$TARGET" in
     *-musl) say "the musl build needs libstdc++ (on Alpine: apk add libstdc++)" ;;
   esac
   die "nothing was installed"
 fi
-
-mkdir -p "$INSTALL_DIR" || die "could not create $INSTALL_DIR (set PUP_INSTALL_DIR)"
-STAGED="$INSTALL_DIR/.pup.install.$$"
-cp "$TMP/unpacked/pup" "$STAGED" || die "could not write to $INSTALL_DIR (set PUP_INSTALL_DIR)"
-chmod 755 "$STAGED"
-mv -f "$STAGED" "$INSTALL_DIR/pup" || {
-  rm -f "$STAGED"
-  die "could not move pup into $INSTALL_DIR"
-}
+mv -f "$STAGED" "$INSTALL_DIR/pup" || die "could not move pup into $INSTALL_DIR"
 say "installed $RAN to $INSTALL_DIR/pup"
 
 case ":${PATH:-}:" in

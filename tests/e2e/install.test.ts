@@ -13,6 +13,8 @@ import { join } from "node:path";
 import { tempDir } from "../helpers.ts";
 import { gitCommit, ROOT } from "../../scripts/build.ts";
 import { ensureRelease } from "../../scripts/release.ts";
+import { tarGz } from "../../scripts/archive.ts";
+import { createHash } from "node:crypto";
 
 const DIST = join(ROOT, "dist");
 const INSTALL_SH = join(ROOT, "scripts/install.sh");
@@ -158,6 +160,48 @@ test("install.sh installs nothing and exits non-zero when the archive does not m
     await home.remove();
   }
 });
+
+test(
+  "install.sh installs nothing when the verified binary does not run here, and leaves no staged file",
+  {
+    skip,
+  },
+  async () => {
+    const name = `pup-${version}-linux-x64.tar.gz`;
+    const archive = tarGz([{
+      name: "pup",
+      data: new TextEncoder().encode("#!/bin/sh\necho broken >&2\nexit 3\n"),
+      mode: 0o755,
+    }], 0);
+    const sum = createHash("sha256").update(archive).digest("hex");
+    const files = new Map<string, Uint8Array>([
+      ["SHA256SUMS", new TextEncoder().encode(`${sum}  ${name}\n`)],
+      [name, archive],
+    ]);
+    const { url, server } = await serve(files);
+    const home = await tempDir("pup-install-norun-");
+    try {
+      const dir = join(home.path, "bin");
+      mkdirSync(dir);
+      writeFileSync(join(dir, "pup"), "#!/bin/sh\necho old pup\n", { mode: 0o755 });
+      const r = await install({
+        HOME: home.path,
+        PATH: "/usr/bin:/bin",
+        PUP_INSTALL_BASE_URL: url,
+        PUP_INSTALL_DIR: dir,
+      });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /checksum verified/);
+      assert.match(r.stderr, /the downloaded pup does not run here: broken/);
+      assert.match(r.stderr, /nothing was installed/);
+      assert.deepEqual(readdirSync(dir), ["pup"], "no staged file is left");
+      assert.equal(readFileSync(join(dir, "pup"), "utf8"), "#!/bin/sh\necho old pup\n");
+    } finally {
+      server.close();
+      await home.remove();
+    }
+  },
+);
 
 test("install.sh and install.ps1 parse, and install.sh uses no bash-only syntax", () => {
   assert.equal(spawnSync(SHELL, ["-n", INSTALL_SH]).status, 0);
