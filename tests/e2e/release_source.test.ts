@@ -1,0 +1,63 @@
+/**
+ * @module
+ * From source, the way the README shows it: `bun main.ts …` and `deno run -A main.ts …` each
+ * run the same end-to-end login against the fake Datadog (CONTRACT §10's environment, the
+ * headless tests/fakes/bin/visit as the browser), then `auth status`, `auth token` and
+ * `auth logout`.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { startFakeDatadog } from "../fakes/datadog.ts";
+import { localEnv, tempDir } from "../helpers.ts";
+import { ROOT } from "../../scripts/build.ts";
+
+const VISIT = join(ROOT, "tests/fakes/bin/visit");
+const RUNTIMES: [string, string, string[]][] = [
+  ["bun", join(ROOT, "node_modules/.bin/bun"), ["main.ts"]],
+  ["deno", join(ROOT, "node_modules/.bin/deno"), ["run", "-A", "main.ts"]],
+];
+
+function run(cmd: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.stdin.end();
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+for (const [name, cmd, prefix] of RUNTIMES) {
+  test(`from source under ${name}: login, status, token and logout against the fake Datadog`, {
+    timeout: 300_000,
+  }, async () => {
+    const fake = await startFakeDatadog();
+    const dir = await tempDir(`pup-source-${name}-`);
+    try {
+      const env = localEnv(fake.site, join(dir.path, "config"), { BROWSER: VISIT });
+      const pup = (...args: string[]) => run(cmd, [...prefix, ...args], env);
+      const login = await pup("auth", "login", "--timeout", "60");
+      assert.equal(login.code, 0, login.stdout + login.stderr);
+      assert.match(
+        login.stdout + login.stderr,
+        /✓ Logged in: the default session on 127\.0\.0\.1:/,
+      );
+      const status = await pup("auth", "status", "-o", "json");
+      assert.equal(status.code, 0, status.stderr);
+      assert.equal(JSON.parse(status.stdout).token_storage, "file");
+      const token = await pup("auth", "token");
+      assert.equal(token.code, 0, token.stderr);
+      assert.ok(fake.state.accessTokens.has(token.stdout.trim()), "the token the fake issued");
+      const logout = await pup("auth", "logout");
+      assert.equal(logout.code, 0, logout.stderr);
+      assert.equal((await pup("auth", "status")).code, 4);
+    } finally {
+      await fake.close();
+      await dir.remove();
+    }
+  });
+}
