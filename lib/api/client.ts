@@ -81,7 +81,9 @@ export type ApiContext = TokenContext & Parameters<typeof resolveTarget>[0] & {
 /** `pup/<version> (<runtime> <version>; os <os>; arch <arch>)`. */
 export function userAgent(ctx: { deps: { host: Host; version: string } }): string {
   const h = ctx.deps.host;
-  return `pup/${ctx.deps.version} (${h.runtime} ${h.runtimeVersion}; os ${h.os}; arch ${h.arch})`;
+  // The version without the build's commit: `0.1.0 (abc…)` → `0.1.0`.
+  const version = ctx.deps.version.replace(/ \(.*\)$/, "");
+  return `pup/${version} (${h.runtime} ${h.runtimeVersion}; os ${h.os}; arch ${h.arch})`;
 }
 
 /** The longest `PUP_HTTP_TIMEOUT` in seconds: a timer cannot wait longer (about 24.8 days). */

@@ -188,12 +188,14 @@ const authScopes: CommandSpec = {
 
 const completion: CommandSpec = {
   path: ["completion"],
-  positionals: [{ name: "shell", missing: "a shell: bash, zsh or fish" }],
-  summary: "Print a shell completion script",
+  positionals: [{ name: "shell", missing: "a shell: bash, zsh, fish or powershell" }],
+  summary: "Print a shell completion script (bash, zsh, fish or powershell)",
   options: {},
   examples: [
     "pup completion bash > /etc/bash_completion.d/pup",
     'pup completion zsh > "${fpath[1]}/_pup"',
+    "pup completion fish > ~/.config/fish/completions/pup.fish",
+    "pup completion powershell | Out-String | Invoke-Expression",
   ],
   load: () => import("../commands/completion.ts"),
 };

@@ -1,7 +1,8 @@
 /**
  * @module
  * `pup completion bash|zsh|fish|powershell`: a completion script made from the command table
- * (the same `COMMANDS` and `GLOBAL_OPTIONS` that `--help` shows), so it never falls behind the
+ * (the same `COMMANDS` and `GLOBAL_OPTIONS` that `--help` shows; the runner hands the table in as
+ * `ctx.commands` and `ctx.groups`, so this module does not import it), so it never falls behind the
  * commands and flags pup really has. Every script works the same way: it walks the words typed
  * so far, skipping flags and the value after a flag that takes one, to find the command path
  * (`auth login`), then offers that path's subcommands or flags — with their descriptions where
@@ -9,7 +10,6 @@
  */
 import type { CommandInput } from "../cli/spec.ts";
 import { GLOBAL_OPTIONS } from "../cli/spec.ts";
-import { COMMANDS, GROUPS } from "../cli/commands.ts";
 import { ExitCode, usageError } from "../errors.ts";
 
 /** The shells pup writes completion for. */
@@ -23,26 +23,19 @@ export interface CommandEntry {
   options: Record<string, { type: string; short?: string; description: string }>;
 }
 
-/** What `run` needs: somewhere to write, and (when the runner hands it in) the table. */
+/** Group word → one-line description (`auth`, `monitors`, …). */
+export type Groups = Readonly<Record<string, string>>;
+
+/** What `run` needs: somewhere to write, and the command table the runner hands in. */
 export interface CompletionContext {
   deps: { io: { out(text: string): void } };
-  commands?: readonly CommandEntry[];
+  commands: readonly CommandEntry[];
+  groups?: Groups;
 }
 
 /** What `pup completion` was asked for. */
 export interface CompletionOptions {
   shell: Shell;
-}
-
-// Bridge while the command table of this branch still has `args: "<bash|zsh|fish>"` and no
-// `positionals`: the runner checks positionals of a parse + run module against the table before
-// `parse` runs. lib/cli/commands.ts declares `positionals: [{ name: "shell" }]` in the "cli"
-// branch; once merged this is a no-op and can go (notes/ship.md).
-for (const c of COMMANDS) {
-  if (c.path.length === 1 && c.path[0] === "completion" && !c.positionals) {
-    c.positionals = [{ name: "shell" }];
-    c.args = undefined;
-  }
 }
 
 /**
@@ -69,8 +62,7 @@ export function parse(input: CommandInput): CompletionOptions {
  * await run({ shell: "zsh" }, ctx);
  */
 export function run(options: CompletionOptions, ctx: CompletionContext): Promise<number> {
-  const commands = ctx.commands?.length ? ctx.commands : COMMANDS;
-  ctx.deps.io.out(completionScript(options.shell, commands));
+  ctx.deps.io.out(completionScript(options.shell, ctx.commands, ctx.groups));
   return Promise.resolve(ExitCode.ok);
 }
 
@@ -100,7 +92,7 @@ function flagCandidates(options: Record<string, CommandEntry["options"][string]>
 }
 
 /** The model of the table; a flag name that is a value flag in one command and not another is a bug. */
-export function completionModel(commands: readonly CommandEntry[]): Model {
+export function completionModel(commands: readonly CommandEntry[], groups: Groups = {}): Model {
   const next = new Map<string, Candidate[]>();
   const add = (path: string, c: Candidate) => {
     const list = next.get(path) ?? [];
@@ -113,7 +105,11 @@ export function completionModel(commands: readonly CommandEntry[]): Model {
       const prefix = cmd.path.slice(0, i).join(" ");
       const word = cmd.path[i];
       const leaf = i === cmd.path.length - 1;
-      add(prefix, { word, description: (leaf ? cmd.summary : GROUPS[word]) ?? word });
+      add(prefix, {
+        word,
+        description:
+          (leaf ? cmd.summary : (Object.hasOwn(groups, word) ? groups[word] : undefined)) ?? word,
+      });
     }
     const options = { ...GLOBAL_OPTIONS, ...cmd.options };
     for (const c of flagCandidates(options)) add(cmd.path.join(" "), c);
@@ -137,8 +133,12 @@ export function completionModel(commands: readonly CommandEntry[]): Model {
 }
 
 /** The completion script for `shell`. */
-export function completionScript(shell: Shell, commands: readonly CommandEntry[]): string {
-  const model = completionModel(commands);
+export function completionScript(
+  shell: Shell,
+  commands: readonly CommandEntry[],
+  groups: Groups = {},
+): string {
+  const model = completionModel(commands, groups);
   return { bash, zsh, fish, powershell }[shell](model);
 }
 

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { COMMANDS } from "../../lib/cli/commands.ts";
+import { COMMANDS, GROUPS } from "../../lib/cli/commands.ts";
 import { GLOBAL_OPTIONS } from "../../lib/cli/spec.ts";
 import {
   completionModel,
@@ -27,7 +27,11 @@ const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status
 
 function script(shell: Shell): string {
   let out = "";
-  run({ shell }, { deps: { io: { out: (t) => void (out += t) } }, commands: COMMANDS });
+  run({ shell }, {
+    deps: { io: { out: (t) => void (out += t) } },
+    commands: COMMANDS,
+    groups: GROUPS,
+  });
   return out;
 }
 
@@ -79,7 +83,7 @@ test("every script names every command word and every flag of the table", () => 
       );
     }
   }
-  const model = completionModel(COMMANDS);
+  const model = completionModel(COMMANDS, GROUPS);
   for (const f of ["--org", "--output", "-o", "--site", "--timeout"]) {
     assert.ok(model.valueFlags.includes(f), f);
   }
@@ -189,7 +193,7 @@ test("the binary prints the same scripts, and a wrong shell is a usage error (ex
   for (const shell of SHELLS) {
     const r = spawnSync(PUP_BIN, ["completion", shell], { encoding: "utf8", env: {} });
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, completionScript(shell, COMMANDS), shell);
+    assert.equal(r.stdout, completionScript(shell, COMMANDS, GROUPS), shell);
   }
   const bad = spawnSync(PUP_BIN, ["completion", "tcsh"], { encoding: "utf8", env: {} });
   assert.equal(bad.status, 2);
