@@ -9,11 +9,15 @@
  * 2. `pup api /api/v1/validate` (DD_ACCESS_TOKEN, and an OAuth session) against curl (≤ 2×);
  * 3. `pup auth login` (DCR reused) against the same flow with a bare fetch (adds ≤ 20 ms);
  * 4. 32 concurrent `pup auth token` with an expired token (exactly 1 refresh);
- * 5. `secret-tool` calls per command and the Secret Service's cost (under with-keyring.sh);
- * 6. peak RSS and binary size; with `--sizes`, every release target's archive sizes.
+ * 5. `secret-tool` calls per command and the Secret Service's cost (under with-keyring.sh),
+ *    and the keychain at scale: 41 sessions on one site against 1 on another (issue 14);
+ * 6. the API families (issue 11): a table command against `pup api` of the same path, and
+ *    `--all` over 10 pages against one start-up plus 10 bare fetches; with `--before PATH`,
+ *    start-up against a binary built before the families;
+ * 7. peak RSS and binary size; with `--sizes`, every release target's archive sizes.
  *
  *   bun scripts/bench.ts [--json out.json] [--quick] [--sizes] [--only a,b] [--reps N] [--pup PATH]
- *                        [--build]
+ *                        [--build] [--before PATH]
  *
  * Exits non-zero only when something could not be measured, never because pup is slow.
  */
@@ -24,6 +28,7 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { startFakeDatadog } from "../tests/fakes/datadog.ts";
+import { families } from "./bench/families.ts";
 import { buildHello, machine } from "./bench/fixtures.ts";
 import { keychain } from "./bench/keychain.ts";
 import { startBrowserHook } from "./bench/login.ts";
@@ -51,19 +56,21 @@ const { values: opts } = parseArgs({
     reps: { type: "string" },
     pup: { type: "string" },
     build: { type: "boolean" },
+    before: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (opts.help) {
   console.log(
     "usage: bun scripts/bench.ts [--json FILE] [--quick] [--sizes] [--only a,b] [--reps N] [--pup PATH]\n" +
-      "                            [--build]\n" +
+      "                            [--build] [--before PATH]\n" +
       "  --quick   10 repetitions instead of 30\n" +
       "  --sizes   also build every release target and report binary, gzip and xz sizes\n" +
       "  --only    run only these sections (start-up, authenticated call, login, concurrency,\n" +
-      "            keychain, memory and size, release sizes), e.g. --only start-up,login\n" +
+      "            keychain, families, memory and size, release sizes), e.g. --only start-up,login\n" +
       "  --pup     benchmark this binary instead of dist/pup\n" +
-      "  --build   rebuild dist/pup first (it is built anyway when missing)",
+      "  --build   rebuild dist/pup first (it is built anyway when missing)\n" +
+      "  --before  a pup binary built before the API families: their start-up rows compare to it",
   );
   process.exit(0);
 }
@@ -86,6 +93,7 @@ const sections: [string, (b: Bench) => Promise<Row[]>][] = [
   ["login", login],
   ["concurrency", concurrency],
   ["keychain", keychain],
+  ["families", (b) => families({ ...b, before: opts.before && resolve(opts.before) })],
   ["memory and size", memory],
 ];
 sections.push(["release sizes", sizes]);

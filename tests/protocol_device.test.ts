@@ -50,7 +50,17 @@ function startAnswer(extra: Record<string, unknown> = {}) {
  * second at a time until the command ends. Returns what it printed, the requests and the
  * fake time of each poll.
  */
-async function runDevice(server: Server, args: string[] = []) {
+async function runDevice(
+  server: Server,
+  args: string[] = [],
+  options: {
+    /** stderr is a terminal. */
+    tty?: boolean;
+    env?: Record<string, string>;
+    /** Sends Ctrl-C once this many fake milliseconds have passed after the code is shown. */
+    interruptAfterMs?: number;
+  } = {},
+) {
   const dir = await tempDir();
   const clock = new FakeClock();
   const pollTimes: number[] = [];
@@ -79,15 +89,31 @@ async function runDevice(server: Server, args: string[] = []) {
     }
     return undefined;
   });
-  const deps = testDeps(localEnv(SITE, dir.path), { fetch: stub.fetch, clock });
+  const deps = testDeps(localEnv(SITE, dir.path, options.env), { fetch: stub.fetch, clock });
+  deps.io.stderrIsTTY = options.tty ?? false;
+  let interrupt: (() => void) | undefined;
+  deps.host.onInterrupt = (handler) => {
+    interrupt = () => handler("SIGINT");
+    return () => (interrupt = undefined);
+  };
   let result: Awaited<ReturnType<typeof runPup>> | undefined;
   const running = runPup(["auth", "login", "--device", ...args], deps).then((r) => (result = r));
-  for (let steps = 0; !result && steps < 5_000; steps++) await clock.advance(1_000);
+  for (let steps = 0; !result && steps < 5_000; steps++) {
+    await clock.advance(1_000);
+    if (
+      options.interruptAfterMs !== undefined && clock.now() - startedAt >= options.interruptAfterMs
+    ) {
+      interrupt?.();
+    }
+  }
   await running;
+  // Whatever is written once the command has ended (a line still redrawing itself).
+  await clock.advance(5_000);
+  const drawnAfter = deps.stderr().slice(result!.stderr.length);
   const tokensFile = join(dir.path, `tokens_${siteKey(SITE)}.json`);
   const stored = await readFile(tokensFile, "utf8").then(JSON.parse, () => undefined);
   await dir.remove();
-  return { r: result!, seen: stub.seen, pollTimes, startedAt, stored };
+  return { r: result!, seen: stub.seen, pollTimes, startedAt, stored, drawnAfter };
 }
 
 test("a 307 from the device authorization endpoint is refused, never re-posted elsewhere", async () => {
@@ -168,4 +194,105 @@ test("a device token with a control character is refused when it arrives", async
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /access_token has characters a token may not have/);
   assert.equal(stored?.__default__, undefined);
+});
+
+const CLEAR = "\r\x1b[2K";
+const DIM = "\x1b[2m";
+
+test("on a terminal the device login shows a live line with the time left, cleared when approved", async () => {
+  const { r, drawnAfter } = await runDevice(
+    { start: startAnswer({ interval: 5, expires_in: 120 }), polls: [pending, pending, approved()] },
+    [],
+    { tty: true },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const code = r.stderr.indexOf("enter the code: ABCD-EFGH");
+  const first = r.stderr.indexOf(
+    `${CLEAR}${DIM}Waiting for you to approve the device login… 2:00 left (Ctrl-C to cancel)`,
+  );
+  assert.ok(code >= 0 && first > code, r.stderr);
+  // Redrawn in place each second: 1:59 … 1:46 (three polls 5 s apart).
+  for (const left of ["1:59", "1:50", "1:46"]) {
+    assert.ok(
+      r.stderr.includes(
+        `${CLEAR}${DIM}Waiting for you to approve the device login… ${left} left`,
+      ),
+      left,
+    );
+  }
+  assert.ok(!r.stderr.includes("1:44 left"), "redrawn after polling ended");
+  // Cleared when the wait ends: nothing of the line is left after the last clear.
+  assert.ok(r.stderr.endsWith(CLEAR), JSON.stringify(r.stderr.slice(-80)));
+  assert.match(r.stdout, /Logged in/);
+  assert.equal(drawnAfter, "", "the line was drawn after the command ended");
+});
+
+test("with no terminal on stderr the device login prints one plain waiting line, no \\r and no escape codes", async () => {
+  for (const [tty, env] of [[false, {}], [true, { TERM: "dumb" }]] as const) {
+    const { r } = await runDevice(
+      { start: startAnswer({ interval: 5, expires_in: 120 }), polls: [pending, approved()] },
+      [],
+      { tty, env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!/[\r\x1b]/.test(r.stderr), JSON.stringify(r.stderr));
+    const lines = r.stderr.split("\n").filter((l) => l.startsWith("Waiting"));
+    assert.deepEqual(lines, [
+      "Waiting for you to approve the device login (up to 2:00; Ctrl-C to cancel)…",
+    ]);
+  }
+});
+
+test("the device waiting line counts down to the login's --timeout when it comes before expires_in", async () => {
+  const { r } = await runDevice(
+    { start: startAnswer({ interval: 5, expires_in: 600 }), polls: [approved()] },
+    ["--timeout", "90"],
+    { tty: true, env: { NO_COLOR: "1" } },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(
+    r.stderr.includes(
+      `${CLEAR}Waiting for you to approve the device login… 1:30 left (Ctrl-C to cancel)`,
+    ),
+    r.stderr,
+  );
+  assert.ok(!r.stderr.includes(DIM), "dimmed despite NO_COLOR");
+});
+
+test("when the device code expires the waiting line is cleared before the timeout error", async () => {
+  const { r, drawnAfter } = await runDevice(
+    { start: startAnswer({ interval: 5, expires_in: 12 }), polls: [pending] },
+    [],
+    { tty: true },
+  );
+  assert.equal(r.code, 4, r.stderr);
+  const error = r.stderr.indexOf("timeout waiting for the device login to be approved");
+  assert.ok(error > 0, r.stderr);
+  const before = r.stderr.slice(0, error);
+  assert.ok(
+    before.lastIndexOf(CLEAR) > before.lastIndexOf("left (Ctrl-C"),
+    JSON.stringify(before.slice(-120)),
+  );
+  assert.ok(!r.stderr.slice(error).includes("left (Ctrl-C"), "redrawn after the error");
+  assert.equal(drawnAfter, "", "the line was drawn after the command ended");
+});
+
+test("Ctrl-C while the device login polls clears the waiting line, then says login interrupted (exit 130)", async () => {
+  const { r, pollTimes, stored, drawnAfter } = await runDevice(
+    { start: startAnswer({ interval: 5, expires_in: 600 }), polls: [pending] },
+    [],
+    { tty: true, interruptAfterMs: 7_000 },
+  );
+  assert.equal(r.code, 130, r.stderr);
+  assert.equal(pollTimes.length, 1);
+  assert.equal(stored?.__default__, undefined);
+  const said = r.stderr.indexOf("login interrupted");
+  assert.ok(said > 0, r.stderr);
+  const before = r.stderr.slice(0, said);
+  assert.ok(
+    before.lastIndexOf(CLEAR) > before.lastIndexOf("left (Ctrl-C"),
+    JSON.stringify(before.slice(-120)),
+  );
+  assert.ok(!r.stderr.slice(said).includes("left (Ctrl-C"), "redrawn after the interrupt");
+  assert.equal(drawnAfter, "", "the line was drawn after the command ended");
 });

@@ -1,12 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
 import { localEnv, runPup, storedClient, storedToken, tempDir, testDeps } from "./helpers.ts";
 import { Context } from "../lib/cli/context.ts";
-import { siteKey } from "../lib/store/state_store.ts";
-import { usableToken } from "../lib/session/tokens.ts";
+import { lockPath } from "../lib/store/lock.ts";
+import { siteKey, type StateStore } from "../lib/store/state_store.ts";
+import { refreshNow, type TokenContext, usableToken } from "../lib/session/tokens.ts";
+import { systemClock } from "../lib/deps.ts";
 
 const MIN = 60_000;
 
@@ -330,6 +333,149 @@ test("concurrent refreshes in one process make one refresh request and agree on 
     );
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     assert.equal(new Set(results.map((r) => r.stdout)).size, 1);
+    assert.equal(refreshes(t.fake), 1);
+  } finally {
+    await t.done();
+  }
+});
+
+/**
+ * The system clock made strictly increasing (each reading at least 1 ms past the last), shared
+ * by every context of a test as processes share the machine's clock: "issued after this call
+ * began" then never hangs on two events falling into one millisecond.
+ */
+let lastTick = 0;
+const tickingClock = {
+  ...systemClock,
+  now: () => (lastTick = Math.max(systemClock.now(), lastTick + 1)),
+};
+
+/**
+ * A command context whose store records, for its choice and each read, whether the site's
+ * lock file existed at that moment.
+ */
+function recordingContext(t: Awaited<ReturnType<typeof seeded>>) {
+  const clock = tickingClock;
+  const ctx = new Context(testDeps(t.env, { clock }), { trustSite: false, verbose: false });
+  const lock = lockPath(t.dir, t.fake.site);
+  const events: string[] = [];
+  const held = () => (existsSync(lock) ? "locked" : "unlocked");
+  let store: Promise<StateStore> | undefined;
+  const tc: TokenContext = {
+    deps: ctx.deps,
+    dir: ctx.dir,
+    globals: ctx.globals,
+    lockDeps: ctx.lockDeps,
+    oauth: ctx.oauth,
+    config: () => ctx.config(),
+    store: () => {
+      events.push(`choose ${held()}`);
+      return store ??= ctx.store().then((s): StateStore => ({
+        kind: s.kind,
+        location: s.location,
+        read: (site, options) => {
+          events.push(`read ${held()}`);
+          return s.read(site, options);
+        },
+        write: (site, state) => s.write(site, state),
+      }));
+    },
+  };
+  return { tc, events };
+}
+
+test("a forced refresh takes the site's lock first, then chooses the store and reads the entry once", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const { tc, events } = recordingContext(t);
+    const r = await usableToken(tc, t.fake.site, undefined, { force: true });
+    assert.equal(r.refreshed, true);
+    assert.notEqual(r.token.access_token, t.issued.access_token);
+    // One read, under the lock: with the lock taken first it is CONTRACT §8's re-read. On the
+    // Secret Service the store's choice is a search that serves that read: one process.
+    assert.deepEqual(events, ["choose locked", "read locked"]);
+    assert.equal(refreshes(t.fake), 1);
+    assert.equal((await t.tokens()).__default__.access_token, r.token.access_token);
+  } finally {
+    await t.done();
+  }
+});
+
+test("a forced refresh of a missing session says not logged in before the trust check or any request", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const { tc } = recordingContext(t);
+    let checked = 0;
+    await assert.rejects(
+      refreshNow(tc, t.fake.site, "nobody", {
+        beforeRefresh: () => Promise.resolve(void checked++),
+      }),
+      /not logged in: no session for org "nobody"/,
+    );
+    assert.equal(checked, 0);
+    assert.equal(t.fake.requests.length, 0);
+    assert.ok(!existsSync(lockPath(t.dir, t.fake.site)), "the lock was left behind");
+  } finally {
+    await t.done();
+  }
+});
+
+test("a refused trust check under the lock sends nothing and releases the lock", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const { tc } = recordingContext(t);
+    const before = await readFile(t.tokensPath);
+    await assert.rejects(
+      refreshNow(tc, t.fake.site, undefined, {
+        beforeRefresh: () => Promise.reject(new Error("not trusted")),
+      }),
+      /not trusted/,
+    );
+    assert.equal(t.fake.requests.length, 0);
+    assert.deepEqual(await readFile(t.tokensPath), before);
+    assert.ok(!existsSync(lockPath(t.dir, t.fake.site)), "the lock was left behind");
+  } finally {
+    await t.done();
+  }
+});
+
+test("concurrent forced refreshes make one refresh request and agree on the token", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => refreshNow(recordingContext(t).tc, t.fake.site, undefined)),
+    );
+    assert.equal(refreshes(t.fake), 1);
+    assert.equal(results.filter((r) => r.refreshed).length, 1);
+    assert.equal(new Set(results.map((r) => r.token.access_token)).size, 1);
+    assert.notEqual(results[0].token.access_token, t.issued.access_token);
+  } finally {
+    await t.done();
+  }
+});
+
+test("a forced refresh after another one finished refreshes again", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const first = await refreshNow(recordingContext(t).tc, t.fake.site, undefined);
+    const second = await refreshNow(recordingContext(t).tc, t.fake.site, undefined);
+    assert.equal(first.refreshed && second.refreshed, true);
+    assert.notEqual(second.token.access_token, first.token.access_token);
+    assert.equal(refreshes(t.fake), 2);
+  } finally {
+    await t.done();
+  }
+});
+
+test("a stored token whose expires_in and expires_at put its issue in the future is refreshed", async () => {
+  const t = await seeded(50 * MIN);
+  try {
+    const all = await t.tokens();
+    // 2 hours left on a 1-hour token: "issued" an hour from now — not another process's refresh.
+    all.__default__.expires_at = new Date(Date.now() + 120 * MIN).toISOString();
+    await writeFile(t.tokensPath, JSON.stringify(all));
+    const r = await refreshNow(recordingContext(t).tc, t.fake.site, undefined);
+    assert.equal(r.refreshed, true);
     assert.equal(refreshes(t.fake), 1);
   } finally {
     await t.done();

@@ -9,6 +9,10 @@
  * when missing or not positive, at least 1 s and at most 5 minutes, plus 5 s per `slow_down`
  * (RFC 8628 §3.5); polling stops at `expires_in` (default 15 minutes, at most one day) or the
  * login's timeout, whichever is first. Every wait is `deps.clock.sleep`.
+ *
+ * While it polls, the waiting line of `wait_line.ts` shows the time left (issue 13): on a
+ * terminal one line on stderr redrawn in place and cleared when polling ends; otherwise one
+ * plain line, with no `\r` and no cursor codes.
  */
 import type { Clock } from "../deps.ts";
 import { PupError } from "../errors.ts";
@@ -32,6 +36,10 @@ import {
   requestDeviceToken,
 } from "./oauth_optional.ts";
 import type { ClientCredentials, Token } from "./types.ts";
+import { startWaitLine } from "./wait_line.ts";
+
+/** What the waiting line says while the device login polls. */
+export const DEVICE_WAITING = "Waiting for you to approve the device login";
 
 /** RFC 8628 §3.2: the interval when the server gives none. */
 export const DEFAULT_INTERVAL_S = 5;
@@ -165,21 +173,26 @@ async function poll(
   const clock = ctx.deps.clock;
   let interval = start.intervalMs;
   const deadline = clock.now() + Math.min(req.timeoutMs, start.expiresMs);
-  for (;;) {
-    if (clock.now() + interval > deadline) {
-      throw new PupError(
-        "callback_timeout",
-        "timeout waiting for the device login to be approved",
-        { hint: "Run pup auth login --device again to restart the flow." },
-      );
+  const line = startWaitLine(ctx.deps, DEVICE_WAITING, deadline);
+  try {
+    for (;;) {
+      if (clock.now() + interval > deadline) {
+        throw new PupError(
+          "callback_timeout",
+          "timeout waiting for the device login to be approved",
+          { hint: "Run pup auth login --device again to restart the flow." },
+        );
+      }
+      await clock.sleep(interval, oauth.signal);
+      const res = await requestDeviceToken(oauth, req.site, tokenUrl, client, start.deviceCode);
+      const verdict = processPoll(res, clock.now(), req.scopes.join(" "));
+      if ("token" in verdict) return verdict.token;
+      if (verdict.wait === "slow_down") {
+        interval = Math.min(interval + 5000, MAX_INTERVAL_S * 1000); // RFC 8628 §3.5
+      }
     }
-    await clock.sleep(interval, oauth.signal);
-    const res = await requestDeviceToken(oauth, req.site, tokenUrl, client, start.deviceCode);
-    const verdict = processPoll(res, clock.now(), req.scopes.join(" "));
-    if ("token" in verdict) return verdict.token;
-    if (verdict.wait === "slow_down") {
-      interval = Math.min(interval + 5000, MAX_INTERVAL_S * 1000); // RFC 8628 §3.5
-    }
+  } finally {
+    line.stop(); // cleared before any message that follows: the login's, or an error
   }
 }
 

@@ -153,11 +153,58 @@ async function refreshLocked(
 }
 
 /**
- * Returns a usable token for (site, org), refreshing it first when needed (or when `force`).
- * `rejected` is an access token the API just answered 401 to: it is refreshed even if its
- * expiry says it is good, unless another process already replaced it. `minTtlMs` also counts
- * a token as stale when it expires sooner than that (`auth token --min-ttl`); like the refresh
- * window it is judged again under the lock, so many callers make one refresh.
+ * When a token was issued (clock time), from its `expires_at` and `expires_in`; NaN when either
+ * is missing or not a number.
+ */
+function issuedAt(token: Token): number {
+  return Date.parse(token.expires_at) - Number(token.expires_in) * 1000;
+}
+
+/**
+ * `pup auth refresh`: refreshes (site, org) now. The site's lock is taken first and the entry
+ * read once inside it (CONTRACT §8: with the lock taken first, that one read is the re-read),
+ * so with a keychain the command starts one reading process — the store is chosen inside the
+ * lock too, and its selection search serves the read.
+ *
+ * A token issued after this call began waiting for the lock (and not in the future) is another
+ * process's refresh made meanwhile: it is returned with `refreshed: false`, so N concurrent
+ * `auth refresh` make one refresh request. Not logged in is answered before `beforeRefresh`
+ * (the trust check) and before any network call.
+ *
+ * @example
+ * const { token, refreshed } = await refreshNow(ctx, site, org, {
+ *   beforeRefresh: () => ensureTrusted(ctx, site),
+ * });
+ */
+export async function refreshNow(
+  ctx: TokenContext,
+  site: string,
+  org: string | undefined,
+  options: { beforeRefresh?: () => Promise<void> } = {},
+): Promise<{ token: Token; refreshed: boolean }> {
+  const key = orgKey(org);
+  const waitFrom = ctx.deps.clock.now();
+  return await withSiteLock(ctx.dir, site, ctx.lockDeps, async () => {
+    const store = await ctx.store();
+    const state = await store.read(site);
+    const current = state.tokens[key];
+    if (!current) throw notLoggedIn(site, org);
+    const issued = issuedAt(current);
+    if (issued > waitFrom && issued <= ctx.deps.clock.now()) {
+      return { token: current, refreshed: false };
+    }
+    await options.beforeRefresh?.();
+    return { token: await refreshLocked(ctx, store, site, org, state), refreshed: true };
+  });
+}
+
+/**
+ * Returns a usable token for (site, org), refreshing it first when needed (or when `force`:
+ * see {@link refreshNow}). `rejected` is an access token the API just answered 401 to: it is
+ * refreshed even if its expiry says it is good, unless another process already replaced it.
+ * `minTtlMs` also counts a token as stale when it expires sooner than that
+ * (`auth token --min-ttl`); like the refresh window it is judged again under the lock, so many
+ * callers make one refresh.
  *
  * @example
  * const { token } = await usableToken(ctx, site, org);
@@ -172,6 +219,7 @@ export async function usableToken(
   org: string | undefined,
   options: { force?: boolean; rejected?: string; minTtlMs?: number } = {},
 ): Promise<{ token: Token; refreshed: boolean }> {
+  if (options.force) return await refreshNow(ctx, site, org);
   const store = await ctx.store();
   const key = orgKey(org);
   // Outside the lock: what this command already read (auth status, the API credential check)
@@ -183,17 +231,14 @@ export async function usableToken(
     return needsRefresh(t, now) || t.access_token === options.rejected ||
       Date.parse(t.expires_at) - now < (options.minTtlMs ?? 0);
   };
-  if (!options.force && !stale(first)) return { token: first, refreshed: false };
+  if (!stale(first)) return { token: first, refreshed: false };
 
   return await withSiteLock(ctx.dir, site, ctx.lockDeps, async () => {
     const state = await store.read(site);
     const current = state.tokens[key];
     if (!current) throw notLoggedIn(site, org);
-    // Another process refreshed while we waited for the lock: use its token.
-    if (current.access_token !== first.access_token && !stale(current)) {
-      return { token: current, refreshed: false };
-    }
-    if (!options.force && !stale(current)) return { token: current, refreshed: false };
+    // Another process refreshed while we waited for the lock, or the token is good after all.
+    if (!stale(current)) return { token: current, refreshed: false };
     return { token: await refreshLocked(ctx, store, site, org, state), refreshed: true };
   });
 }

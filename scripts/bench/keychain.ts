@@ -164,7 +164,7 @@ async function atScale(b: Bench, shim: string, log: string): Promise<Row[]> {
       target: `≤ ${target}`,
       pass: c.total <= target,
       note: args[1] === "refresh" && c.total > target
-        ? `${c.note} — bounded by 2 reads (before the lock, and fresh under it: CONTRACT §8) and 2 writes (the changed chunk, then the count record with the checksum: §7)`
+        ? `${c.note} — a read before the lock as well as the one under it (CONTRACT §8): auth refresh must take the lock first (refreshNow in lib/session/tokens.ts); the floor is 1 search + 2 stores (the changed chunk, then the count record with the checksum: §7)`
         : c.note,
     });
   }
