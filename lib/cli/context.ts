@@ -5,6 +5,7 @@
  * pays for none.
  */
 import type { Deps } from "../deps.ts";
+import { type Line, writeErr } from "../text.ts";
 import { redactUrl } from "../api/redact.ts";
 import { type Config, loadConfig } from "../session/config.ts";
 import { readSessions, type SessionEntry, validateOrgName } from "../session/sessions.ts";
@@ -126,9 +127,9 @@ export class Context {
     };
   }
 
-  /** Writes a line to stderr. */
-  info(line: string): void {
-    this.deps.io.err(line + "\n");
+  /** Writes a line to stderr (text, or pieces with pup's own control sequences). */
+  info(line: Line): void {
+    writeErr(this.deps.io, typeof line === "string" ? line + "\n" : [...line, "\n"]);
   }
 
   /** Writes a line to stdout. */
