@@ -77,3 +77,24 @@ test("without a guard, writeErr writes a control's sequence through err", () => 
   writeErr({ err: (t) => void (err += t) }, [CLEAR_LINE, "x"]);
   assert.equal(err, "\r\x1b[2Kx");
 });
+
+test("the guard passes every other field through live: TTY getters are asked only when read", () => {
+  let asked = 0;
+  const io = {
+    out: (_t: string) => {},
+    err: (_t: string) => {},
+    get stderrIsTTY() {
+      asked++;
+      return true;
+    },
+    stdoutIsTTY: false,
+  };
+  const guarded = guardOutput(io);
+  assert.equal(asked, 0);
+  assert.equal(guarded.stderrIsTTY, true);
+  assert.equal(asked, 1);
+  io.stdoutIsTTY = true;
+  assert.equal(guarded.stdoutIsTTY, true);
+  guarded.stdoutIsTTY = false;
+  assert.equal(io.stdoutIsTTY, false);
+});

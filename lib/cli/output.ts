@@ -78,14 +78,28 @@ export function guardOutput<T extends Pick<Deps["io"], "out" | "err"> & Partial<
   io: T,
 ): T & Required<Pick<ControlWriter, "errControl">> {
   const raw = (c: Control) => io.errControl ? io.errControl(c) : io.err(c.sequence);
-  return {
-    ...io,
-    out: (t: string) => io.out(safeText(t)),
-    err: (t: string) => io.err(safeText(t)),
-    // A look-alike object (not built by lib/text.ts) is shown as text, neutralised.
-    errControl: (c: Control) =>
+  // Every other field is passed through live, not copied: the real IO's `…IsTTY` are getters
+  // asked only by the commands that care, and a test may change one after the guard is made.
+  const guarded = {} as Record<string, unknown>;
+  for (const key of Object.keys(io)) {
+    if (key === "out" || key === "err" || key === "errControl") continue;
+    Object.defineProperty(guarded, key, {
+      enumerable: true,
+      get: () => (io as Record<string, unknown>)[key],
+      set: (v: unknown) => void ((io as Record<string, unknown>)[key] = v),
+    });
+  }
+  const own = (key: string, value: unknown) =>
+    Object.defineProperty(guarded, key, { enumerable: true, value });
+  own("out", (t: string) => io.out(safeText(t)));
+  own("err", (t: string) => io.err(safeText(t)));
+  // A look-alike object (not built by lib/text.ts) is shown as text, neutralised.
+  own(
+    "errControl",
+    (c: Control) =>
       isControl(c) ? raw(c) : io.err(safeText(String((c as { sequence?: unknown })?.sequence))),
-  };
+  );
+  return guarded as T & Required<Pick<ControlWriter, "errControl">>;
 }
 
 /** A plain text table; every cell is passed through {@link safeCell} (newlines included). */
