@@ -82,3 +82,66 @@ export function cleanServerText(text: string, max = 300): string {
 export function safeJson(json: string): string {
   return json.replace(UNSAFE_INLINE, escapeChar);
 }
+
+/**
+ * One of pup's own terminal control sequences (the login's live line and OSC 8 link, the
+ * `--all` progress line). Only the builders below make one, so text from a server, a file or
+ * the user can never be one: the output guard (lib/cli/output.ts `guardOutput`) escapes every
+ * string and writes raw only these, through `errControl` ({@link writeErr}).
+ */
+export interface Control {
+  readonly sequence: string;
+}
+
+const BUILT = new WeakSet<Control>();
+
+function control(sequence: string): Control {
+  const c = Object.freeze({ sequence });
+  BUILT.add(c);
+  return c;
+}
+
+/** Whether `value` is a {@link Control} built here (not a look-alike object). */
+export function isControl(value: unknown): value is Control {
+  return typeof value === "object" && value !== null && BUILT.has(value as Control);
+}
+
+/** Back to the start of the line, then erase it. */
+export const CLEAR_LINE: Control = control("\r\x1b[2K");
+/** Back to the start of the line. */
+export const CARRIAGE_RETURN: Control = control("\r");
+/** Dim text on, off. */
+export const DIM: Control = control("\x1b[2m");
+export const UNDIM: Control = control("\x1b[22m");
+/** The end of an OSC 8 hyperlink. */
+export const LINK_END: Control = control("\x1b]8;;\x1b\\");
+
+/**
+ * The start of an OSC 8 hyperlink to `url`; null unless `url` is an http(s) URL of printable
+ * ASCII only (no space, no control or escape character), so it cannot end the sequence early.
+ */
+export function linkStart(url: string): Control | null {
+  if (!/^https?:\/\/[\x21-\x7e]+$/.test(url)) return null;
+  return control(`\x1b]8;;${url}\x1b\\`);
+}
+
+/** A piece of a line: text (neutralised when guarded) or one of pup's own sequences. */
+export type Styled = string | Control;
+/** A line as text or pieces. */
+export type Line = string | readonly Styled[];
+
+/** What {@link writeErr} writes to: an output, guarded or not. */
+export interface ControlWriter {
+  err(text: string): void;
+  /** Writes one of pup's own sequences raw (the guard's; absent on an unguarded output). */
+  errControl?(c: Control): void;
+}
+
+/** Writes `line` to stderr: text through `err`, pup's own sequences through `errControl`. */
+export function writeErr(io: ControlWriter, line: Line): void {
+  for (const piece of typeof line === "string" ? [line] : line) {
+    if (typeof piece === "string") io.err(piece);
+    else if (io.errControl) io.errControl(piece);
+    else io.err(piece.sequence);
+  }
+}

@@ -61,6 +61,13 @@ export const PORTABLE_NODE_MODULES = [
   "node:buffer",
 ];
 
+/**
+ * The host process itself (signals, exit, pid, streams). Layers below `commands/cli` reach it
+ * only through `Deps` (and `ctx.lockDeps`), so importing its code there counts as a runtime
+ * call; its types may be imported anywhere.
+ */
+export const PROCESS_MODULE = "lib/runtime/process.ts";
+
 /** Lines a function may have before the report lists it. */
 export const FUNCTION_LINES = 60;
 /** Lines a file may have before the report lists it. */
@@ -189,6 +196,14 @@ function checkFile(root: string, file: string, known: Set<string>, result: Check
     if (!edges.has(target)) edges.set(target, ref.line);
     const to = layerOf(target);
     if (layer === undefined || to === undefined) continue;
+    const cli = LAYERS.findIndex((l) => l.name === "commands/cli");
+    if (target === PROCESS_MODULE && !ref.typeOnly && !inRuntime && layer >= 0 && layer < cli) {
+      flag(
+        "runtime call",
+        ref.line,
+        `imports ${target}: below lib/cli/ the process is reached through Deps (ctx.lockDeps for signals)`,
+      );
+    }
     // A leaf imports leaves only, save the types of the runtime services lib/deps.ts bundles.
     const upward = layer === -1
       ? to !== -1 && !(to === 0 && ref.typeOnly)

@@ -138,3 +138,36 @@ test("a shared leaf may import the runtime's types but not its code", async () =
     await dir.remove();
   }
 });
+
+test("below lib/cli/ the host process module is not imported (its types may be)", async () => {
+  const { checkTree } = await import("../scripts/check_architecture.ts");
+  const { mkdtemp, mkdir, writeFile, rm } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const root = await mkdtemp(join(tmpdir(), "pup-arch-"));
+  try {
+    await mkdir(join(root, "lib/runtime"), { recursive: true });
+    await mkdir(join(root, "lib/store"), { recursive: true });
+    await mkdir(join(root, "lib/cli"), { recursive: true });
+    await writeFile(
+      join(root, "lib/runtime/process.ts"),
+      "export const pid = 1;\nexport type P = 1;\n",
+    );
+    await writeFile(
+      join(root, "lib/store/a.ts"),
+      'import { pid } from "../runtime/process.ts";\nexport const x = pid;\n',
+    );
+    await writeFile(
+      join(root, "lib/store/b.ts"),
+      'import type { P } from "../runtime/process.ts";\nexport type Y = P;\n',
+    );
+    await writeFile(
+      join(root, "lib/cli/c.ts"),
+      'import { pid } from "../runtime/process.ts";\nexport const z = pid;\n',
+    );
+    const found = checkTree(root).violations.map((v) => `${v.kind} ${v.file}:${v.line}`);
+    assert.deepEqual(found, ["runtime call lib/store/a.ts:1"]);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});

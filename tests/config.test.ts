@@ -136,7 +136,8 @@ test("a world-readable config.yaml is tightened to 0600 when read", async () => 
     const path = join(dir, "config.yaml");
     const { chmod } = await import("node:fs/promises");
     await chmod(path, 0o644);
-    await loadConfig(dir);
+    // This user's id, as the runner hands it in (`deps.host.uid`).
+    await loadConfig(dir, { uid: process.getuid?.() });
     assert.equal((await stat(path)).mode & 0o777, 0o600);
   });
 });

@@ -55,6 +55,7 @@ export function testDeps(
       pid: 1_000_000 + Math.floor(Math.random() * 1000),
       processExists: () => true,
       onInterrupt: () => () => {},
+      uid: typeof process.getuid === "function" ? process.getuid() : undefined,
     },
     version: "0.0.0-test",
     stdout: () => out,

@@ -14,6 +14,8 @@ import { FileStateStore } from "../lib/store/file_state_store.ts";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 const OTHER_UID = 65534;
+/** This user's id, as `ctx.lockDeps` hands it to the safe file module (`deps.host.uid`). */
+const ME = { uid: typeof process.getuid === "function" ? process.getuid() : undefined };
 
 async function withDirs(fn: (dir: string, outside: string) => Promise<void>) {
   const tmp = await tempDir("pup-safe-");
@@ -98,7 +100,7 @@ test("a loose tokens file is tightened to 0600 on the file itself", async () => 
     const path = join(dir, "tokens_datadoghq.com.json");
     await writeFile(path, "{}");
     await chmod(path, 0o644);
-    assert.equal(await readTextFile(path), "{}");
+    assert.equal(await readTextFile(path, ME), "{}");
     assert.equal(await mode(path), 0o600);
   });
 });
@@ -139,7 +141,7 @@ test("a tokens file owned by another user is refused and left as it was", {
     await writeFile(path, "{}");
     await chmod(path, 0o644);
     await chown(path, OTHER_UID, OTHER_UID);
-    await assert.rejects(readTextFile(path), (err: PupError) => {
+    await assert.rejects(readTextFile(path, ME), (err: PupError) => {
       assert.ok(isUnsafe(path)(err));
       assert.match(err.message, /another user/);
       return true;
@@ -157,7 +159,7 @@ test("secrets are not read from a config folder owned by another user", {
     await mkdir(dir, { mode: 0o755 });
     await writeFile(join(dir, "tokens_datadoghq.com.json"), "{}");
     await chown(dir, OTHER_UID, OTHER_UID);
-    await assert.rejects(new FileStateStore(dir).read("datadoghq.com"), (err: PupError) => {
+    await assert.rejects(new FileStateStore(dir, ME).read("datadoghq.com"), (err: PupError) => {
       assert.ok(isUnsafe(dir)(err));
       assert.match(err.message, /owned by another user/);
       return true;
@@ -171,7 +173,7 @@ test("a config folder of ours that others can write is tightened to 0700 before 
     await mkdir(dir);
     await chmod(dir, 0o777);
     await writeFile(join(dir, "tokens_datadoghq.com.json"), "{}", { mode: 0o600 });
-    assert.equal(await readTextFile(join(dir, "tokens_datadoghq.com.json")), "{}");
+    assert.equal(await readTextFile(join(dir, "tokens_datadoghq.com.json"), ME), "{}");
     assert.equal(await mode(dir), 0o700);
   });
 });
@@ -203,5 +205,35 @@ test("a failed write leaves no temp file and the old content in place", async ()
     await assert.rejects(writeFileAtomic(blocked, "{}"));
     assert.deepEqual((await readdir(dir)).sort(), ["sessions.json", "tokens_x.json"]);
     assert.equal(await readFile(path, "utf8"), "[]");
+  });
+});
+
+test("without a uid (Windows, no owner to compare) modes are left alone", async () => {
+  await withDirs(async (dir) => {
+    const path = join(dir, "tokens_datadoghq.com.json");
+    await writeFile(path, "{}");
+    await chmod(path, 0o644);
+    assert.equal(await readTextFile(path, {}), "{}");
+    assert.equal(await mode(path), 0o644);
+  });
+});
+
+test("config.yaml and sessions.json are read through the same module: a link is read, never tightened; a secret link is refused", async () => {
+  const { readSharedText, ReadFault } = await import("../lib/store/files.ts");
+  await withDirs(async (dir, outside) => {
+    const target = join(outside, "real.yaml");
+    await writeFile(target, "org: prod\n");
+    await chmod(target, 0o644);
+    await symlink(target, join(dir, "config.yaml"));
+    assert.equal(readSharedText(join(dir, "config.yaml"), 1000, ME), "org: prod\n");
+    assert.equal(await mode(target), 0o644);
+    await symlink(target, join(dir, "tokens_datadoghq.com.json"));
+    await assert.rejects(readTextFile(join(dir, "tokens_datadoghq.com.json"), ME), /symbolic link/);
+    assert.throws(() => readSharedText(join(dir, "config.yaml"), 4, ME), ReadFault);
+    execFileSync("mkfifo", [join(dir, "sessions.json")]);
+    assert.throws(
+      () => readSharedText(join(dir, "sessions.json"), 1000, ME),
+      /expected a regular file, found a FIFO/,
+    );
   });
 });

@@ -10,7 +10,7 @@
 import { isDatadogOwned } from "../auth/site.ts";
 import { ensureTrusted } from "../auth/trust.ts";
 import { PupError } from "../errors.ts";
-import { orgKey } from "../session/resolve.ts";
+import { hasOrg } from "../session/identity.ts";
 import { notLoggedIn, type TokenContext, usableToken } from "../session/tokens.ts";
 
 /** Where the credentials of a request came from. */
@@ -83,7 +83,7 @@ export async function resolveCredentials(
   let hasSession = true;
   if (!isDatadogOwned(site)) {
     const state = await (await ctx.store()).read(site);
-    hasSession = state.tokens[orgKey(org)] !== undefined;
+    hasSession = hasOrg(state.tokens, org);
     if (hasSession) await ensureTrusted(ctx, site);
   }
   if (hasSession) {

@@ -6,7 +6,7 @@
  * port, the port pin, `--no-browser` and `--device`. On a terminal the URL is also an OSC 8
  * hyperlink.
  */
-import { safeText } from "../text.ts";
+import { type Line, LINK_END, linkStart, safeText, type Styled } from "../text.ts";
 import { isLiveTerminal } from "./wait_line.ts";
 import type { IO } from "../deps.ts";
 
@@ -37,13 +37,16 @@ export function sshHost(env: Readonly<Record<string, string | undefined>>): stri
   return server && /^[0-9A-Fa-f.:]+$/.test(server) ? server : "<this-host>";
 }
 
-/** The URL as printed: whole, and on a live terminal also an OSC 8 hyperlink. */
+/**
+ * The URL as printed: whole, and on a live terminal also an OSC 8 hyperlink, whose codes are
+ * pup's own control sequences (lib/text.ts), written raw by the output guard.
+ */
 export function showUrl(
   deps: { io: Pick<IO, "stderrIsTTY">; env: Readonly<Record<string, string | undefined>> },
   url: string,
-): string {
-  if (!isLiveTerminal(deps)) return url;
-  return `\x1b]8;;${url}\x1b\\${url}\x1b]8;;\x1b\\`;
+): readonly Styled[] {
+  const start = isLiveTerminal(deps) ? linkStart(url) : null;
+  return start ? [start, url, LINK_END] : [url];
 }
 
 /** The lines that explain a login with no opener, for the bound `port`. */
@@ -51,14 +54,20 @@ export function noOpenerLines(
   reason: Exclude<NoOpenerReason, null>,
   env: Readonly<Record<string, string | undefined>>,
   port: number,
-  shownUrl: string,
-): string[] {
+  shownUrl: readonly Styled[],
+): Line[] {
   const why = reason === "ssh"
     ? "You are connected over SSH, so pup does not open a browser on this machine."
     : reason === "container"
     ? "This looks like a container, so pup does not open a browser here."
     : "There is no display here (neither DISPLAY nor WAYLAND_DISPLAY is set), so pup does not run xdg-open.";
-  const lines = [why, "Open this URL in a browser on your own computer:", "", `  ${shownUrl}`, ""];
+  const lines: Line[] = [
+    why,
+    "Open this URL in a browser on your own computer:",
+    "",
+    ["  ", ...shownUrl],
+    "",
+  ];
   if (reason === "ssh") {
     lines.push(
       `Your browser is sent back to 127.0.0.1:${port}. Forward that port from your computer first:`,

@@ -21,6 +21,7 @@ import { appBase } from "./site.ts";
 import { invalidScopeError } from "./invalid_scope.ts";
 import { openWait, type Wait } from "./wait.ts";
 import type { ClientCredentials, Token } from "./types.ts";
+import type { Line } from "../text.ts";
 import { startWaitLine, type WaitLine } from "./wait_line.ts";
 
 /** What the login command asked for. */
@@ -45,7 +46,8 @@ export interface LoginContext extends OAuthContext {
     & Pick<Deps, "env" | "io" | "clock" | "randomBytes" | "serve" | "launch" | "host">;
   dir: string;
   lockDeps: LockDeps;
-  info(line: string): void;
+  /** Writes a line to stderr (text, or pieces with pup's own control sequences). */
+  info(line: Line): void;
   store(): Promise<StateStore>;
 }
 
@@ -101,7 +103,7 @@ async function present(
   const deadline = deps.clock.now() + req.timeoutMs;
   const what = "Waiting for you to approve in the browser";
   if (req.noBrowser) {
-    ctx.info(`Open this URL in a browser to authorize pup:\n\n  ${shown}\n`);
+    ctx.info(["Open this URL in a browser to authorize pup:\n\n  ", ...shown, "\n"]);
     ctx.info(
       `Waiting for the callback on ${wait.redirect}. If your browser cannot reach this machine, paste the full URL it was redirected to here and press Enter.`,
     );
@@ -115,14 +117,14 @@ async function present(
     return startWaitLine(deps, what, deadline);
   }
   ctx.info(`Opening your browser to authorize pup (waiting on ${wait.redirect})…`);
-  ctx.info(`If it does not open, visit this URL:\n\n  ${shown}\n`);
+  ctx.info(["If it does not open, visit this URL:\n\n  ", ...shown, "\n"]);
   const line = startWaitLine(deps, what, deadline);
   await openBrowser(
     { launch: deps.launch, clock: deps.clock, env: deps.env, os: deps.host.os },
     url,
     () => {
       line.above("⚠️ Could not open browser automatically");
-      line.above(`Please open this URL manually: ${shown}`);
+      line.above(["Please open this URL manually: ", ...shown]);
     },
     { signal: wait.ended },
   );

@@ -7,18 +7,20 @@
  * leaves it undimmed. Every timer comes from the clock it is given.
  */
 import type { Clock, IO } from "../deps.ts";
+import { CLEAR_LINE, type ControlWriter, DIM, type Line, UNDIM, writeErr } from "../text.ts";
 
 /** A running waiting line. */
 export interface WaitLine {
   /** Prints `line` above the waiting line (which is redrawn under it). */
-  above(line: string): void;
+  above(line: Line): void;
   /** Clears the line and stops its timer. */
   stop(): void;
 }
 
 /** What the line needs. */
 export interface WaitLineDeps {
-  io: Pick<IO, "err" | "stderrIsTTY">;
+  /** Its cursor and dim codes go through `errControl` (lib/text.ts `Control`s). */
+  io: Pick<IO, "err" | "stderrIsTTY"> & Pick<ControlWriter, "errControl">;
   clock: Pick<Clock, "now" | "sleep">;
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -40,7 +42,10 @@ export function isLiveTerminal(deps: {
   return deps.io.stderrIsTTY && deps.env.TERM !== "dumb";
 }
 
-const CLEAR = "\r\x1b[2K";
+/** `line` followed by a newline. */
+function withNewline(line: Line): Line {
+  return typeof line === "string" ? line + "\n" : [...line, "\n"];
+}
 
 /**
  * Starts the line for a wait that ends at `deadline` (clock time). `live: false` forces the
@@ -56,16 +61,16 @@ export function startWaitLine(
   const { io, clock } = deps;
   if (!live) {
     io.err(`${what} (up to ${formatLeft(deadline - clock.now())}; Ctrl-C to cancel)…\n`);
-    return { above: (line) => io.err(line + "\n"), stop: () => {} };
+    return { above: (line) => writeErr(io, withNewline(line)), stop: () => {} };
   }
   const dim = deps.env.NO_COLOR === undefined || deps.env.NO_COLOR === "";
-  const text = () => {
+  const text = (): Line => {
     const t = `${what}… ${formatLeft(deadline - clock.now())} left (Ctrl-C to cancel)`;
-    return dim ? `\x1b[2m${t}\x1b[22m` : t;
+    return dim ? [CLEAR_LINE, DIM, t, UNDIM] : [CLEAR_LINE, t];
   };
   const ac = new AbortController();
   let stopped = false;
-  const draw = () => io.err(CLEAR + text());
+  const draw = () => writeErr(io, text());
   draw();
   void (async () => {
     while (!stopped) {
@@ -82,15 +87,16 @@ export function startWaitLine(
   })();
   return {
     above(line) {
-      if (stopped) return io.err(line + "\n");
-      io.err(CLEAR + line + "\n");
+      if (stopped) return writeErr(io, withNewline(line));
+      writeErr(io, [CLEAR_LINE]);
+      writeErr(io, withNewline(line));
       draw();
     },
     stop() {
       if (stopped) return;
       stopped = true;
       ac.abort();
-      io.err(CLEAR);
+      writeErr(io, [CLEAR_LINE]);
     },
   };
 }

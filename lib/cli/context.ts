@@ -5,10 +5,16 @@
  * pays for none.
  */
 import type { Deps } from "../deps.ts";
+import { type Line, writeErr } from "../text.ts";
 import { redactUrl } from "../api/redact.ts";
 import { type Config, loadConfig } from "../session/config.ts";
 import { readSessions, type SessionEntry, validateOrgName } from "../session/sessions.ts";
-import { configDir } from "../store/files.ts";
+import { configDir, type FileDeps } from "../store/files.ts";
+import { exit, onInterrupt } from "../runtime/process.ts";
+import type { SignalHooks } from "../store/held_files.ts";
+
+/** The real process's signals and exit, for what lib/store holds (locks, temp files). */
+const PROCESS_SIGNALS: SignalHooks = { onInterrupt, exit: (code) => void exit(code) };
 import type { LockDeps } from "../store/lock.ts";
 import { selectStore } from "../store/select.ts";
 import type { StateStore } from "../store/state_store.ts";
@@ -70,7 +76,7 @@ export class Context {
 
   /** config.yaml (read once). */
   config(): Promise<Config> {
-    return this.#config ??= loadConfig(this.dir);
+    return this.#config ??= loadConfig(this.dir, { uid: this.deps.host.uid });
   }
 
   /**
@@ -78,7 +84,7 @@ export class Context {
    * through `updateSessions`, which reads the file afresh under its lock.
    */
   sessions(): Promise<SessionEntry[]> {
-    return this.#sessions ??= readSessions(this.dir);
+    return this.#sessions ??= readSessions(this.dir, { uid: this.deps.host.uid });
   }
 
   /** The token store chosen by DD_TOKEN_STORAGE / token_storage / detection (made once). */
@@ -118,17 +124,28 @@ export class Context {
     return { fetch: logged, clock };
   }
 
-  get lockDeps(): LockDeps {
+  /**
+   * What locks and the safe file module (lib/store) take: the clock, randomness, this
+   * process's pid and uid, and its signal hooks (a held lock or temp file is removed on
+   * SIGINT/SIGTERM/SIGHUP, then the process exits with 130/143/129).
+   */
+  get lockDeps(): LockDeps & FileDeps {
+    const { clock, randomBytes, host } = this.deps;
     return {
-      clock: this.deps.clock,
-      pid: this.deps.host.pid,
-      processExists: this.deps.host.processExists,
+      clock,
+      randomBytes,
+      pid: host.pid,
+      uid: host.uid,
+      processExists: host.processExists,
+      // The process's own signals, not `host.onInterrupt`: Host has no `exit`, and a test's
+      // fake interrupt (one handler, for the command's own Ctrl-C) must not end the runner.
+      signals: PROCESS_SIGNALS,
     };
   }
 
-  /** Writes a line to stderr. */
-  info(line: string): void {
-    this.deps.io.err(line + "\n");
+  /** Writes a line to stderr (text, or pieces with pup's own control sequences). */
+  info(line: Line): void {
+    writeErr(this.deps.io, typeof line === "string" ? line + "\n" : [...line, "\n"]);
   }
 
   /** Writes a line to stdout. */

@@ -8,7 +8,15 @@
  */
 import type { Deps } from "../deps.ts";
 import type { Context } from "./context.ts";
-import { safeCell, safeJson, safeText, UNSAFE_INLINE } from "../text.ts";
+import {
+  type Control,
+  type ControlWriter,
+  isControl,
+  safeCell,
+  safeJson,
+  safeText,
+  UNSAFE_INLINE,
+} from "../text.ts";
 
 export { safeCell, safeText };
 
@@ -60,17 +68,38 @@ export async function toYaml(data: unknown): Promise<string> {
 
 /**
  * An output whose every write passes the neutraliser ({@link safeText}: tab and newline kept,
- * every other control, bidi and invisible format character shown as `\uXXXX`). pup itself
- * never writes such a character, so this changes nothing but hostile text; JSON stays the same
- * value. Installed once where a command's dependencies are made (lib/cli/run.ts), it covers
- * every command, error message and warning.
+ * every other control, bidi and invisible format character shown as `\uXXXX`). pup's own
+ * terminal control (the login's live line and link, the progress line) goes through
+ * `errControl`, which writes raw only a {@link Control} built by lib/text.ts — never a string —
+ * so no text can use that way out. JSON stays the same value. Installed once where a command's
+ * dependencies are made (lib/cli/run.ts), it covers every command, error message and warning.
  */
-export function guardOutput<T extends Pick<Deps["io"], "out" | "err">>(io: T): T {
-  return {
-    ...io,
-    out: (t: string) => io.out(safeText(t)),
-    err: (t: string) => io.err(safeText(t)),
-  };
+export function guardOutput<T extends Pick<Deps["io"], "out" | "err"> & Partial<ControlWriter>>(
+  io: T,
+): T & Required<Pick<ControlWriter, "errControl">> {
+  const raw = (c: Control) => io.errControl ? io.errControl(c) : io.err(c.sequence);
+  // Every other field is passed through live, not copied: the real IO's `…IsTTY` are getters
+  // asked only by the commands that care, and a test may change one after the guard is made.
+  const guarded = {} as Record<string, unknown>;
+  for (const key of Object.keys(io)) {
+    if (key === "out" || key === "err" || key === "errControl") continue;
+    Object.defineProperty(guarded, key, {
+      enumerable: true,
+      get: () => (io as Record<string, unknown>)[key],
+      set: (v: unknown) => void ((io as Record<string, unknown>)[key] = v),
+    });
+  }
+  const own = (key: string, value: unknown) =>
+    Object.defineProperty(guarded, key, { enumerable: true, value });
+  own("out", (t: string) => io.out(safeText(t)));
+  own("err", (t: string) => io.err(safeText(t)));
+  // A look-alike object (not built by lib/text.ts) is shown as text, neutralised.
+  own(
+    "errControl",
+    (c: Control) =>
+      isControl(c) ? raw(c) : io.err(safeText(String((c as { sequence?: unknown })?.sequence))),
+  );
+  return guarded as T & Required<Pick<ControlWriter, "errControl">>;
 }
 
 /** A plain text table; every cell is passed through {@link safeCell} (newlines included). */

@@ -18,6 +18,7 @@ import {
 } from "./argv.ts";
 import { COMMANDS, GROUPS } from "./commands.ts";
 import { Context } from "./context.ts";
+import { guardOutput } from "./output.ts";
 import { report } from "./report.ts";
 import { type CommandInput, type CommandSpec, GLOBAL_OPTIONS } from "./spec.ts";
 
@@ -30,6 +31,9 @@ function isVersionFlag(arg: string): boolean {
 
 /** Runs pup with `argv` (without the program name); returns the exit code. */
 export async function run(argv: string[], deps: Deps): Promise<number> {
+  // One output path (issue 9): every write of every command, warning and failure is
+  // neutralised; pup's own control sequences pass only as lib/text.ts `Control`s.
+  deps = { ...deps, io: guardOutput(deps.io) };
   try {
     return await dispatch(argv, deps);
   } catch (err) {

@@ -20,7 +20,8 @@ import { endpointOnSite, fetchMetadata, revokeToken } from "../auth/oauth_option
 import { ensureTrusted } from "../auth/trust.ts";
 import type { ClientCredentials, Token } from "../auth/types.ts";
 import { withSiteLock } from "../store/lock.ts";
-import { orgKey, resolveTarget, sessionLabel } from "../session/resolve.ts";
+import { isSession, orgKey, registryOrg, tokenFor } from "../session/identity.ts";
+import { resolveTarget, sessionLabel } from "../session/resolve.ts";
 import { removeSession, updateSessions } from "../session/sessions.ts";
 
 /** Best-effort revocation must not hold the site's lock for long. */
@@ -108,12 +109,12 @@ export async function run(_options: LogoutOptions, ctx: Context): Promise<number
   const label = sessionLabel(site, org);
   const key = orgKey(org);
   const store = await ctx.store();
-  const before = (await store.read(site)).tokens[key];
+  const before = tokenFor((await store.read(site)).tokens, org);
   const contact = before ? await mayContact(ctx, site) : false;
 
   const outcome = await withSiteLock(ctx.dir, site, ctx.lockDeps, async () => {
     const state = await store.read(site); // re-read under the lock
-    const token = state.tokens[key];
+    const token = tokenFor(state.tokens, org);
     if (!token) return undefined;
     const revocation: Revocation = contact
       ? await revoke(ctx, site, state.client, token)
@@ -125,14 +126,14 @@ export async function run(_options: LogoutOptions, ctx: Context): Promise<number
     return { revocation, clientRemoved, siblings: Object.keys(state.tokens) };
   });
 
-  const registered = (await ctx.sessions()).some((s) => s.site === site && s.org === (org ?? null));
+  const registered = (await ctx.sessions()).some((s) => isSession(s, site, org));
   if (registered) {
-    await updateSessions(ctx.dir, ctx.lockDeps, (e) => removeSession(e, site, org ?? null));
+    await updateSessions(ctx.dir, ctx.lockDeps, (e) => removeSession(e, site, org));
   }
 
   const data = {
     site,
-    org: org ?? null,
+    org: registryOrg(org),
     logged_out: outcome !== undefined,
     revocation: outcome?.revocation ?? null,
     client_removed: outcome?.clientRemoved ?? false,

@@ -9,7 +9,8 @@ import type { Context } from "../cli/context.ts";
 import { outputFormat, printData, relativeTime } from "../cli/output.ts";
 import { ExitCode } from "../errors.ts";
 import { ensureTrusted } from "../auth/trust.ts";
-import { orgKey, resolveTarget, sessionLabel } from "../session/resolve.ts";
+import { registryOrg, tokenFor } from "../session/identity.ts";
+import { resolveTarget, sessionLabel } from "../session/resolve.ts";
 import { notLoggedIn, usableToken } from "../session/tokens.ts";
 
 /** `pup auth refresh` takes no options of its own (`--org` is global; positionals: none). */
@@ -35,14 +36,14 @@ export async function run(_options: RefreshOptions, ctx: Context): Promise<numbe
   const { site, org } = await resolveTarget(ctx);
   const store = await ctx.store();
   // Not logged in is answered before any trust prompt or network call.
-  if (!(await store.read(site)).tokens[orgKey(org)]) throw notLoggedIn(site, org);
+  if (!tokenFor((await store.read(site)).tokens, org)) throw notLoggedIn(site, org);
   await ensureTrusted(ctx, site);
   const { token, refreshed } = await usableToken(ctx, site, org, { force: true });
   const now = ctx.deps.clock.now();
   const expires = Date.parse(token.expires_at);
   const data = {
     site,
-    org: org ?? null,
+    org: registryOrg(org),
     expires_at: token.expires_at,
     expires_in_seconds: Math.round((expires - now) / 1000),
   };

@@ -10,7 +10,7 @@ import { normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
 import { safeText } from "../text.ts";
 import { isOrgName, ORG_NAME_RULE, tokenFor } from "./identity.ts";
-import { ReadFault, readRegularText } from "./read_file.ts";
+import { type FileDeps, ReadFault, readSharedText } from "../store/files.ts";
 
 /** What config.yaml may say. */
 export interface Config {
@@ -84,11 +84,11 @@ export const MAX_ALIAS_COUNT = 10_000;
 
 /**
  * The text of config.yaml, or undefined when there is none: a symlink is read through, a FIFO,
- * folder or device is refused at once (see {@link readRegularText}).
+ * folder or device is refused at once (lib/store/files.ts `readSharedText`, the safe file module).
  */
-function readConfigText(path: string): string | undefined {
+function readConfigText(path: string, files: FileDeps): string | undefined {
   try {
-    return readRegularText(path, MAX_CONFIG_BYTES);
+    return readSharedText(path, MAX_CONFIG_BYTES, files);
   } catch (err) {
     if (err instanceof ReadFault) throw fail(path, err.message);
     throw err;
@@ -141,9 +141,9 @@ const KNOWN_KEYS = ["site", "org", "token_storage", "trusted_sites", "scopes", "
  * @example
  * const config = await loadConfig("/home/me/.config/pup"); // { site: "datadoghq.eu", … }
  */
-export async function loadConfig(dir: string): Promise<Config> {
+export async function loadConfig(dir: string, files: Pick<FileDeps, "uid"> = {}): Promise<Config> {
   const path = configPath(dir);
-  const text = readConfigText(path);
+  const text = readConfigText(path, files);
   if (text === undefined || text.trim() === "") return {};
   const { raw, keyLine } = await parseYaml(path, text);
   if (raw === null || raw === undefined) return {};

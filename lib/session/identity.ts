@@ -12,7 +12,7 @@
  * - in sessions.json: `"org": null` ({@link registryOrg});
  * - as a key (tokens files, keychain values, maps): {@link DEFAULT_ORG_KEY}, via {@link orgKey}.
  */
-import { DEFAULT_ORG_KEY } from "../auth/types.ts";
+import { DEFAULT_ORG_KEY } from "../store/types.ts";
 import { PupError } from "../errors.ts";
 import { safeCell } from "../text.ts";
 
@@ -117,17 +117,6 @@ export function hasOrg(
 
 /**
  * A copy of `record` with no prototype, so any key — `__proto__` included — is plain data.
- * Parsed JSON and YAML go through this before they are keyed by org.
+ * Parsed JSON and YAML go through this before they are keyed by org. (The store's, re-exported.)
  */
-export function plainRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
-  const out = Object.create(null) as Record<string, T>;
-  for (const key of Object.keys(record)) {
-    Object.defineProperty(out, key, {
-      value: record[key],
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return out;
-}
+export { plainRecord } from "../store/state_store.ts";

@@ -6,11 +6,16 @@
 import { join } from "node:path";
 import { normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
-import { describe, writeFileAtomic } from "../store/files.ts";
+import {
+  describe,
+  type FileDeps,
+  ReadFault,
+  readSharedText,
+  writeFileAtomic,
+} from "../store/files.ts";
 import { type LockDeps, REGISTRY_LOCK, withSiteLock } from "../store/lock.ts";
 import { safeCell, safeText } from "../text.ts";
 import { isOrgName, isSession, ORG_NAME_RULE, registryOrg } from "./identity.ts";
-import { ReadFault, readRegularText } from "./read_file.ts";
 
 export { validateOrgName } from "./identity.ts";
 
@@ -79,11 +84,14 @@ function corrupt(path: string, fault: string, cause?: unknown): PupError {
  * FIFO would block the read forever), not JSON, not the documented shape, a site that fails
  * CONTRACT §1 — is an error naming the file (exit 1), and the file is left as it was.
  */
-export function readSessions(dir: string): Promise<SessionEntry[]> {
+export function readSessions(
+  dir: string,
+  files: Pick<FileDeps, "uid"> = {},
+): Promise<SessionEntry[]> {
   const path = sessionsPath(dir);
   let text: string | undefined;
   try {
-    text = readRegularText(path, MAX_SESSIONS_BYTES);
+    text = readSharedText(path, MAX_SESSIONS_BYTES, files);
   } catch (err) {
     if (!(err instanceof ReadFault)) return Promise.reject(err);
     return Promise.reject(corrupt(path, `cannot be used: ${err.message}`));
@@ -114,10 +122,10 @@ export async function updateSessions(
   change: (entries: SessionEntry[]) => SessionEntry[],
 ): Promise<SessionEntry[]> {
   return await withSiteLock(dir, REGISTRY_LOCK, deps, async () => {
-    const before = await readSessions(dir);
+    const before = await readSessions(dir, deps);
     const after = change(before.map((e) => ({ ...e })));
     if (JSON.stringify(after) !== JSON.stringify(before)) {
-      await writeFileAtomic(sessionsPath(dir), JSON.stringify(after, null, 2) + "\n");
+      await writeFileAtomic(sessionsPath(dir), JSON.stringify(after, null, 2) + "\n", deps);
     }
     return after;
   });

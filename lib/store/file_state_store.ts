@@ -4,8 +4,8 @@
  * Token}` and `client_<sitekey>.json` the DCR answer, each 0600 and written atomically.
  */
 import { join } from "node:path";
-import type { ClientCredentials, SiteState, Token } from "../auth/types.ts";
-import { readJsonFile, removeFile, writeFileAtomic } from "./files.ts";
+import type { ClientCredentials, SiteState, Token } from "./types.ts";
+import { type FileDeps, readJsonFile, removeFile, writeFileAtomic } from "./files.ts";
 import { plainRecord, siteKey, type StateStore } from "./state_store.ts";
 import { clientFault, tokensFault } from "./validate.ts";
 
@@ -17,11 +17,14 @@ const RECOVERY =
 export class FileStateStore implements StateStore {
   readonly kind = "file" as const;
   readonly dir: string;
+  /** The uid, pid, clock and signal hooks of the safe file module (lib/store/files.ts). */
+  readonly files: FileDeps;
   /** What each file held when last read or written, so unchanged files are not rewritten. */
   #seen = new Map<string, string | undefined>();
 
-  constructor(dir: string) {
+  constructor(dir: string, files: FileDeps = {}) {
     this.dir = dir;
+    this.files = files;
   }
 
   get location(): string {
@@ -43,8 +46,15 @@ export class FileStateStore implements StateStore {
         "tokens file",
         tokensFault,
         RECOVERY,
+        this.files,
       ),
-      readJsonFile<ClientCredentials>(this.clientPath(site), "client file", clientFault, RECOVERY),
+      readJsonFile<ClientCredentials>(
+        this.clientPath(site),
+        "client file",
+        clientFault,
+        RECOVERY,
+        this.files,
+      ),
     ]);
     this.#seen.set(this.tokensPath(site), tokens && serialize(tokens));
     this.#seen.set(this.clientPath(site), client && serialize(client));
@@ -55,7 +65,7 @@ export class FileStateStore implements StateStore {
     const text = value ? serialize(value) : undefined;
     if (this.#seen.has(path) && this.#seen.get(path) === text) return;
     if (text === undefined) await removeFile(path);
-    else await writeFileAtomic(path, text);
+    else await writeFileAtomic(path, text, this.files);
     this.#seen.set(path, text);
   }
 

@@ -30,12 +30,10 @@ import {
   statSync,
 } from "node:fs";
 import { lstat, mkdir, open, readdir, rename, rm } from "node:fs/promises";
-import { userInfo } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { type Clock, cryptoRandomBytes, systemClock } from "../deps.ts";
 import { PupError } from "../errors.ts";
-import { pid as processPid, processExists } from "../runtime/process.ts";
-import { holdFile } from "./held_files.ts";
+import { holdFile, type SignalHooks } from "./held_files.ts";
 
 /** `$PUP_CONFIG_DIR`, else `$XDG_CONFIG_HOME/pup`, else `~/.config/pup`. */
 export function configDir(env: Readonly<Record<string, string | undefined>>, home: string): string {
@@ -53,24 +51,33 @@ export function isSecretFile(path: string): boolean {
   return /^(tokens|client)_.*\.json$/.test(basename(path));
 }
 
-let myUid: number | undefined;
-
-/** This process's uid; -1 where the OS has none (Windows) or it cannot be told. */
-function currentUid(): number {
-  if (myUid === undefined) {
-    try {
-      myUid = userInfo().uid;
-    } catch {
-      myUid = -1;
-    }
-  }
-  return myUid;
+/**
+ * What the safe file module takes from the outside world. `lib/cli/context.ts` hands all of it
+ * in (`ctx.lockDeps`); tests pass what they need. Without a `uid` (Windows, or a caller that
+ * has none) no owner or mode is checked: there is nothing to compare them with.
+ */
+export interface FileDeps {
+  /** This user's id (`deps.host.uid`), for ownership checks and mode tightening. */
+  uid?: number;
+  /** Timers for the Windows rename retry (default the system clock). */
+  clock?: Clock;
+  /** Random bytes for the temp file's name (default Web Crypto). */
+  randomBytes?: (n: number) => Uint8Array;
+  /** This process's id, and whether another is alive (for leftover temp files). */
+  pid?: number;
+  processExists?: (pid: number) => boolean;
+  /** Where signals come from while a temp file is held (none: no handler). */
+  signals?: SignalHooks;
 }
 
-/** Whether a file's owner is someone else (never on an OS without uids). */
-function ownedByOther(s: Stats): boolean {
-  const me = currentUid();
-  return me >= 0 && s.uid !== me;
+/** The uid to compare owners with; -1 where there is none. */
+function uidOf(files: FileDeps): number {
+  return files.uid ?? -1;
+}
+
+/** Whether a file's owner is someone else (never without a uid). */
+function ownedByOther(s: Stats, uid: number): boolean {
+  return uid >= 0 && s.uid !== uid;
 }
 
 /** What kind of non-regular file `s` is, for a message. */
@@ -91,7 +98,7 @@ function unsafe(message: string, hint: string): PupError {
  * Refuses a config folder another user owns (they could plant or swap any file in it), and
  * tightens one of ours that others can write or read to 0700 (one `stat`, so asked every time).
  */
-function checkDir(dir: string): void {
+function checkDir(dir: string, uid: number): void {
   let s: Stats;
   try {
     s = statSync(dir); // a link to the folder is fine: what matters is the folder itself
@@ -104,14 +111,14 @@ function checkDir(dir: string): void {
       "set PUP_CONFIG_DIR to a folder of your own",
     );
   }
-  if (ownedByOther(s)) {
+  if (ownedByOther(s, uid)) {
     throw unsafe(
       `the config folder ${dir} is owned by another user (uid ${s.uid}), who could replace the tokens pup reads from it`,
       "set PUP_CONFIG_DIR to a folder of your own (pup creates it 0700)",
     );
   }
   // Windows (no uid) has ACLs, not modes: its mode bits say nothing about other users.
-  if (currentUid() >= 0 && (s.mode & 0o077) !== 0) {
+  if (uid >= 0 && (s.mode & 0o077) !== 0) {
     const link = lstatSync(dir).isSymbolicLink();
     if ((s.mode & 0o022) !== 0 && link) {
       // Never chmod through a link; a folder others can write cannot hold secrets.
@@ -150,7 +157,7 @@ function octal(mode: number): string {
 }
 
 /** Creates the folder (0700) if needed, refuses another user's, tightens one open to others. */
-export async function ensureDir(dir: string): Promise<void> {
+export async function ensureDir(dir: string, files: FileDeps = {}): Promise<void> {
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
@@ -159,19 +166,11 @@ export async function ensureDir(dir: string): Promise<void> {
       hint: "set PUP_CONFIG_DIR to a folder you can write",
     });
   }
-  checkDir(dir);
+  checkDir(dir, uidOf(files));
 }
 
-/** Options of {@link writeFileAtomic}; tests pass their own. */
-export interface WriteOptions {
-  /** Timers for the Windows rename retry (default the system clock). */
-  clock?: Clock;
-  /** Random bytes for the temp file's name (default Web Crypto). */
-  randomBytes?: (n: number) => Uint8Array;
-  /** This process's id, and whether another is alive (for leftover temp files). */
-  pid?: number;
-  processExists?: (pid: number) => boolean;
-}
+/** Options of {@link writeFileAtomic}: the {@link FileDeps}. */
+export type WriteOptions = FileDeps;
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -194,14 +193,15 @@ export async function writeFileAtomic(
   options: WriteOptions = {},
 ): Promise<void> {
   const dir = dirname(path);
-  await ensureDir(dir);
-  const pid = options.pid ?? defaultPid();
-  await sweepTemps(path, pid, options.processExists ?? defaultProcessExists);
+  await ensureDir(dir, options);
+  // Without a pid and a liveness test, only this process's own leftovers (pid 0) are swept.
+  const pid = options.pid ?? 0;
+  await sweepTemps(path, pid, options.processExists ?? (() => true));
   await refuseNonRegularTarget(path);
   const random = options.randomBytes ?? cryptoRandomBytes;
   const tmp = `${path}.${pid}.${hex(random(6))}.tmp`;
   writing.add(tmp);
-  const release = holdFile(tmp);
+  const release = holdFile(tmp, { hooks: options.signals });
   try {
     const fh = await open(
       tmp,
@@ -276,14 +276,6 @@ async function sweepTemps(
   }
 }
 
-function defaultPid(): number {
-  return processPid;
-}
-
-function defaultProcessExists(pid: number): boolean {
-  return processExists(pid);
-}
-
 /**
  * `rename`, retried briefly where Windows refuses to replace a file another process has open
  * (EPERM/EACCES/EBUSY); POSIX renames over an open file at once.
@@ -312,99 +304,157 @@ export async function removeFile(path: string): Promise<boolean> {
 }
 
 /**
- * Reads a file as text; undefined when it does not exist. The file must be a regular file (a
- * secret file also one of ours, and no link); a file open to others is tightened to 0600 on its
- * own descriptor.
+ * Why a file in or beside the config folder cannot be used. The message names no path (the
+ * caller puts it with the file's name and role); `code` is `unsafe_file` for what the file
+ * is, `storage` for an error of the OS.
  */
-export function readTextFile(path: string): Promise<string | undefined> {
-  // Synchronous on purpose: each fs/promises call is a round trip through the runtime's
-  // thread pool, and `auth status` reads several small files (scripts/bench.ts: 1-3 ms).
-  try {
-    return Promise.resolve(readTextFileSync(path));
-  } catch (err) {
-    if (err instanceof PupError) return Promise.reject(err);
-    return Promise.reject(
-      new PupError("storage", `cannot read ${path}: ${describe(err)}`, { cause: err }),
-    );
+export class ReadFault extends Error {
+  readonly code: "unsafe_file" | "storage";
+  readonly hint?: string;
+  constructor(message: string, options: { code?: "unsafe_file" | "storage"; hint?: string } = {}) {
+    super(message);
+    this.name = "ReadFault";
+    this.code = options.code ?? "unsafe_file";
+    this.hint = options.hint;
   }
 }
 
-function readTextFileSync(path: string): string | undefined {
-  const secret = isSecretFile(path);
-  if (secret) checkDir(dirname(path));
+/** How a file is read: as a secret (no link, ours only) or shared (links read through). */
+interface ReadPolicy {
+  secret: boolean;
+  maxBytes?: number;
+  uid: number;
+}
+
+function osFault(err: unknown): ReadFault {
+  return new ReadFault(`cannot read it: ${describe(err)}`, { code: "storage" });
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as { code?: string }).code === "ENOENT";
+}
+
+/**
+ * The one checked read (undefined: no file). `lstat` first; a secret that is a link is refused,
+ * a shared file's link is followed to a regular file; anything else (FIFO, folder, device) is
+ * refused before any open, and the open is non-blocking (and `O_NOFOLLOW` for a non-link), so
+ * nothing hangs. `fstat` must agree with what was checked. A loose mode is tightened with
+ * `fchmod` on the descriptor, only of a non-link file of ours.
+ */
+function readChecked(path: string, policy: ReadPolicy): string | undefined {
   let l: Stats;
   try {
     l = lstatSync(path);
   } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return undefined;
-    throw err;
+    if (isMissing(err)) return undefined;
+    throw osFault(err);
   }
-  if (l.isSymbolicLink()) {
-    if (secret) {
-      throw unsafe(
-        `${path} is a symbolic link: pup keeps tokens and client secrets only in regular files of its own`,
-        "remove the link (or move the file it points to in its place), then run the command again",
-      );
-    }
-    return readThroughLink(path);
-  }
-  if (!l.isFile()) {
-    throw unsafe(
-      `${path} is ${kindOf(l)}, expected a regular file`,
-      "move it aside (or delete it), then run the command again",
+  const link = l.isSymbolicLink();
+  if (link && policy.secret) {
+    throw new ReadFault(
+      "is a symbolic link: pup keeps tokens and client secrets only in regular files of its own",
+      {
+        hint:
+          "remove the link (or move the file it points to in its place), then run the command again",
+      },
     );
   }
-  const fd = openSync(path, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+  let target = l;
+  if (link) {
+    try {
+      target = statSync(path);
+    } catch (err) {
+      if (isMissing(err)) return undefined; // a dangling link
+      throw osFault(err);
+    }
+  }
+  if (!target.isFile()) {
+    throw new ReadFault(
+      `expected a regular file, found ${link ? "a link to " : ""}${kindOf(target)}`,
+      {
+        hint: link
+          ? "point the link at a regular file (or remove it), then run the command again"
+          : "move it aside (or delete it), then run the command again",
+      },
+    );
+  }
+  let fd: number;
   try {
-    const s = fstatSync(fd);
-    // The same file as the lstat saw (where inode numbers are POSIX's; not on Windows).
-    const swapped = currentUid() >= 0 && (s.ino !== l.ino || s.dev !== l.dev);
-    if (!s.isFile() || swapped) {
-      throw unsafe(
-        `${path} changed while it was read`,
-        "run the command again",
-      );
-    }
-    if (ownedByOther(s)) {
-      if (secret) {
-        throw unsafe(
-          `${path} is owned by another user (uid ${s.uid}): pup reads secrets only from files of its own`,
-          "delete the file (or move it aside), then run 'pup auth login' again",
-        );
-      }
-    } else if (currentUid() >= 0 && (s.mode & 0o077) !== 0) {
-      fchmodSync(fd, 0o600);
-    }
-    return readFileSync(fd, "utf8");
+    fd = openSync(path, constants.O_RDONLY | O_NONBLOCK | (link ? 0 : O_NOFOLLOW));
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw osFault(err);
+  }
+  try {
+    return readOpen(fd, target, link, policy);
+  } catch (err) {
+    throw err instanceof ReadFault ? err : osFault(err);
   } finally {
     closeSync(fd);
   }
 }
 
-/** A shared file that is a link: read what it points to (a regular file), change nothing. */
-function readThroughLink(path: string): string | undefined {
-  let s: Stats;
-  try {
-    s = statSync(path);
-  } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return undefined; // a dangling link
-    throw err;
+/** The checks on the open descriptor, then its text. */
+function readOpen(fd: number, checked: Stats, link: boolean, policy: ReadPolicy): string {
+  const s = fstatSync(fd);
+  // The same file as was checked (where inode numbers are POSIX's; not on Windows).
+  const swapped = policy.uid >= 0 && (s.ino !== checked.ino || s.dev !== checked.dev);
+  if (!s.isFile() || swapped) {
+    throw new ReadFault("changed while it was read", { hint: "run the command again" });
   }
-  if (!s.isFile()) {
-    throw unsafe(
-      `${path} is a link to ${kindOf(s)}, expected a regular file`,
-      "point the link at a regular file (or remove it), then run the command again",
+  if (policy.maxBytes !== undefined && s.size > policy.maxBytes) {
+    throw new ReadFault(`the file is ${s.size} bytes, more than the ${policy.maxBytes} allowed`);
+  }
+  const other = ownedByOther(s, policy.uid);
+  if (other && policy.secret) {
+    throw new ReadFault(
+      `is owned by another user (uid ${s.uid}): pup reads secrets only from files of its own`,
+      { hint: "delete the file (or move it aside), then run 'pup auth login' again" },
     );
   }
-  const fd = openSync(path, constants.O_RDONLY | O_NONBLOCK);
-  try {
-    if (!fstatSync(fd).isFile()) {
-      throw unsafe(`${path} changed while it was read`, "run the command again");
-    }
-    return readFileSync(fd, "utf8");
-  } finally {
-    closeSync(fd);
+  if (!link && !other && policy.uid >= 0 && (s.mode & 0o077) !== 0) {
+    try {
+      fchmodSync(fd, 0o600);
+    } catch { /* cannot tighten (a read-only file system): reading it is still fine */ }
   }
+  return readFileSync(fd, "utf8");
+}
+
+/**
+ * Reads a state file of pup's as text; undefined when it does not exist. It must be a regular
+ * file; a secret file (`tokens_*`, `client_*`) also one of ours, in a folder of ours, and no
+ * link. A file open to others is tightened to 0600 on its own descriptor.
+ */
+export function readTextFile(path: string, files: FileDeps = {}): Promise<string | undefined> {
+  // Synchronous on purpose: each fs/promises call is a round trip through the runtime's
+  // thread pool, and `auth status` reads several small files (scripts/bench.ts: 1-3 ms).
+  try {
+    const secret = isSecretFile(path);
+    if (secret) checkDir(dirname(path), uidOf(files));
+    return Promise.resolve(readChecked(path, { secret, uid: uidOf(files) }));
+  } catch (err) {
+    if (err instanceof ReadFault) {
+      const message = err.code === "storage"
+        ? `cannot read ${path}: ${err.message.replace(/^cannot read it: /, "")}`
+        : `${path} ${err.message.startsWith("expected") ? "is unusable: " : ""}${err.message}`;
+      return Promise.reject(new PupError(err.code, message, { hint: err.hint, cause: err }));
+    }
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * Reads a file pup does not own the shape of (config.yaml, sessions.json), of at most
+ * `maxBytes`; undefined when there is none. A symlink is read through (dotfile managers make
+ * them) but never tightened; a FIFO, folder or device is refused at once. Throws a
+ * {@link ReadFault} for the caller to name the file in its own error.
+ */
+export function readSharedText(
+  path: string,
+  maxBytes: number,
+  files: FileDeps = {},
+): string | undefined {
+  return readChecked(path, { secret: false, maxBytes, uid: uidOf(files) });
 }
 
 /**
@@ -416,8 +466,9 @@ export async function readJsonFile<T>(
   what: string,
   valid: (value: unknown) => string | null,
   recovery: string,
+  files: FileDeps = {},
 ): Promise<T | undefined> {
-  const text = await readTextFile(path);
+  const text = await readTextFile(path, files);
   if (text === undefined) return undefined;
   if (text.trim() === "") {
     throw new PupError("corrupt_file", `${what} ${path} is empty: expected a JSON document`, {

@@ -9,7 +9,6 @@
  * site doing anything.
  */
 import { closeSync, constants, openSync, readFileSync, rmSync } from "node:fs";
-import { exit, onInterrupt } from "../runtime/process.ts";
 
 /** How signals reach this module, and how it ends the process (tests pass fakes). */
 export interface SignalHooks {
@@ -19,10 +18,13 @@ export interface SignalHooks {
   exit(code: number): void;
 }
 
-/** The real process's signals and exit. */
-export const processSignals: SignalHooks = {
-  onInterrupt,
-  exit: (code) => void exit(code),
+/**
+ * No signal handling: what a holder gets when no hooks are handed in (a test, a tool). pup's
+ * commands always hand the process's hooks in (`ctx.lockDeps.signals`, lib/cli/context.ts).
+ */
+export const noSignals: SignalHooks = {
+  onInterrupt: () => () => {},
+  exit: () => {},
 };
 
 /** The exit code of a process ended by each signal (128 + its number). */
@@ -45,7 +47,7 @@ let active: { hooks: SignalHooks; remove: () => void } | undefined;
 export interface HoldOptions {
   /** Remove the file on a signal only while it holds exactly this text. */
   expected?: string;
-  /** Where signals come from (default the real process). */
+  /** Where signals come from (default none: {@link noSignals}). */
   hooks?: SignalHooks;
 }
 
@@ -60,8 +62,10 @@ export interface HoldOptions {
 export function holdFile(path: string, options: HoldOptions = {}): () => void {
   const entry: Held = { path, expected: options.expected };
   held.add(entry);
-  if (!active) {
-    const hooks = options.hooks ?? processSignals;
+  // The first holder with real hooks installs the handler (one without any never blocks it).
+  if (!active || (active.hooks === noSignals && options.hooks)) {
+    active?.remove();
+    const hooks = options.hooks ?? noSignals;
     active = { hooks, remove: hooks.onInterrupt(onSignal) };
   }
   let done = false;
@@ -84,7 +88,7 @@ function stopListening(): void {
 }
 
 function onSignal(signal?: string): void {
-  const hooks = active?.hooks ?? processSignals;
+  const hooks = active?.hooks ?? noSignals;
   removeHeld();
   hooks.exit(SIGNAL_EXIT_CODES[signal ?? ""] ?? SIGNAL_EXIT_CODES.SIGINT);
 }

@@ -15,7 +15,7 @@
  * Whether the keychain answers is decided before this store is made (`select.ts`): it never
  * turns into another kind of store.
  */
-import type { SiteState } from "../auth/types.ts";
+import type { SiteState } from "./types.ts";
 import { PupError } from "../errors.ts";
 import { lockEpoch } from "./lock.ts";
 import { type SecretStore, SERVICE } from "./secret_store.ts";

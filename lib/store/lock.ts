@@ -32,8 +32,10 @@ export interface LockDeps {
   processExists(pid: number): boolean;
   /** Random bytes for nonces and back-off jitter (default Web Crypto). */
   randomBytes?: (n: number) => Uint8Array;
-  /** Where signals come from while a lock is held (default the real process). */
+  /** Where signals come from while a lock is held (default none; commands hand the process's in). */
   signals?: SignalHooks;
+  /** This user's id (`deps.host.uid`), for the config folder's ownership check. */
+  uid?: number;
 }
 
 /** Options for {@link withSiteLock}. */
@@ -241,7 +243,7 @@ export async function withSiteLock<T>(
   fn: () => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  await ensureDir(dir);
+  await ensureDir(dir, deps);
   const path = site === REGISTRY_LOCK ? join(dir, `.lock${REGISTRY_LOCK}`) : lockPath(dir, site);
   const me = JSON.stringify({
     pid: deps.pid,

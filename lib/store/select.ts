@@ -8,6 +8,7 @@
 import type { Deps } from "../deps.ts";
 import { PupError } from "../errors.ts";
 import { FileStateStore } from "./file_state_store.ts";
+import type { FileDeps } from "./files.ts";
 import type { KeychainOptions } from "./keychain.ts";
 import type { KeychainStateStore } from "./keychain_state_store.ts";
 import type { StateStore } from "./state_store.ts";
@@ -20,6 +21,17 @@ export interface StoreChoiceDeps {
   deps: Pick<Deps, "env" | "spawn" | "host" | "clock">;
   dir: string;
   info(line: string): void;
+  /** What the file store's safe file module takes (uid, pid, signals …); `Context` has it. */
+  lockDeps?: FileDeps;
+}
+
+/** The file store of `ctx`: its folder, and the uid, pid and signal hooks it is handed. */
+function fileStore(ctx: StoreChoiceDeps): FileStateStore {
+  const { host, clock } = ctx.deps;
+  return new FileStateStore(
+    ctx.dir,
+    ctx.lockDeps ?? { uid: host.uid, pid: host.pid, processExists: host.processExists, clock },
+  );
 }
 
 /** The store chosen, and for files why (null: asked for with `file`). */
@@ -51,7 +63,7 @@ export async function chooseStore(
       `invalid DD_TOKEN_STORAGE "${env}": expected "file" or "keychain"`,
     );
   }
-  if (raw === "file") return { kind: "files", store: new FileStateStore(ctx.dir), reason: null };
+  if (raw === "file") return { kind: "files", store: fileStore(ctx), reason: null };
   const [{ probeKeychain }, { KeychainStateStore }] = await Promise.all([
     import("./keychain.ts"),
     import("./keychain_state_store.ts"),
@@ -65,7 +77,7 @@ export async function chooseStore(
       { hint: KEYCHAIN_HINT },
     );
   }
-  return { kind: "files", store: new FileStateStore(ctx.dir), reason: probe.reason };
+  return { kind: "files", store: fileStore(ctx), reason: probe.reason };
 }
 
 /**

@@ -3,7 +3,7 @@
  * Where a site's tokens and client credentials live: plain files or the OS keychain.
  * Both back ends implement {@link StateStore}; the rest of pup does not know which it has.
  */
-import type { SiteState } from "../auth/types.ts";
+import type { SiteState } from "./types.ts";
 
 /** Reads and writes the whole state of one site. Callers hold the site's lock around writes. */
 export interface StateStore {

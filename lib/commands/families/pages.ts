@@ -7,6 +7,7 @@
  */
 import type { Context } from "../../cli/context.ts";
 import { PupError } from "../../errors.ts";
+import { CARRIAGE_RETURN, writeErr } from "../../text.ts";
 import type { ApiClient } from "../../api/client.ts";
 import { getPath, setPath } from "./paths.ts";
 import type { RunOptions } from "./request.ts";
@@ -75,10 +76,12 @@ export async function readList(
       break;
     }
     if (progress) {
-      // The carriage return is a write of its own: an output guard that escapes control
-      // characters in text (lib/cli/output.ts guardOutput) can let pup's own lone "\r" pass.
-      ctx.deps.io.err("\r");
-      ctx.deps.io.err(`read ${pages} page${pages === 1 ? "" : "s"}, ${items.length} items…`);
+      // The carriage return is pup's own control sequence (lib/text.ts), which the output
+      // guard (lib/cli/output.ts guardOutput) writes raw; the text is neutralised as any.
+      writeErr(ctx.deps.io, [
+        CARRIAGE_RETURN,
+        `read ${pages} page${pages === 1 ? "" : "s"}, ${items.length} items…`,
+      ]);
     }
   }
   if (progress && pages > 1) ctx.deps.io.err("\n");
