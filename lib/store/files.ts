@@ -342,6 +342,24 @@ function isMissing(err: unknown): boolean {
  * `fchmod` on the descriptor, only of a non-link file of ours.
  */
 function readChecked(path: string, policy: ReadPolicy): string | undefined {
+  // Another pup's atomic write (temp file, rename) can replace the file between the lstat and
+  // the open: a regular file renamed over a regular file is not an attack — read it again.
+  for (let attempt = 1; attempt < MAX_READ_ATTEMPTS; attempt++) {
+    const text = readCheckedOnce(path, policy);
+    if (text !== REPLACED) return text;
+  }
+  const text = readCheckedOnce(path, policy);
+  if (text !== REPLACED) return text;
+  throw new ReadFault("changed while it was read", { hint: "run the command again" });
+}
+
+/** What {@link readOpen} reports for a regular file renamed over between lstat and open. */
+const REPLACED: unique symbol = Symbol("replaced");
+
+/** How often a file replaced while it was being read is read again. */
+const MAX_READ_ATTEMPTS = 5;
+
+function readCheckedOnce(path: string, policy: ReadPolicy): string | undefined | typeof REPLACED {
   let l: Stats;
   try {
     l = lstatSync(path);
@@ -395,10 +413,16 @@ function readChecked(path: string, policy: ReadPolicy): string | undefined {
 }
 
 /** The checks on the open descriptor, then its text. */
-function readOpen(fd: number, checked: Stats, link: boolean, policy: ReadPolicy): string {
+function readOpen(
+  fd: number,
+  checked: Stats,
+  link: boolean,
+  policy: ReadPolicy,
+): string | typeof REPLACED {
   const s = fstatSync(fd);
   // The same file as was checked (where inode numbers are POSIX's; not on Windows).
   const swapped = policy.uid >= 0 && (s.ino !== checked.ino || s.dev !== checked.dev);
+  if (swapped && s.isFile() && checked.isFile()) return REPLACED;
   if (!s.isFile() || swapped) {
     throw new ReadFault("changed while it was read", { hint: "run the command again" });
   }
