@@ -9,9 +9,9 @@ import type { Context } from "../cli/context.ts";
 import { outputFormat, printData, relativeTime } from "../cli/output.ts";
 import { ExitCode } from "../errors.ts";
 import { ensureTrusted } from "../auth/trust.ts";
-import { registryOrg, tokenFor } from "../session/identity.ts";
+import { registryOrg } from "../session/identity.ts";
 import { resolveTarget, sessionLabel } from "../session/resolve.ts";
-import { notLoggedIn, usableToken } from "../session/tokens.ts";
+import { refreshNow } from "../session/tokens.ts";
 
 /** `pup auth refresh` takes no options of its own (`--org` is global; positionals: none). */
 export type RefreshOptions = Record<never, never>;
@@ -34,11 +34,12 @@ export function parse(): RefreshOptions {
  */
 export async function run(_options: RefreshOptions, ctx: Context): Promise<number> {
   const { site, org } = await resolveTarget(ctx);
-  const store = await ctx.store();
-  // Not logged in is answered before any trust prompt or network call.
-  if (!tokenFor((await store.read(site)).tokens, org)) throw notLoggedIn(site, org);
-  await ensureTrusted(ctx, site);
-  const { token, refreshed } = await usableToken(ctx, site, org, { force: true });
+  // The site's lock first, then one read inside it (CONTRACT §8): one keychain read however many
+  // sessions the site holds (issue 14). Not logged in is answered before the trust check (which
+  // may prompt) and before any network call.
+  const { token, refreshed } = await refreshNow(ctx, site, org, {
+    beforeRefresh: () => ensureTrusted(ctx, site),
+  });
   const now = ctx.deps.clock.now();
   const expires = Date.parse(token.expires_at);
   const data = {
