@@ -12,6 +12,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeDatadog } from "../fakes/datadog.ts";
 import { localEnv, PUP_BIN, seedSession, tempDir } from "../helpers.ts";
+import { tally } from "../fuzz/tally.ts";
 
 const canMount = process.getuid?.() === 0 &&
   spawnSync("unshare", ["-m", "true"]).status === 0;
@@ -88,6 +89,12 @@ for (const mode of ["full", "ro"] as const) {
           "--timeout",
           "20",
         ], env);
+        tally({
+          suite: `e2e/store-faults/${mode}`,
+          inputs: 1,
+          faults: 1,
+          lost: before.filter((text) => !r.files.includes(text)).length,
+        });
         assert.equal(r.code, 1, r.stderr);
         assert.match(r.stderr, mode === "full" ? /ENOSPC|full/ : /EROFS|read-only/, r.stderr);
         assert.doesNotMatch(r.stderr, /unexpected failure|a bug in pup/);
