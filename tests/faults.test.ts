@@ -350,6 +350,10 @@ interface Outcome {
   lost: string[];
   leftovers: string[];
   leaked: string[];
+  /** The folder's files afterwards. */
+  after: Map<string, string>;
+  /** The fake the case ran against. */
+  fake: FakeDatadogCore;
 }
 
 /** Runs `step` with `fault` on every request of the step. */
@@ -438,6 +442,8 @@ async function runCase(
       lost: lostState(before, after, step.replaces),
       leftovers: [...after.keys()].filter((n) => /^\.lock|\.(tmp|new|old)$/.test(n)),
       leaked: secrets.filter((s) => out.includes(s)),
+      after,
+      fake,
     };
   } finally {
     await tmp.remove();
@@ -527,6 +533,13 @@ describe("clock skew between the stored expiry and the server", () => {
         assert.deepEqual(o.leaked, []);
         assert.deepEqual(o.leftovers, []);
         assert.doesNotMatch(o.stderr, /unexpected failure|a bug in pup/);
+        // The session is kept, holding a token the server accepts.
+        const tokens = [...o.after].find(([n]) => n.startsWith(`tokens_${SITE.split(":")[0]}`));
+        assert.ok(tokens, "the tokens file is gone");
+        const stored = JSON.parse(tokens[1]).__default__;
+        const rec = o.fake.state.accessTokens.get(stored.access_token);
+        assert.ok(rec && !rec.revoked && rec.expiresAt > Date.now(), "a token the server refuses");
+        assert.ok(o.fake.state.refreshTokens.has(stored.refresh_token), "a dead refresh token");
       });
     }
   }
@@ -544,6 +557,8 @@ test("the fault judgement fails a case that lost state, printed a secret or miss
     lost: [],
     leftovers: [],
     leaked: [],
+    after: new Map(),
+    fake: createFakeDatadogCore(),
   };
   assert.deepEqual(judge(step, "500", ok), []);
   assert.equal(judge(step, "500", { ...ok, lost: ["tokens_x.json: changed"] }).length, 1);
