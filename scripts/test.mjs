@@ -6,7 +6,11 @@
 // The table sums what tests report: each appends JSON lines to the file named by
 // PUP_SUITE_TALLY, e.g. {"suite":"fuzz/files","inputs":450,"faults":0,"killed":0,"leaks":0,
 // "lost":0} (every count optional; see tests/fuzz/tally.ts). A leak or lost state counts as a
-// failure even if the test that found it did not fail.
+// failure even if the test that found it did not fail. Reporting: the fuzz tests (inputs), the
+// leak tests (leaks: their scan of every output and file), the fault tests tests/faults.test.ts
+// (faults, state lost: a before/after comparison of the config folder in every case), and the
+// signal tests tests/e2e/{signals,concurrency,faults_signals,store_faults}.test.ts (processes
+// killed, state lost).
 // Where gnome-keyring and D-Bus are installed it re-runs itself inside scripts/with-keyring.sh,
 // so the Secret Service tests run against a real keyring.
 //
@@ -137,7 +141,9 @@ console.log("\n" + summary.join("\n"));
 console.log(`\nsuite tally (${tally.suites} suites reporting, both runtimes)`);
 for (const [name, n] of rows) console.log(`  ${name.padEnd(18)}${String(n).padStart(width)}`);
 if (tally.broken) console.log(`  (${tally.broken} unreadable tally lines)`);
-if (tally.sums.leaks > 0 || tally.sums.lost > 0) failed += 1;
+// A leak or lost state fails the run even if the test that found it passed; so does a tally
+// line the runner cannot read (a count it cannot check is no proof).
+if (tally.sums.leaks > 0 || tally.sums.lost > 0 || tally.broken > 0) failed += 1;
 if (!existsSync(`${root}dist/pup`)) {
   console.log("note: dist/pup is missing; end-to-end tests could not run");
 }

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { chmod, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
 import {
@@ -368,3 +368,150 @@ test(
     });
   },
 );
+
+// ---------------------------------------------------------------------------------------------
+// (3) The API families' commands, in-process (deps.fetch → the fake's request(), no socket):
+// per family file a list, a get, a write with --file and a delete with --yes, with a session,
+// with DD_ACCESS_TOKEN and with the API keys, each plain and with -v.
+
+import { MONITORS } from "../lib/commands/families/monitors.ts";
+import { DASHBOARDS } from "../lib/commands/families/dashboards.ts";
+import { DOWNTIME } from "../lib/commands/families/downtime.ts";
+import { SLOS } from "../lib/commands/families/slos.ts";
+import { INCIDENTS } from "../lib/commands/families/incidents.ts";
+import { SYNTHETICS } from "../lib/commands/families/synthetics.ts";
+import { SECURITY } from "../lib/commands/families/security.ts";
+import { RUM } from "../lib/commands/families/rum.ts";
+import { INFRASTRUCTURE } from "../lib/commands/families/infrastructure.ts";
+import { USERS } from "../lib/commands/families/users.ts";
+import { CASES } from "../lib/commands/families/cases.ts";
+import { EVENTS } from "../lib/commands/families/events.ts";
+import { LOGS } from "../lib/commands/families/logs.ts";
+import { METRICS } from "../lib/commands/families/metrics.ts";
+import { USAGE } from "../lib/commands/families/usage.ts";
+import { APM } from "../lib/commands/families/apm.ts";
+import type { ApiCommandDef } from "../lib/commands/families/types.ts";
+import { inProcessFake } from "./helpers.ts";
+import { fetchVia } from "./fakes/serve.ts";
+
+const FAMILY_FILES: Record<string, ApiCommandDef[]> = {
+  monitors: MONITORS,
+  dashboards: DASHBOARDS,
+  downtime: DOWNTIME,
+  slos: SLOS,
+  incidents: INCIDENTS,
+  synthetics: SYNTHETICS,
+  security: SECURITY,
+  rum: RUM,
+  infrastructure: INFRASTRUCTURE,
+  users: USERS,
+  cases: CASES,
+  events: EVENTS,
+  logs: LOGS,
+  metrics: METRICS,
+  usage: USAGE,
+  apm: APM,
+};
+
+/** The argv of `def` with its positionals and required flags filled in. */
+function argvOf(def: ApiCommandDef, file: string): string[] {
+  const argv = [...def.path, ...(def.positionals ?? []).map(() => "1001")];
+  for (const [name, f] of Object.entries(def.flags ?? {})) {
+    if (f.required) argv.push(`--${name}`, f.required.replace(/^"(.*)"$/, "$1"));
+  }
+  if (def.file) argv.push("--file", file);
+  if (def.confirm) argv.push("--yes");
+  return argv;
+}
+
+/** Per family file: the first list, get, write with a file and delete (when it has them). */
+export function familySamples(file: string): { family: string; argv: string[] }[] {
+  const out: { family: string; argv: string[] }[] = [];
+  for (const [family, defs] of Object.entries(FAMILY_FILES)) {
+    const picks = [
+      // A list (or a query, where the family's reads are POSTs: logs, metrics).
+      defs.find((d) => d.method === "GET" && !d.positionals?.length) ??
+        defs.find((d) => !d.positionals?.length && !d.file && !d.confirm),
+      defs.find((d) => d.method === "GET" && d.positionals?.length),
+      defs.find((d) => d.file),
+      defs.find((d) => d.confirm),
+    ];
+    for (const d of picks) if (d) out.push({ family, argv: argvOf(d, file) });
+  }
+  return out;
+}
+
+const FAMILY_KEYS = {
+  DD_API_KEY: "leak-test-families-api-key-91c3",
+  DD_APP_KEY: "leak-test-families-app-key-0e4d",
+};
+const FAMILY_ACCESS_TOKEN = "leak-test-families-access-token-6a7f";
+
+test("no known secret reaches stdout, stderr or -v output of any API family's commands, or a file outside the store", async () => {
+  const w = await inProcessFake();
+  try {
+    w.fake.knobs.apiKey = FAMILY_KEYS.DD_API_KEY;
+    w.fake.knobs.appKey = FAMILY_KEYS.DD_APP_KEY;
+    const issued = await w.login();
+    const bodyFile = join(w.dir, "..", `pup-leak-body-${Date.now()}.json`);
+    await writeFile(bodyFile, JSON.stringify({ name: "leak test", type: "metric alert" }));
+    const samples = familySamples(bodyFile);
+    // Every family file gave at least a list; writes and deletes where the family has them.
+    assert.equal(new Set(samples.map((s) => s.family)).size, Object.keys(FAMILY_FILES).length);
+    assert.ok(samples.some((s) => s.argv.includes("--file")));
+    assert.ok(samples.some((s) => s.argv.includes("--yes")));
+    const runs: { argv: string[]; out: string }[] = [];
+    const empty = await tempDir("pup-leak-nosession-");
+    try {
+      const modes: { name: string; env: Record<string, string> }[] = [
+        { name: "session", env: {} },
+        { name: "DD_ACCESS_TOKEN", env: { DD_ACCESS_TOKEN: FAMILY_ACCESS_TOKEN } },
+        // No session in this folder: the API keys are used.
+        { name: "API keys", env: { ...FAMILY_KEYS, PUP_CONFIG_DIR: empty.path } },
+      ];
+      for (const mode of modes) {
+        for (const s of samples) {
+          for (const v of [[], ["-v"]]) {
+            const argv = [...s.argv, ...v];
+            const deps = testDeps(
+              { ...localEnv(w.site, w.dir), ...FAMILY_KEYS, ...mode.env },
+              { fetch: fetchVia(w.app) },
+            );
+            const r = await runPup(argv, deps);
+            runs.push({ argv: [mode.name, ...argv], out: r.stdout + "\n" + r.stderr });
+            assert.doesNotMatch(r.stderr, /unexpected failure|a bug in pup/, argv.join(" "));
+          }
+        }
+      }
+      const secrets = [
+        FAMILY_KEYS.DD_API_KEY,
+        FAMILY_KEYS.DD_APP_KEY,
+        FAMILY_ACCESS_TOKEN,
+        issued.access_token,
+        issued.refresh_token,
+        issued.client_secret ?? "",
+        ...w.fake.state.accessTokens.keys(),
+        ...w.fake.state.refreshTokens.keys(),
+      ].filter((s) => s.length >= 8);
+      const leaks: string[] = [];
+      for (const r of runs) {
+        for (const s of secrets) if (r.out.includes(s)) leaks.push(r.argv.join(" "));
+      }
+      for (const d of [w.dir, empty.path]) {
+        for (const path of await filesOutsideStore(d)) {
+          const text = await readFile(path, "utf8");
+          for (const s of secrets) if (text.includes(s)) leaks.push(`file ${path}`);
+        }
+      }
+      // The -v runs did print request lines: the check looked at verbose output.
+      assert.ok(runs.some((r) => r.argv.includes("-v") && /GET|POST|DELETE/.test(r.out)));
+      tally({ suite: "leak/families", inputs: runs.length, leaks: leaks.length });
+      assert.deepEqual(leaks, []);
+    } finally {
+      await empty.remove();
+      await rm(bodyFile, { force: true });
+    }
+  } finally {
+    await w.done();
+  }
+});

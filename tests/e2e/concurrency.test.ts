@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
 import { localEnv, PUP_BIN, storedClient, storedToken, tempDir } from "../helpers.ts";
 import { siteKey } from "../../lib/store/state_store.ts";
+import { tally } from "../fuzz/tally.ts";
 
 const SKIP = existsSync(PUP_BIN)
   ? false
@@ -110,6 +111,12 @@ test("20 concurrent pup processes with an expired token make exactly one refresh
     const results = await Promise.all(
       Array.from({ length: 20 }, () => pup(["auth", "token"], t.env)),
     );
+    tally({
+      suite: "e2e/concurrency/refresh",
+      inputs: 20,
+      // A run that failed lost its answer; so did a run that printed another token than stored.
+      lost: results.filter((r) => r.code !== 0).length,
+    });
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     const printed = new Set(results.map((r) => r.stdout));
     assert.equal(printed.size, 1, "the processes printed different tokens");
@@ -151,6 +158,12 @@ test("20 concurrent logins on one site keep all 20 sessions, with one client reg
     for (const r of results) assert.equal(r.code, 0, r.stderr);
 
     const tokens = JSON.parse(await readFile(t.tokensPath, "utf8"));
+    // Sessions lost: logins that ended well whose org is not in the tokens file.
+    tally({
+      suite: "e2e/concurrency/logins",
+      inputs: attempts,
+      lost: orgs.filter((o, i) => results[i].code === 0 && !(o in tokens)).length,
+    });
     assert.deepEqual(Object.keys(tokens).sort(), [...orgs].sort());
     for (const org of orgs) {
       assert.ok(t.fake.state.accessTokens.has(tokens[org].access_token), `${org}: unknown token`);
@@ -228,6 +241,14 @@ test(
         now.expires_at = new Date(Date.now() - 60_000).toISOString();
         await writeFile(t.tokensPath, JSON.stringify({ __default__: now }), { mode: 0o600 });
       }
+      const kept = JSON.parse(await readFile(t.tokensPath, "utf8")).__default__?.refresh_token;
+      tally({
+        suite: "e2e/concurrency/sigkill-refresh",
+        inputs: reps,
+        faults: killed,
+        killed,
+        lost: kept === issued.refresh_token ? 0 : 1,
+      });
       assert.ok(killed >= KILLS, `only ${killed} of ${reps} runs were killed before they finished`);
       assert.equal(recovered, reps);
       // The refresh token in use is still the one issued: nothing was lost or replayed.
@@ -279,6 +300,7 @@ test("pup killed with SIGKILL while refreshing with rotation never leaves a torn
       now.expires_at = new Date(Date.now() - 60_000).toISOString();
       await writeFile(t.tokensPath, JSON.stringify({ __default__: now }), { mode: 0o600 });
     }
+    tally({ suite: "e2e/concurrency/sigkill-rotation", inputs: REPS, faults: killed, killed });
     console.log(
       `figures: repetitions=${REPS} kills=${killed} next_run_ok=${fine} ` +
         `next_run_needs_login=${expired}`,

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { oauthMetadata, startFakeDatadog } from "../fakes/datadog.ts";
 import { writeFileAtomic } from "../../lib/store/files.ts";
 import { localEnv, PUP_BIN, seedSession, tempDir } from "../helpers.ts";
+import { tally } from "../fuzz/tally.ts";
 
 const SKIP = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts`";
 const VISIT = new URL("../fakes/bin/visit", import.meta.url).pathname;
@@ -97,10 +98,19 @@ for (const c of cases) {
       assert.ok((await readdir(dir)).some((f) => f.startsWith(".lock_")), "no lock was held");
       // process.kill, not child.kill: Deno reports a child it signalled as killed, whatever its code.
       process.kill(child.pid!, c.signal);
-      assert.equal(await exited, CODES[c.signal], stderr);
+      const code = await exited;
       const left = (await readdir(dir)).filter((f) =>
         f.startsWith(".lock") || /\.(tmp|new|old)$/.test(f)
       );
+      const after = await snapshot(dir);
+      tally({
+        suite: "e2e/signals",
+        inputs: 1,
+        faults: 1,
+        killed: 1,
+        lost: Object.keys(before).filter((k) => after[k] !== before[k]).length,
+      });
+      assert.equal(code, CODES[c.signal], stderr);
       assert.deepEqual(left, [], "a lock or temp file was left behind");
       assert.deepEqual(await snapshot(dir), before, "a state file changed");
     } finally {
@@ -155,6 +165,7 @@ test("temp files of writers killed with SIGKILL are removed by the next write", 
         (await readdir(tmp.path)).filter((f) => f.endsWith(".tmp")).length,
       );
     }
+    tally({ suite: "e2e/signals/sigkill-writer", inputs: 20, faults: 20, killed: 20 });
     assert.ok(leftovers > 0, "no kill landed mid-write: the test proved nothing");
     await writeFileAtomic(path, "{}");
     assert.deepEqual((await readdir(tmp.path)).filter((f) => f.endsWith(".tmp")), []);

@@ -12,6 +12,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeDatadog } from "../fakes/datadog.ts";
 import { localEnv, PUP_BIN, seedSession, tempDir } from "../helpers.ts";
+import { tally } from "../fuzz/tally.ts";
 
 const canMount = process.getuid?.() === 0 &&
   spawnSync("unshare", ["-m", "true"]).status === 0;
@@ -88,6 +89,12 @@ for (const mode of ["full", "ro"] as const) {
           "--timeout",
           "20",
         ], env);
+        tally({
+          suite: `e2e/store-faults/${mode}`,
+          inputs: 1,
+          faults: 1,
+          lost: before.filter((text) => !r.files.includes(text)).length,
+        });
         assert.equal(r.code, 1, r.stderr);
         assert.match(r.stderr, mode === "full" ? /ENOSPC|full/ : /EROFS|read-only/, r.stderr);
         assert.doesNotMatch(r.stderr, /unexpected failure|a bug in pup/);
@@ -99,4 +106,47 @@ for (const mode of ["full", "ro"] as const) {
       }
     },
   );
+}
+
+// The other commands that write: a refresh (new tokens to store) and a logout (files to
+// remove), in a full and a read-only folder. A clear error, exit 1, and what was stored stays.
+for (const mode of ["full", "ro"] as const) {
+  for (const args of [["auth", "refresh"], ["auth", "logout"]]) {
+    test(
+      `${args.join(" ")} in a ${
+        mode === "full" ? "full" : "read-only"
+      } config folder: a clear error, exit 1, nothing lost`,
+      {
+        skip: SKIP,
+        timeout: 60_000,
+      },
+      async () => {
+        const fake = await startFakeDatadog();
+        const tmp = await tempDir("pup-e2e-faults-");
+        const seed = join(tmp.path, "seed");
+        const dir = join(tmp.path, "config");
+        try {
+          await seedSession(seed, fake.site, fake.issueTokens());
+          const { mkdir } = await import("node:fs/promises");
+          await mkdir(dir);
+          const before = await Promise.all(
+            (await readdir(seed)).filter((f) => /^(tokens_|client_)/.test(f)).sort()
+              .map((f) => readFile(join(seed, f), "utf8")),
+          );
+          const env = { ...localEnv(fake.site, dir), BROWSER: VISIT };
+          const r = await inTmpfs(seed, mode, args, env);
+          const lost = before.filter((text) => !r.files.includes(text)).length;
+          tally({ suite: `e2e/store-faults/${mode}`, inputs: 1, faults: 1, lost });
+          assert.equal(r.code, 1, r.stderr);
+          assert.match(r.stderr, mode === "full" ? /ENOSPC|full/ : /EROFS|read-only/, r.stderr);
+          assert.doesNotMatch(r.stderr, /unexpected failure|a bug in pup/);
+          assert.doesNotMatch(r.listing, /\.(tmp|new|old)\n|\.lock/, `left behind:\n${r.listing}`);
+          assert.equal(lost, 0, "a stored file changed");
+        } finally {
+          await fake.close();
+          await tmp.remove();
+        }
+      },
+    );
+  }
 }

@@ -102,7 +102,11 @@ test(
         // The parsed origin is the site itself: nothing in it can move the request elsewhere.
         for (const base of [apiBase(r), appBase(r)]) {
           // The host as text (what the trust rule judged) must be the host URL parsing sees.
-          const textual = base.replace(/^https?:\/\//, "").replace(/:(443|80)$/, "");
+          // A port is dropped only where it is the scheme's default (https 443, http 80):
+          // `localhost:443` is http://localhost:443, whose host keeps the port.
+          const textual = base.startsWith("https://")
+            ? base.slice(8).replace(/:443$/, "")
+            : base.replace(/^http:\/\//, "").replace(/:80$/, "");
           assert.equal(hostOf(base), textual, `${raw} → ${base}`);
           assert.equal(new URL(base).pathname, "/");
           assert.equal(new URL(base).username + new URL(base).password, "");
@@ -115,7 +119,9 @@ test(
           );
         }
       }),
-      { numRuns: RUNS },
+      // localhost:443 (a loopback site on http's non-default port) failed the test once, by
+      // seed -1668189890: the test took :443 for a default port on http.
+      { numRuns: RUNS, examples: [["localhost:443"], ["127.0.0.1:80"], ["datadoghq.com:443"]] },
     );
     for (const raw of ["xn--", "1.2.3.4.5", "0x7f.1", "0177.0.0.1", "2130706433"]) {
       const r = clear(() => normalizeSite(raw));
