@@ -235,6 +235,7 @@ test("with no terminal on stderr the device login prints one plain waiting line,
       { tty, env },
     );
     assert.equal(r.code, 0, r.stderr);
+    // deno-lint-ignore no-control-regex
     assert.ok(!/[\r\x1b]/.test(r.stderr), JSON.stringify(r.stderr));
     const lines = r.stderr.split("\n").filter((l) => l.startsWith("Waiting"));
     assert.deepEqual(lines, [

@@ -78,6 +78,7 @@ test("with plain pipes the device login prints one plain waiting line, no \\r an
 }, async () => {
   const { code, out } = await deviceLogin(false, (o) => /Waiting for you/.test(o));
   assert.equal(code, 0, out);
+  // deno-lint-ignore no-control-regex
   assert.ok(!/[\r\x1b]/.test(out), JSON.stringify(out));
   assert.deepEqual(out.split("\n").filter((l) => l.startsWith("Waiting")), [
     "Waiting for you to approve the device login (up to 5:00; Ctrl-C to cancel)…",
