@@ -584,15 +584,15 @@ test("the fault judgement fails a case that lost state, printed a secret or miss
 const step = (name: string) => STEPS.find((s) => s.name === name)!;
 
 for (const name of ["registration", "code exchange", "auth refresh", "device polling"]) {
-  test(`a 429 at ${name} says the server is limiting requests and to try again`, {
-    todo: "lib/auth/oauth_client.ts oauthFailure(): a 429 gets no hint (only >= 500 does); " +
-      "the message is 'HTTP 429: no error code in the answer'",
-  }, async () => {
+  test(`a 429 at ${name} says the server is limiting requests and to try again`, async () => {
     for (const fault of ["429", "429 retry-after"] as const) {
       const o = await runCase(step(name), fault);
       assert.equal(o.code, 1, o.stderr);
       assert.match(o.stderr, /rate.limit|too many requests/i, o.stderr);
       assert.match(o.stderr, /try again/i, o.stderr);
+      // The wait the server named (Retry-After: 2), and only where it named one.
+      if (fault === "429 retry-after") assert.match(o.stderr, /try again in 2 s\b/, o.stderr);
+      else assert.doesNotMatch(o.stderr, /try again in \d/, o.stderr);
     }
   });
 }

@@ -109,6 +109,59 @@ export interface OAuthAnswer {
   status: number;
   json: Record<string, unknown> | undefined;
   text: string;
+  /** The wait its `Retry-After` header asks for, in seconds ({@link retryAfterSeconds}). */
+  retryAfterS?: number;
+}
+
+/** The longest wait a `Retry-After` may name that pup repeats: one day. */
+export const MAX_RETRY_AFTER_S = 86_400;
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const IMF_FIXDATE =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+
+/**
+ * The seconds a `Retry-After` header (RFC 9110 §10.2.3) asks to wait, from `now`: its
+ * delay-seconds or its HTTP-date (IMF-fixdate), clamped to 0 … {@link MAX_RETRY_AFTER_S};
+ * undefined when absent or anything else. Only this number is ever shown, never the header.
+ *
+ * @example
+ * retryAfterSeconds("120", now); // 120
+ * retryAfterSeconds("Wed, 21 Oct 2026 07:28:00 GMT", Date.UTC(2026, 9, 21, 7, 27)); // 60
+ * retryAfterSeconds("\x1b]0;owned\x07", now); // undefined
+ */
+export function retryAfterSeconds(
+  value: string | null | undefined,
+  now: number,
+): number | undefined {
+  if (typeof value !== "string") return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Math.min(Number(v), MAX_RETRY_AFTER_S);
+  const m = IMF_FIXDATE.exec(v);
+  const month = m ? MONTHS.indexOf(m[2]) : -1;
+  if (!m || month < 0) return undefined;
+  const [day, year, h, min, sec] = [m[1], m[3], m[4], m[5], m[6]].map(Number);
+  if (day < 1 || day > 31 || h > 23 || min > 59 || sec > 60) return undefined;
+  const at = Date.UTC(year, month, day, h, min, sec);
+  const s = Math.ceil((at - now) / 1000);
+  return Number.isFinite(s) ? Math.min(Math.max(s, 0), MAX_RETRY_AFTER_S) : undefined;
+}
+
+/** "in 5 s", "in 3 min", "in 2 h" for a wait in seconds. */
+function inTime(s: number): string {
+  if (s < 120) return `in ${s} s`;
+  if (s < 7200) return `in ${Math.ceil(s / 60)} min`;
+  return `in ${Math.ceil(s / 3600)} h`;
+}
+
+/** What to do after a 429 or a 5xx: try again, when the server said (`Retry-After`). */
+function retryHint(res: OAuthAnswer): string | undefined {
+  const when = res.retryAfterS ? inTime(res.retryAfterS) : "in a moment";
+  if (res.status === 429) {
+    return `rate limited (HTTP 429): the server is limiting requests; try again ${when}`;
+  }
+  if (res.status >= 500) return `the server failed; try again ${when}`;
+  return undefined;
 }
 
 function jsonObject(text: string): Record<string, unknown> | undefined {
@@ -149,7 +202,8 @@ export async function oauthStep(
   );
   const res = await buildAndSend(what, (o) => build(o, options));
   const text = await res.text();
-  return { status: res.status, json: jsonObject(text), text };
+  const retryAfterS = retryAfterSeconds(res.headers.get("retry-after"), deps.clock.now());
+  return { status: res.status, json: jsonObject(text), text, retryAfterS };
 }
 
 /** The error an OAuth endpoint answered with (RFC 6749 §5.2), with a stable code. */
@@ -160,6 +214,8 @@ export function oauthFailure(what: string, res: OAuthAnswer): PupError {
     : "";
   const detail = error
     ? `${error}${desc ? `: ${desc}` : ""}`
+    : res.status === 429
+    ? "too many requests"
     : res.json
     ? "no error code in the answer"
     : `the answer is not JSON${res.text ? ` (${cleanServerText(res.text, 120)})` : ""}`;
@@ -171,9 +227,7 @@ export function oauthFailure(what: string, res: OAuthAnswer): PupError {
     });
   }
   if (error === "invalid_grant") return new PupError("oauth_invalid_grant", message);
-  return new PupError("oauth_http", message, {
-    hint: res.status >= 500 ? "the server failed; try again in a moment" : undefined,
-  });
+  return new PupError("oauth_http", message, { hint: retryHint(res) });
 }
 
 /** Whether a status is a 2xx. */
