@@ -599,18 +599,32 @@ for (const name of ["registration", "code exchange", "auth refresh", "device pol
 
 test(
   "a failed metadata request on --device is a failure (exit 1), not 'does not offer a device login' (exit 2)",
-  {
-    todo: "lib/auth/device.ts deviceEndpoints(): fetchMetadata() (lib/auth/oauth_optional.ts) " +
-      "turns a 5xx, a 429, a timeout and a garbled answer into null, which device.ts reports as " +
-      "'does not offer a device login' with exit 2; only a 404 or a document without the endpoint " +
-      "means that",
-  },
   async () => {
-    for (const fault of ["500", "503 html", "timeout", "truncated"] as const) {
+    const failures = [
+      "500",
+      "503 html",
+      "429",
+      "429 retry-after",
+      "timeout",
+      "truncated",
+      "200 html",
+      "non-json",
+    ] as const;
+    for (const fault of failures) {
       const o = await runCase(step("metadata (device login)"), fault);
       assert.equal(o.code, 1, `${fault}: ${o.stderr}`);
       assert.doesNotMatch(o.stderr, /does not offer a device login/, fault);
+      assert.match(o.stderr, /metadata/, fault);
+      assert.match(o.stderr, /try again/i, `${fault}: ${o.stderr}`);
     }
+    // A document whose endpoints are not strings is malformed: a failure too, named so.
+    const garbled = await runCase(step("metadata (device login)"), "wrong types");
+    assert.equal(garbled.code, 1, garbled.stderr);
+    assert.match(garbled.stderr, /metadata is malformed \(device_authorization_endpoint/);
+    // A document without the endpoint is the one answer that means "not offered" (exit 2).
+    const none = await runCase(step("metadata (device login)"), "missing fields");
+    assert.equal(none.code, 2, none.stderr);
+    assert.match(none.stderr, /does not offer a device login/);
   },
 );
 

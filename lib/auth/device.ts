@@ -31,9 +31,9 @@ import {
 } from "./oauth_client.ts";
 import {
   endpointOnSite,
-  fetchMetadata,
   requestDeviceAuthorization,
   requestDeviceToken,
+  requestMetadata,
 } from "./oauth_optional.ts";
 import type { ClientCredentials, Token } from "./types.ts";
 import { startWaitLine } from "./wait_line.ts";
@@ -139,23 +139,51 @@ function processPoll(res: OAuthAnswer, now: number, scope: string): Poll {
   return { token: processTokenAnswer("device login", res, now, { scope }) };
 }
 
+const NO_BROWSER_HINT =
+  "use 'pup auth login --no-browser': it prints the URL to open on any machine and accepts the redirected URL pasted back";
+
+/**
+ * The server's metadata for the device login: null only when it has none (404). A failed
+ * request (5xx, 429, timeout, unreachable, a garbled answer) is an exit-1 error saying what
+ * went wrong and to try again, never "does not offer a device login".
+ */
+async function deviceMetadata(
+  oauth: OAuthDeps,
+  site: string,
+): Promise<Record<string, unknown> | null> {
+  try {
+    return await requestMetadata(oauth, site);
+  } catch (err) {
+    if (!(err instanceof PupError) || oauth.signal?.aborted) throw err;
+    if (err.code === "untrusted_site") throw err;
+    throw new PupError(
+      err.code,
+      `cannot start the device login: ${err.message}`,
+      { hint: err.hint ?? "try again in a moment", cause: err, status: err.status },
+    );
+  }
+}
+
 async function deviceEndpoints(oauth: OAuthDeps, site: string) {
-  const meta = await fetchMetadata(oauth, site);
-  if (
-    typeof meta?.device_authorization_endpoint !== "string" ||
-    typeof meta?.token_endpoint !== "string"
-  ) {
+  const meta = await deviceMetadata(oauth, site);
+  const endpoint = meta?.device_authorization_endpoint;
+  if (endpoint === undefined || endpoint === null) {
     throw new PupError(
       "device_unsupported",
       `the OAuth server of ${site} does not offer a device login`,
-      {
-        hint:
-          "use 'pup auth login --no-browser': it prints the URL to open on any machine and accepts the redirected URL pasted back",
-      },
+      { hint: NO_BROWSER_HINT },
+    );
+  }
+  if (typeof endpoint !== "string" || typeof meta?.token_endpoint !== "string") {
+    const field = typeof endpoint !== "string" ? "device_authorization_endpoint" : "token_endpoint";
+    throw new PupError(
+      "oauth_http",
+      `cannot start the device login: the OAuth server's metadata is malformed (${field} is not a string)`,
+      { hint: `try again later; meanwhile ${NO_BROWSER_HINT}` },
     );
   }
   // Never send the client secret to a host the site does not own (RFC 8414 §3.3's spirit).
-  const device = endpointOnSite(meta.device_authorization_endpoint, site);
+  const device = endpointOnSite(endpoint, site);
   const token = endpointOnSite(meta.token_endpoint, site);
   const problem = device.problem ?? token.problem;
   if (problem) throw new PupError("oauth_http", problem);

@@ -1,14 +1,14 @@
 /**
  * @module
  * The OAuth endpoints Datadog does not offer today (CONTRACT §2), each asked for only where
- * pup needs it: RFC 8414 metadata (a 404 or a network failure means "not offered"), the
- * device login's two requests (RFC 8628) and revocation (RFC 7009). Built by oauth4webapi and
- * sent through the egress like every OAuth step (`oauth_client.ts`); an endpoint a metadata
+ * pup needs it: RFC 8414 metadata (a 404 means "not offered"; for the optional revocation, any
+ * failure does too), the device login's two requests (RFC 8628) and revocation (RFC 7009).
+ * Built by oauth4webapi and sent through the egress like every OAuth step (`oauth_client.ts`); an endpoint a metadata
  * document names is used only on the site's own API origin ({@link endpointOnSite}).
  */
 import { PupError } from "../errors.ts";
 import { cleanServerText } from "../text.ts";
-import { type OAuthAnswer, type OAuthDeps, oauthStep, ok } from "./oauth_client.ts";
+import { type OAuthAnswer, type OAuthDeps, oauthFailure, oauthStep, ok } from "./oauth_client.ts";
 import { authorizationServer, clientOf } from "./protocol.ts";
 import { apiBase } from "./site.ts";
 import type { ClientCredentials, Token } from "./types.ts";
@@ -52,20 +52,45 @@ export async function requestDeviceToken(
   );
 }
 
-/** Fetches RFC 8414 metadata; null when the server offers none (404, unreachable, not JSON). */
+/**
+ * Asks for RFC 8414 metadata and checks the answer: the document (a JSON object), or null when
+ * the server has none (404). Every other outcome is an error saying what went wrong: the
+ * egress's (unreachable, timeout, redirect, untrusted), {@link oauthFailure}'s for another
+ * status (a 5xx or 429 with its try-again hint), and a 2xx that is not a JSON object.
+ */
+export async function requestMetadata(
+  deps: OAuthDeps,
+  site: string,
+): Promise<Record<string, unknown> | null> {
+  const res = await oauthStep(
+    deps,
+    site,
+    "metadata request",
+    (o, options) => o.discoveryRequest(new URL(apiBase(site)), { ...options, algorithm: "oauth2" }),
+  );
+  if (res.status === 404) return null;
+  if (!ok(res.status)) throw oauthFailure("metadata request", res);
+  if (res.json) return res.json;
+  throw new PupError(
+    "oauth_http",
+    `metadata request failed: HTTP ${res.status}: the answer is not a JSON object${
+      res.text ? ` (${cleanServerText(res.text, 120)})` : ""
+    }`,
+    { hint: "the answer was garbled or cut short; try again in a moment" },
+  );
+}
+
+/**
+ * RFC 8414 metadata where it is optional (revocation at logout): null when the server offers
+ * none or the request fails in any way ({@link requestMetadata} says how); only an untrusted
+ * site or an interrupt is thrown.
+ */
 export async function fetchMetadata(
   deps: OAuthDeps,
   site: string,
 ): Promise<Record<string, unknown> | null> {
   try {
-    const res = await oauthStep(
-      deps,
-      site,
-      "metadata",
-      (o, options) =>
-        o.discoveryRequest(new URL(apiBase(site)), { ...options, algorithm: "oauth2" }),
-    );
-    return ok(res.status) ? res.json ?? null : null;
+    return await requestMetadata(deps, site);
   } catch (err) {
     if (err instanceof PupError && err.code === "untrusted_site") throw err;
     if (deps.signal?.aborted) throw err;
