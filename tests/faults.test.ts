@@ -628,13 +628,12 @@ test(
   },
 );
 
-test("a 5xx at the device authorization says the server failed and to try again", {
-  todo: "lib/auth/device.ts: a non-2xx device authorization answer is reported as " +
-    "'HTTP 500: no device_code' with no hint; route it through oauthFailure()",
-}, async () => {
+test("a 5xx at the device authorization says the server failed and to try again", async () => {
   for (const fault of ["500", "503 html"] as const) {
     const o = await runCase(step("device authorization"), fault);
     assert.equal(o.code, 1, o.stderr);
+    assert.match(o.stderr, /device authorization failed: HTTP 50\d/, o.stderr);
     assert.match(o.stderr, /try again/i, o.stderr);
+    assert.doesNotMatch(o.stderr, /no device_code/, o.stderr);
   }
 });

@@ -124,6 +124,50 @@ test("a 307 from the device authorization endpoint is refused, never re-posted e
   assert.ok(seen.every((s) => s.redirect === "manual"));
 });
 
+test("an error answer at the device authorization reads like every OAuth step's: its code, neutralised, and a retry hint for 5xx/429", async () => {
+  // Was "HTTP 500: no device_code" with no hint, and the error code without its description.
+  const denied = await runDevice({
+    start: () =>
+      json(400, {
+        error: "unauthorized_client",
+        error_description: "device grant \u001b]0;owned\u0007not \u202eenabled",
+      }),
+    polls: [pending],
+  });
+  assert.equal(denied.r.code, 1, denied.r.stderr);
+  assert.match(
+    denied.r.stderr,
+    /device authorization failed: HTTP 400: unauthorized_client: device grant .*not .*enabled/,
+  );
+  for (const c of ["\u001b", "\u0007", "\u202e"]) {
+    assert.ok(!denied.r.stderr.includes(c), "the description is neutralised");
+  }
+  assert.doesNotMatch(denied.r.stderr, /try again/);
+  const failed = await runDevice({
+    start: () => json(502, { errors: ["upstream"] }),
+    polls: [pending],
+  });
+  assert.equal(failed.r.code, 1, failed.r.stderr);
+  assert.match(
+    failed.r.stderr,
+    /device authorization failed: HTTP 502: no error code in the answer/,
+  );
+  assert.match(failed.r.stderr, /the server failed; try again in a moment/);
+  assert.doesNotMatch(failed.r.stderr, /no device_code/);
+  const limited = await runDevice({
+    start: () =>
+      new Response("{}", {
+        status: 429,
+        headers: { "content-type": "application/json", "retry-after": "7" },
+      }),
+    polls: [pending],
+  });
+  assert.equal(limited.r.code, 1, limited.r.stderr);
+  assert.match(limited.r.stderr, /HTTP 429: too many requests/);
+  assert.match(limited.r.stderr, /rate limited \(HTTP 429\).*try again in 7 s/);
+  for (const run of [denied, failed, limited]) assert.equal(run.pollTimes.length, 0, "no polling");
+});
+
 test("a 307 from the token endpoint while polling is refused, never re-posted elsewhere", async () => {
   const { r, seen } = await runDevice({ polls: [pending, redirectAway] });
   assert.equal(r.code, 1, r.stderr);

@@ -100,14 +100,15 @@ interface DeviceStart {
 }
 
 function processDeviceStart(res: OAuthAnswer): DeviceStart {
+  // An error answer (RFC 8628 §3.2 → RFC 6749 §5.2) reads like every OAuth step's: its code
+  // and description, or a try-again hint for a 5xx or a 429.
+  if (res.status !== 200) throw oauthFailure("device authorization", res);
   const j = res.json ?? {};
-  if (
-    res.status !== 200 || typeof j.device_code !== "string" || typeof j.user_code !== "string"
-  ) {
+  if (typeof j.device_code !== "string" || typeof j.user_code !== "string") {
     throw new PupError(
       "oauth_http",
       `device authorization failed: HTTP ${res.status}: ${
-        cleanServerText(String(j.error ?? "no device_code"))
+        typeof j.error === "string" ? cleanServerText(j.error, 80) : "no device_code"
       }`,
     );
   }
