@@ -14,7 +14,7 @@ import {
 import { FakeClock, settle } from "./fakes/clock.ts";
 import { FakeServe, fetchVia } from "./fakes/serve.ts";
 import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
-import type { Deps } from "../lib/deps.ts";
+import type { Deps, InterruptSignal } from "../lib/deps.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 import { parse } from "../lib/commands/auth_login.ts";
 import { PupError } from "../lib/errors.ts";
@@ -38,7 +38,7 @@ async function setup(
     fetched.push(input instanceof Request ? input.url : String(input));
     return viaApp(input, init);
   };
-  let interrupt: (() => void) | undefined;
+  let interrupt: ((signal?: InterruptSignal) => void) | undefined;
   const deps = (more: Partial<Deps> & { stdinLines?: string[] } = {}) => {
     const d = testDeps(env, {
       serve: net.serve,
@@ -91,7 +91,8 @@ async function setup(
     dir: dir.path,
     env,
     deps,
-    interrupt: () => interrupt?.(),
+    /** Delivers an interrupt; no name, as a handler written `() => void` expects (SIGINT). */
+    interrupt: (signal?: InterruptSignal) => interrupt?.(signal),
     key: siteKey(SITE),
     done: () => dir.remove(),
   };
@@ -632,6 +633,23 @@ test("Ctrl-C during a device login's polling ends it with exit 130, storing noth
     await t.done();
   }
 });
+
+for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129], ["SIGINT", 130]] as const) {
+  test(`${signal} while waiting for the browser ends the login with exit ${code} (128 + its number)`, async () => {
+    // Was 130 whatever the signal (lib/auth/wait.ts interruptedError).
+    const t = await setup({}, { launch: idle });
+    try {
+      const login = t.start(["auth", "login"]);
+      await until(() => t.net.listening(8000), "bound");
+      t.interrupt(signal);
+      const r = await login.done;
+      assert.equal(r.code, code, r.stderr);
+      assert.match(r.stderr, /login interrupted/);
+    } finally {
+      await t.done();
+    }
+  });
+}
 
 test("Ctrl-C while waiting for the browser ends the login with exit 130", async () => {
   const t = await setup({}, { launch: idle });

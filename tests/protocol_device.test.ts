@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deviceExpiresMs, pollIntervalMs } from "../lib/auth/device.ts";
+import type { InterruptSignal } from "../lib/deps.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 import { FakeClock } from "./fakes/clock.ts";
 import { fetchStub, json, type SeenRequest } from "./protocol_fetch_stub.ts";
@@ -59,6 +60,8 @@ async function runDevice(
     env?: Record<string, string>;
     /** Sends Ctrl-C once this many fake milliseconds have passed after the code is shown. */
     interruptAfterMs?: number;
+    /** The signal that interrupt is (default SIGINT, Ctrl-C). */
+    signal?: InterruptSignal;
   } = {},
 ) {
   const dir = await tempDir();
@@ -93,7 +96,7 @@ async function runDevice(
   deps.io.stderrIsTTY = options.tty ?? false;
   let interrupt: (() => void) | undefined;
   deps.host.onInterrupt = (handler) => {
-    interrupt = () => handler("SIGINT");
+    interrupt = () => handler(options.signal ?? "SIGINT");
     return () => (interrupt = undefined);
   };
   let result: Awaited<ReturnType<typeof runPup>> | undefined;
@@ -320,6 +323,20 @@ test("when the device code expires the waiting line is cleared before the timeou
   );
   assert.ok(!r.stderr.slice(error).includes("left (Ctrl-C"), "redrawn after the error");
   assert.equal(drawnAfter, "", "the line was drawn after the command ended");
+});
+
+test("SIGTERM / SIGHUP while the device login polls exit 143 / 129 (128 + the signal's number), storing nothing", async () => {
+  // Was 130 whatever the signal (lib/auth/wait.ts interruptedError, via interruptible()).
+  for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    const { r, stored } = await runDevice(
+      { start: startAnswer({ interval: 5, expires_in: 600 }), polls: [pending] },
+      [],
+      { interruptAfterMs: 7_000, signal },
+    );
+    assert.equal(r.code, code, `${signal}: ${r.stderr}`);
+    assert.match(r.stderr, /login interrupted/);
+    assert.equal(stored, undefined);
+  }
 });
 
 test("Ctrl-C while the device login polls clears the waiting line, then says login interrupted (exit 130)", async () => {

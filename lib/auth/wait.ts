@@ -1,23 +1,31 @@
 /**
  * @module
  * One browser flow's wait (CONTRACT §5): the callback server on its port, the outcome (first
- * settle wins), the `--timeout` on the clock, and Ctrl-C/SIGTERM — which abort the flow at any
- * point, the code exchange included.
+ * settle wins), the `--timeout` on the clock, and Ctrl-C/SIGTERM/SIGHUP — which abort the flow
+ * at any point, the code exchange included, and exit with the signal's code (130/143/129).
  */
-import type { Deps } from "../deps.ts";
+import { type Deps, type InterruptSignal, SIGNAL_EXIT_CODE } from "../deps.ts";
 import { PupError } from "../errors.ts";
 import type { Server } from "../runtime/serve.ts";
 import { bindCallback, callbackApp, type CallbackOutcome } from "./callback.ts";
 import { redirectUri } from "./oauth_client.ts";
 
-/** The error of a login the user interrupted (Ctrl-C, SIGTERM, SIGHUP): exit 130. */
-export function interruptedError(): PupError {
-  return new PupError("authorization_denied", "login interrupted", { exitCode: 130 });
+/**
+ * The error of a login the user interrupted: exit 128 + the signal's number, as a shell reports
+ * a process that signal ended (SIGINT 130, SIGTERM 143, SIGHUP 129; SIGINT when not named).
+ *
+ * @example
+ * interruptedError("SIGTERM").exitCode; // 143
+ */
+export function interruptedError(signal: InterruptSignal = "SIGINT"): PupError {
+  return new PupError("authorization_denied", "login interrupted", {
+    exitCode: SIGNAL_EXIT_CODE[signal] ?? SIGNAL_EXIT_CODE.SIGINT,
+  });
 }
 
 /**
  * Runs `flow` with a signal that aborts on the first interrupt; ends with
- * {@link interruptedError} at once then, even if the flow ignores the signal.
+ * {@link interruptedError} (that signal's exit code) at once then, even if the flow ignores it.
  *
  * @example
  * await interruptible(deps.host, (signal) => deviceLogin(ctx, req, { signal }));
@@ -30,8 +38,8 @@ export async function interruptible<T>(
   let interrupted!: (err: PupError) => void;
   const stopped = new Promise<never>((_, reject) => (interrupted = reject));
   stopped.catch(() => {});
-  const remove = host.onInterrupt(() => {
-    const err = interruptedError();
+  const remove = host.onInterrupt((signal) => {
+    const err = interruptedError(signal);
     interrupt.abort(err);
     interrupted(err);
   });
@@ -84,8 +92,8 @@ export async function openWait(
   let interruptedReject!: (err: PupError) => void;
   const interrupted = new Promise<never>((_, reject) => (interruptedReject = reject));
   interrupted.catch(() => {});
-  const removeInterrupt = deps.host.onInterrupt(() => {
-    const err = interruptedError();
+  const removeInterrupt = deps.host.onInterrupt((signal) => {
+    const err = interruptedError(signal);
     interrupt.abort(err);
     interruptedReject(err);
     settle(err);

@@ -52,9 +52,6 @@ const cases: Case[] = [
     args: ["auth", "login", "--org", "staging", "--timeout", "30"],
     locked: false,
     next: ["auth", "refresh"],
-    // The login's wait reports every interruption as 130 (lib/auth/wait.ts interruptedError);
-    // 143 is what the locked steps give. See the todo test below.
-    codes: [130, 143],
     prepare: withSession,
   })),
   {
@@ -147,35 +144,45 @@ for (const c of cases) {
   });
 }
 
-test("SIGTERM during a login exits 143 (128 + 15), as SIGTERM in a locked step does", {
-  skip: SKIP,
-  todo: "lib/auth/wait.ts: interruptedError() is always exit 130; pass the signal name " +
-    "that host.onInterrupt gives and use 128 + its number (SIGTERM 143, SIGHUP 129)",
-  timeout: 60_000,
-}, async () => {
-  const fake = await startFakeDatadog();
-  const tmp = await tempDir("pup-e2e-faults-signals-");
-  const dir = join(tmp.path, "config");
-  try {
-    await withSession({ dir, fake });
-    fake.knobs.delayMs["/oauth2/v1/token"] = 50_000;
-    const env = { ...localEnv(fake.site, dir), BROWSER: VISIT, PATH: process.env.PATH ?? "" };
-    const child = spawn(PUP_BIN, ["auth", "login", "--org", "staging", "--timeout", "30"], {
-      env,
-      stdio: "ignore",
-    });
-    const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
-    while (fake.count("POST", "/oauth2/v1/token") === 0) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    process.kill(child.pid!, "SIGTERM");
-    assert.equal(await exited, 143);
-  } finally {
-    fake.cancelDelays();
-    await fake.close();
-    await tmp.remove();
-  }
-});
+// The login's wait reported every interruption as 130 (lib/auth/wait.ts interruptedError):
+// now 128 + the signal's number, as a locked step (and a shell) reports it.
+for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129], ["SIGINT", 130]] as const) {
+  test(
+    `${signal} during a login's code exchange exits ${code}, as ${signal} in a locked step does`,
+    {
+      skip: SKIP,
+      timeout: 60_000,
+    },
+    async () => {
+      const fake = await startFakeDatadog();
+      const tmp = await tempDir("pup-e2e-faults-signals-");
+      const dir = join(tmp.path, "config");
+      try {
+        await withSession({ dir, fake });
+        fake.knobs.delayMs["/oauth2/v1/token"] = 50_000;
+        const env = { ...localEnv(fake.site, dir), BROWSER: VISIT, PATH: process.env.PATH ?? "" };
+        const child = spawn(PUP_BIN, ["auth", "login", "--org", "staging", "--timeout", "30"], {
+          env,
+          stdio: ["ignore", "ignore", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (d) => (stderr += d));
+        const exited = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+        while (fake.count("POST", "/oauth2/v1/token") === 0) {
+          await new Promise((r) => setTimeout(r, 20));
+          assert.equal(child.exitCode, null, `pup ended before the code exchange: ${stderr}`);
+        }
+        process.kill(child.pid!, signal);
+        assert.equal(await exited, code, stderr);
+        assert.match(stderr, /login interrupted/);
+      } finally {
+        fake.cancelDelays();
+        await fake.close();
+        await tmp.remove();
+      }
+    },
+  );
+}
 
 test(
   "logins killed with SIGKILL at random moments (the session write included) lose no stored session",
