@@ -32,7 +32,7 @@ export const ExitCode = {
  * | `oauth_http` | 1 | an OAuth endpoint failed (status, `error`, `error_description`) |
  * | `oauth_invalid_grant` | 1 | the server answered `invalid_grant` (code or refresh token refused) |
  * | `invalid_client` | 1 | the server answered `invalid_client` (triggers one re-registration) |
- * | `invalid_scope` | 2 | the server answered `invalid_scope` (the hint names the scope flags) |
+ * | `invalid_scope` | 4 | the authorization server refused the scopes (`invalid_scope` at the redirect or the token endpoint; the hint names them and the retry) |
  * | `redirect_refused` | 1 | a server answered a credential-carrying request with a 3xx |
  * | `network` | 1 | the host could not be reached |
  * | `network_timeout` | 1 | the host did not answer in time (the OAuth 30 s, `PUP_HTTP_TIMEOUT`) |
@@ -91,7 +91,7 @@ const exitFor: Record<ErrorCode, number> = {
   network: ExitCode.failure,
   network_timeout: ExitCode.failure,
   invalid_client: ExitCode.failure,
-  invalid_scope: ExitCode.usage,
+  invalid_scope: ExitCode.auth,
   storage: ExitCode.failure,
   unsafe_file: ExitCode.failure,
   keychain_timeout: ExitCode.failure,

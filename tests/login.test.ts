@@ -881,6 +881,34 @@ test("invalid_scope names the refused scopes and prints the retry command withou
   }
 });
 
+test("invalid_scope from the token endpoint at the code exchange is exit 4 too, naming the refused scopes", async () => {
+  // It was exit 2 (lib/errors.ts mapped invalid_scope to a usage error).
+  const t = await setup();
+  try {
+    t.fake.knobs.failNext.push({
+      path: "/oauth2/v1/token",
+      status: 400,
+      body: JSON.stringify({
+        error: "invalid_scope",
+        error_description: "apm_read is not allowed for this org",
+      }),
+    });
+    const r = await runPup(
+      ["auth", "login", "--org", "acme", "--scopes", "monitors_read,apm_read"],
+      t.deps(),
+    );
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(
+      r.stderr,
+      /token exchange failed: the authorization server refused the requested scopes: apm_read/,
+    );
+    assert.match(r.stderr, /--scopes/);
+    await assert.rejects(stat(join(t.dir, `tokens_${t.key}.json`)));
+  } finally {
+    await t.done();
+  }
+});
+
 test("invalid_scope that names no requested scope suggests --read-only", async () => {
   const { retryCommand, refusedScopes } = await import("../lib/auth/invalid_scope.ts");
   const req = {

@@ -171,6 +171,27 @@ test("an error answer at the device authorization reads like every OAuth step's:
   for (const run of [denied, failed, limited]) assert.equal(run.pollTimes.length, 0, "no polling");
 });
 
+test("invalid_scope at the device authorization or while polling is exit 4 with the --device retry command", async () => {
+  // The poll's was "device login failed: invalid_scope" (exit 1); the authorization's went
+  // through the exit-2 mapping. Both now read like the authorize redirect's (exit 4).
+  const refuse = () =>
+    json(400, { error: "invalid_scope", error_description: "apm_read is not allowed" });
+  const args = ["--org", "acme", "--scopes", "monitors_read,apm_read"];
+  for (const server of [{ start: refuse, polls: [pending] }, { polls: [pending, refuse] }]) {
+    const { r, stored } = await runDevice(server, args);
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(
+      r.stderr,
+      /failed: the authorization server refused the requested scopes: apm_read/,
+    );
+    assert.match(
+      r.stderr,
+      /^ {2}pup auth login --device --site 127\.0\.0\.1:9 --org acme --scopes monitors_read$/m,
+    );
+    assert.equal(stored, undefined);
+  }
+});
+
 test("a 307 from the token endpoint while polling is refused, never re-posted elsewhere", async () => {
   const { r, seen } = await runDevice({ polls: [pending, redirectAway] });
   assert.equal(r.code, 1, r.stderr);

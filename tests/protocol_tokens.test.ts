@@ -194,3 +194,45 @@ test("the code exchange stops at once when its signal aborts (Ctrl-C)", async ()
   ac.abort(reason);
   await check;
 });
+
+test("invalid_scope from the token endpoint is exit 4 like at the redirect: the refused scopes and the retry command", async () => {
+  // It was exit 2 (a usage error) with only the flags named, while the same answer at the
+  // authorize redirect is exit 4 with the command to run (CONTRACT §9: an error from the
+  // authorization server is exit 4).
+  const description = "scope monitors_write is \u001b[31mnot allowed for this org";
+  const stub = fetchStub(() =>
+    json(400, { error: "invalid_scope", error_description: description })
+  );
+  const params = {
+    code: "c",
+    redirectUri: "http://127.0.0.1:8000/callback",
+    verifier: "v",
+    scope: "monitors_read monitors_write",
+  };
+  const client = { client_id: "cid", registered_at: "" };
+  const deps = { fetch: stub.fetch, clock: new FakeClock() };
+  const retry = { site: SITE, org: "acme", scopes: ["monitors_read", "monitors_write"] };
+  await assert.rejects(exchangeCode(deps, SITE, client, { ...params, retry }), (e: PupError) => {
+    assert.equal(e.code, "invalid_scope");
+    assert.equal(e.exitCode, 4);
+    assert.match(
+      e.message,
+      /^token exchange failed: the authorization server refused the requested scopes: monitors_write \(scope monitors_write is \?\[31mnot allowed for this org\)$/,
+    );
+    assert.equal(
+      e.hint,
+      "retry without them:\n  pup auth login --site 127.0.0.1:9 --org acme --scopes monitors_read",
+    );
+    return true;
+  });
+  // Without the login's details: still exit 4, the refused scopes named, the flags to use.
+  await assert.rejects(exchangeCode(deps, SITE, client, params), (e: PupError) => {
+    assert.equal(e.exitCode, 4);
+    assert.match(e.message, /refused the requested scopes: monitors_write \(/);
+    assert.match(
+      e.hint ?? "",
+      /pup auth login with --scopes a,b, --extra-scopes a,b or --read-only/,
+    );
+    return true;
+  });
+});

@@ -35,6 +35,7 @@ import {
   requestDeviceToken,
   requestMetadata,
 } from "./oauth_optional.ts";
+import type { ScopeRetry } from "./invalid_scope.ts";
 import type { ClientCredentials, Token } from "./types.ts";
 import { startWaitLine } from "./wait_line.ts";
 
@@ -99,10 +100,17 @@ interface DeviceStart {
   expiresMs: number;
 }
 
-function processDeviceStart(res: OAuthAnswer): DeviceStart {
+/** The login as an `invalid_scope` hint retries it (`--device` included). */
+function retryOf(req: DeviceRequest): ScopeRetry {
+  return { site: req.site, org: req.org, scopes: req.scopes, device: true };
+}
+
+function processDeviceStart(res: OAuthAnswer, req: DeviceRequest): DeviceStart {
   // An error answer (RFC 8628 §3.2 → RFC 6749 §5.2) reads like every OAuth step's: its code
-  // and description, or a try-again hint for a 5xx or a 429.
-  if (res.status !== 200) throw oauthFailure("device authorization", res);
+  // and description, a try-again hint for a 5xx or a 429, the retry for an invalid_scope.
+  if (res.status !== 200) {
+    throw oauthFailure("device authorization", res, { retry: retryOf(req) });
+  }
   const j = res.json ?? {};
   if (typeof j.device_code !== "string" || typeof j.user_code !== "string") {
     throw new PupError(
@@ -124,20 +132,18 @@ function processDeviceStart(res: OAuthAnswer): DeviceStart {
 /** One poll's verdict (RFC 8628 §3.5). */
 type Poll = { token: Token } | { wait: "pending" | "slow_down" };
 
-function processPoll(res: OAuthAnswer, now: number, scope: string): Poll {
+function processPoll(res: OAuthAnswer, now: number, req: DeviceRequest): Poll {
   const error = res.json?.error;
   if (error === "authorization_pending") return { wait: "pending" };
   if (error === "slow_down") return { wait: "slow_down" };
-  if (typeof error === "string") {
-    throw new PupError(
-      error === "access_denied" || error === "expired_token"
-        ? "authorization_denied"
-        : "oauth_http",
-      `device login failed: ${cleanServerText(error, 80)}`,
-    );
+  if (error === "access_denied" || error === "expired_token") {
+    throw new PupError("authorization_denied", `device login failed: ${error}`);
   }
-  if (res.status !== 200) throw oauthFailure("device login", res);
-  return { token: processTokenAnswer("device login", res, now, { scope }) };
+  const retry = retryOf(req);
+  if (typeof error === "string" || res.status !== 200) {
+    throw oauthFailure("device login", res, { retry });
+  }
+  return { token: processTokenAnswer("device login", res, now, { scope: req.scopes.join(" ") }) };
 }
 
 const NO_BROWSER_HINT =
@@ -214,7 +220,7 @@ async function poll(
       }
       await clock.sleep(interval, oauth.signal);
       const res = await requestDeviceToken(oauth, req.site, tokenUrl, client, start.deviceCode);
-      const verdict = processPoll(res, clock.now(), req.scopes.join(" "));
+      const verdict = processPoll(res, clock.now(), req);
       if ("token" in verdict) return verdict.token;
       if (verdict.wait === "slow_down") {
         interval = Math.min(interval + 5000, MAX_INTERVAL_S * 1000); // RFC 8628 §3.5
@@ -247,7 +253,7 @@ export async function deviceLogin(
     client,
     req.scopes.join(" "),
   );
-  const start = processDeviceStart(res);
+  const start = processDeviceStart(res, req);
   ctx.info(
     `To log in, open ${cleanServerText(start.verify)} and enter the code: ${
       cleanServerText(start.userCode)

@@ -31,6 +31,7 @@ import {
 } from "./protocol.ts";
 import { apiBase, isDatadogOwnedHostname } from "./site.ts";
 import { type OriginCheck, type TrustContext, trustGate } from "./trust.ts";
+import { invalidScopeAnswer, invalidScopeError, type ScopeRetry } from "./invalid_scope.ts";
 import { tokenFromAnswer } from "./token_answer.ts";
 import type { ClientCredentials, Token } from "./types.ts";
 
@@ -206,8 +207,24 @@ export async function oauthStep(
   return { status: res.status, json: jsonObject(text), text, retryAfterS };
 }
 
-/** The error an OAuth endpoint answered with (RFC 6749 §5.2), with a stable code. */
-export function oauthFailure(what: string, res: OAuthAnswer): PupError {
+/** What {@link oauthFailure} knows of the request, for an `invalid_scope` answer's hint. */
+export interface FailureContext {
+  /** The login being made: the hint is the exact command that retries without the scopes. */
+  retry?: ScopeRetry;
+  /** The scopes requested (space-separated), when the login is not known (a refresh). */
+  scope?: string;
+}
+
+/**
+ * The error an OAuth endpoint answered with (RFC 6749 §5.2), with a stable code. An
+ * `invalid_scope` is exit 4 like the same error at the authorize redirect (CONTRACT §9), naming
+ * the refused scopes and, when `context.retry` is given, the command that retries without them.
+ */
+export function oauthFailure(
+  what: string,
+  res: OAuthAnswer,
+  context: FailureContext = {},
+): PupError {
   const error = typeof res.json?.error === "string" ? cleanServerText(res.json.error, 80) : "";
   const desc = typeof res.json?.error_description === "string"
     ? cleanServerText(res.json.error_description)
@@ -222,9 +239,10 @@ export function oauthFailure(what: string, res: OAuthAnswer): PupError {
   const message = `${what} failed: HTTP ${res.status}: ${detail}`;
   if (error === "invalid_client") return new PupError("invalid_client", message);
   if (error === "invalid_scope") {
-    return new PupError("invalid_scope", message, {
-      hint: "request other scopes with --scopes a,b, --extra-scopes a,b or --read-only",
-    });
+    const description = desc || undefined;
+    return context.retry
+      ? invalidScopeError(context.retry, description, what)
+      : invalidScopeAnswer(what, description, (context.scope ?? "").split(" ").filter(Boolean));
   }
   if (error === "invalid_grant") return new PupError("oauth_invalid_grant", message);
   return new PupError("oauth_http", message, { hint: retryHint(res) });
@@ -275,10 +293,11 @@ export function processTokenAnswer(
   what: string,
   res: OAuthAnswer,
   now: number,
-  fallback: { scope: string; refreshToken?: string },
+  fallback: { scope: string; refreshToken?: string; retry?: ScopeRetry },
 ): Token {
-  if (!ok(res.status)) throw oauthFailure(what, res);
-  return tokenFromAnswer(res.json, now, { ...fallback, what, status: res.status });
+  const { retry, ...kept } = fallback;
+  if (!ok(res.status)) throw oauthFailure(what, res, { retry, scope: fallback.scope });
+  return tokenFromAnswer(res.json, now, { ...kept, what, status: res.status });
 }
 
 /** Exchanges an authorization code for tokens (RFC 6749 §4.1.3 with PKCE). */
@@ -286,7 +305,14 @@ export async function exchangeCode(
   deps: OAuthDeps,
   site: string,
   client: ClientCredentials,
-  params: { code: string; redirectUri: string; verifier: string; scope: string },
+  params: {
+    code: string;
+    redirectUri: string;
+    verifier: string;
+    scope: string;
+    /** The login, so that an `invalid_scope` answer prints the command that retries. */
+    retry?: ScopeRetry;
+  },
 ): Promise<Token> {
   const as = authorizationServer(site);
   const { client: c, auth } = await clientOf(client);
@@ -309,7 +335,10 @@ export async function exchangeCode(
       options,
     );
   });
-  return processTokenAnswer("token exchange", res, deps.clock.now(), { scope: params.scope });
+  return processTokenAnswer("token exchange", res, deps.clock.now(), {
+    scope: params.scope,
+    retry: params.retry,
+  });
 }
 
 /** Uses a refresh token (RFC 6749 §6); keeps it when the answer brings no new one. */
