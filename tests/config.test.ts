@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmod, mkdir, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
 import { startFakeDatadog } from "./fakes/datadog.ts";
@@ -70,6 +70,16 @@ test("malformed YAML is a config error naming the file and the line", async () =
   const err = await configError("site: datadoghq.com\nscopes: [a,\n  b\norg: x: y\n");
   assert.equal(err.exitCode, 2);
   assert.match(err.message, /invalid config file .*config\.yaml:\d+: malformed YAML/);
+});
+
+test("a config error's hint names a section README really has", async () => {
+  // It said "see README: Configuration", a heading README does not have.
+  const err = await configError("site: [not, a, site]\n");
+  const named = /see README: ([^)]+)\)/.exec(err.hint ?? "")?.[1];
+  assert.ok(named, `no README section in the hint: ${err.hint}`);
+  const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+  const headings = [...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) => m[1].replaceAll("`", ""));
+  assert.ok(headings.includes(named), `README has no heading "${named}"`);
 });
 
 test("a duplicate key names the line of the second one", async () => {

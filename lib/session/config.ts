@@ -36,7 +36,7 @@ export function configPath(dir: string): string {
 function fail(path: string, message: string, line?: number): PupError {
   const where = line ? `${path}:${line}` : path;
   return new PupError("config", `invalid config file ${where}: ${message}`, {
-    hint: "fix or remove that file (see README: Configuration)",
+    hint: "fix or remove that file (see README: config.yaml)",
   });
 }
 
