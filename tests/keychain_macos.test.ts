@@ -1,10 +1,13 @@
 /**
  * @module
- * The macOS Keychain back end. By default against the fake `security` in tests/fakes/bin (it
- * reproduces the `-i` line limit, exit codes and hex output of the real one); with
- * `PUP_TEST_REAL_KEYCHAIN=1` (CI on macOS) against the real `/usr/bin/security` and the login
- * keychain, with account names of this run only and everything removed afterwards. Assertions
- * that need the fake (its argv log, a hanging tool) run only against the fake.
+ * The macOS Keychain back end. By default against the fake `security` (tests/fakes/security.mjs:
+ * it reproduces the `-i` line limit, exit codes and hex output of the real one), run in process
+ * through the back end's Spawner — the same code the program tests/fakes/bin/security runs,
+ * without a node start-up per call; the tests marked `spawned` run that program as a real
+ * process (spawning, a missing program, a hang). With `PUP_TEST_REAL_KEYCHAIN=1` (CI on macOS)
+ * every test runs against the real `/usr/bin/security` and the login keychain, with account
+ * names of this run only and everything removed afterwards. Assertions that need the fake (its
+ * argv log, a hanging tool) run only against the fake.
  */
 import assert from "node:assert/strict";
 import type { Clock } from "../lib/deps.ts";
@@ -25,6 +28,7 @@ import {
   MacKeychain,
 } from "../lib/store/keychain_macos.ts";
 import { KeychainStateStore, stateAccount } from "../lib/store/keychain_state_store.ts";
+import { runSecurity } from "./fakes/security.mjs";
 
 const FAKE = fileURLToPath(new URL("./fakes/bin/security", import.meta.url));
 /** Against the real `security` (CI on macOS): `PUP_TEST_REAL_KEYCHAIN=1`. */
@@ -50,15 +54,39 @@ interface Fake {
   items(site: string): Promise<string[]>;
 }
 
+/**
+ * The fake `security` in process: `program` runs {@link runSecurity} over `env`, any other
+ * program is missing (ENOENT, as from a real spawn), and a hanging call never answers (the back
+ * end's timeout on `deps.clock` ends it).
+ */
+function inProcessSecurity(program: string, env: Record<string, string>): Spawner {
+  return (command, args, options) => {
+    if (command !== program) {
+      const err = Object.assign(new Error(`spawn ${command} ENOENT`), { code: "ENOENT" });
+      return Promise.reject(err);
+    }
+    const r = runSecurity({ argv: args, env: { ...env, ...options.env }, stdin: options.stdin });
+    if (r.hang) return new Promise(() => {});
+    return Promise.resolve({ code: r.code, stdout: r.stdout, stderr: r.stderr, timedOut: false });
+  };
+}
+
+/**
+ * Runs `fn` against a fresh fake keychain: in process, or with `spawned` through the program
+ * tests/fakes/bin/security as a real process (against the real keychain, always a process).
+ */
 async function withFake(
   fn: (fake: Fake) => Promise<void>,
   env: Record<string, string> = {},
+  mode: "in-process" | "spawned" = "in-process",
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "pup-security-"));
   const log = join(dir, "argv.jsonl");
   const fakeEnv = { PUP_FAKE_KEYCHAIN_DIR: join(dir, "keychain"), PUP_FAKE_ARGV_LOG: log, ...env };
   const spawn: Spawner = REAL
     ? spawnProgram
+    : mode === "in-process"
+    ? inProcessSecurity(FAKE, fakeEnv)
     : (command, args, options) =>
       spawnProgram(command, args, { ...options, env: { ...options.env, ...fakeEnv } });
   const program = REAL ? "security" : FAKE;
@@ -133,13 +161,17 @@ function bigState(orgs: number, tokenSize: number): SiteState {
 }
 
 test("a value written to the macOS keychain reads back unchanged", () =>
-  withFake(async (fake) => {
-    const store = fake.store();
-    const account = fake.account("state_example.com");
-    const value = `{"a":"line1\\nline2 'single' \\"double\\" back\\\\slash é 日本 🐶"}\n\t`;
-    await store.set(account, value);
-    assert.equal(await store.get(account), value);
-  }));
+  withFake(
+    async (fake) => {
+      const store = fake.store();
+      const account = fake.account("state_example.com");
+      const value = `{"a":"line1\\nline2 'single' \\"double\\" back\\\\slash é 日本 🐶"}\n\t`;
+      await store.set(account, value);
+      assert.equal(await store.get(account), value);
+    },
+    {},
+    "spawned",
+  ));
 
 test("a missing keychain item reads as null and deleting it reports false", () =>
   withFake(async (fake) => {
@@ -259,6 +291,11 @@ test("a 40 KB state is sharded through the macOS keychain without truncation", (
     const items = await fake.items(site);
     assert.ok(items.length >= 17, `expected many chunks, found ${items.length} items`);
     assert.ok(!items.includes(stateAccount(site)), "no whole-value item beside the chunks");
+    const writes = fake.calls().length;
+    if (!REAL) {
+      // One session to learn what is stored, one for every chunk, one for the count record.
+      assert.ok(writes <= 3, `a sharded write took ${writes} security processes`);
+    }
     const again = await new KeychainStateStore(fake.store()).read(site);
     assert.deepEqual(plain(again), big);
     for (const c of fake.calls()) {
@@ -315,7 +352,7 @@ test(
       await state.write(site, big);
       await new KeychainStateStore(fake.store()).read(site);
       const argv = readFileSync(fake.log, "utf8");
-      assert.ok(fake.calls().length > 5);
+      assert.ok(fake.calls().length >= 3, "the write and the read ran security");
       for (const c of fake.calls()) assert.deepEqual(c.argv, ["-i"]);
       assert.ok(!argv.includes("at_org-"), "an access token is in argv");
       assert.ok(!argv.includes("AAAAAAAA"), "part of a token is in argv");
@@ -346,29 +383,37 @@ test(
   "a hanging security becomes a clear timeout error",
   { skip: fakeOnly },
   () =>
-    withFake(async (fake) => {
-      const clock = new FakeClock();
-      const store = fake.store({ timeoutMs: 300, clock });
-      const failed = store.get("state_x").then(() => assert.fail("answered"), (e) => e);
-      await clock.advance(300);
-      const err = await failed;
-      assert.ok(err instanceof PupError);
-      assert.equal(err.code, "keychain_timeout");
-      assert.match(err.message, /timed out/);
-      assert.match(err.message, /locked/);
-      assert.match(err.hint ?? "", /DD_TOKEN_STORAGE=file/);
-    }, { PUP_FAKE_HANG: "1" }),
+    withFake(
+      async (fake) => {
+        const clock = new FakeClock();
+        const store = fake.store({ timeoutMs: 300, clock });
+        const failed = store.get("state_x").then(() => assert.fail("answered"), (e) => e);
+        await clock.advance(300);
+        const err = await failed;
+        assert.ok(err instanceof PupError);
+        assert.equal(err.code, "keychain_timeout");
+        assert.match(err.message, /timed out/);
+        assert.match(err.message, /locked/);
+        assert.match(err.hint ?? "", /DD_TOKEN_STORAGE=file/);
+      },
+      { PUP_FAKE_HANG: "1" },
+      "spawned",
+    ),
 );
 
 test("the macOS keychain is available when security answers and not when it is missing", () =>
-  withFake(async (fake) => {
-    assert.equal(await fake.store().available(), true);
-    const missing = fake.store({ program: join(fake.dir, "no-such-security") });
-    assert.equal(await missing.available(), false);
-    assert.match((await missing.unavailableReason()) ?? "", /expected the program/);
-    await assert.rejects(missing.get("state_x"), { code: "keychain_unavailable" });
-    assert.equal(missing.precheck(), null, "nothing to check without spawning on macOS");
-  }));
+  withFake(
+    async (fake) => {
+      assert.equal(await fake.store().available(), true);
+      const missing = fake.store({ program: join(fake.dir, "no-such-security") });
+      assert.equal(await missing.available(), false);
+      assert.match((await missing.unavailableReason()) ?? "", /expected the program/);
+      await assert.rejects(missing.get("state_x"), { code: "keychain_unavailable" });
+      assert.equal(missing.precheck(), null, "nothing to check without spawning on macOS");
+    },
+    {},
+    "spawned",
+  ));
 
 test("a failing security is reported with its exit status and no piece of the value", async () => {
   const spawn: Spawner = () =>
@@ -416,3 +461,76 @@ test(
       assert.equal(fake.calls().length - before, 2, "the changed chunk, then the count record");
     }),
 );
+
+test(
+  "set calls made in the same tick share one security -i session, each line within the limit",
+  { skip: fakeOnly },
+  () =>
+    withFake(async (fake) => {
+      const store = fake.store();
+      const value = (i: number) => `value ${i} `.repeat(200).slice(0, MAC_MAX_VALUE_BYTES);
+      const accounts = Array.from({ length: 12 }, (_, i) => fake.account(`state_many_${i}`));
+      await Promise.all(accounts.map((a, i) => store.set(a, value(i))));
+      const calls = fake.calls();
+      assert.equal(calls.length, 1);
+      assert.deepEqual(calls[0].argv, ["-i"]);
+      assert.equal(calls[0].stdinLineBytes?.length, 12);
+      for (const n of calls[0].stdinLineBytes ?? []) assert.ok(n <= MAC_LINE_LIMIT);
+      const read = await store.getMany(accounts);
+      assert.deepEqual(accounts.map((a) => read?.get(a)), accounts.map((_, i) => value(i)));
+
+      await store.setMany(accounts.slice(0, 3).map((a) => [a, "again"] as const));
+      assert.equal(fake.calls().length, 3, "setMany is one session too");
+      assert.equal(await store.get(accounts[2]), "again");
+      assert.equal(await store.get(accounts[3]), value(3));
+    }),
+);
+
+test("a write that fails inside a session of many is reported though -i exits 0", async () => {
+  // `security -i` exits with the status of its LAST command (go-keyring#153): here the first
+  // add failed and the second succeeded, so only stderr tells.
+  const stderr = "security: SecKeychainItemCreateFromContent (<default>): " +
+    "User interaction is not allowed.\nadd-generic-password: returned 25\n";
+  const sessions: string[] = [];
+  const spawn: Spawner = (_command, _args, options) => {
+    sessions.push(options.stdin ?? "");
+    return Promise.resolve({ code: 0, stdout: "", stderr, timedOut: false });
+  };
+  const store = new MacKeychain({ spawn });
+  const check = (err: unknown) => {
+    assert.ok(err instanceof PupError);
+    assert.equal(err.code, "keychain");
+    assert.match(err.message, /2 keychain items \("state_a", "state_b"\) in one session/);
+    assert.match(err.message, /expected exit 0 and nothing on stderr, found exit 0/);
+    assert.match(err.message, /User interaction is not allowed/);
+    assert.doesNotMatch(err.message, /secret-one|c2VjcmV0/);
+    return true;
+  };
+  await assert.rejects(store.setMany([["state_a", "secret-one"], ["state_b", "two"]]), check);
+  const together = [store.set("state_a", "secret-one"), store.set("state_b", "two")];
+  for (const write of together) await assert.rejects(write, check);
+  assert.equal(sessions.length, 2);
+  for (const stdin of sessions) assert.equal(stdin.split("\n").length, 3, "two lines a session");
+  // One command alone is judged by its exit status, as before.
+  await store.set("state_c", "v");
+});
+
+test("setMany refuses a line over the limit before anything runs", async () => {
+  let spawned = 0;
+  const spawn: Spawner = () => {
+    spawned++;
+    return Promise.resolve({ code: 0, stdout: "", stderr: "", timedOut: false });
+  };
+  const store = new MacKeychain({ spawn });
+  await assert.rejects(
+    store.setMany([["state_a", "v"], [
+      "state_" + "s".repeat(600),
+      "v".repeat(MAC_MAX_VALUE_BYTES),
+    ]]),
+    { code: "keychain", message: /at most 4095 bytes/ },
+  );
+  await assert.rejects(store.setMany([["state_a", "v".repeat(MAC_MAX_VALUE_BYTES + 1)]]), {
+    code: "keychain",
+  });
+  assert.equal(spawned, 0);
+});

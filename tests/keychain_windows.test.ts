@@ -1,10 +1,13 @@
 /**
  * @module
  * The Windows Credential Manager back end. By default against the fake `powershell` / `pwsh`
- * in tests/fakes/bin (it runs pup's script protocol over files); with
- * `PUP_TEST_REAL_KEYCHAIN=1` (CI on Windows) against the real `powershell.exe` / `pwsh.exe`
- * and Credential Manager, with account names of this run only and everything removed
- * afterwards. Assertions that need the fake (its argv log, injected failures) run only there.
+ * (tests/fakes/powershell.mjs: it runs pup's script protocol over files), run in process
+ * through the back end's Spawner — the same code the programs tests/fakes/bin/powershell and
+ * pwsh run, without a node start-up per call; the tests marked `spawned` run those programs as
+ * real processes (spawning, a missing program, a hang). With `PUP_TEST_REAL_KEYCHAIN=1` (CI on
+ * Windows) every test runs against the real `powershell.exe` / `pwsh.exe` and Credential
+ * Manager, with account names of this run only and everything removed afterwards. Assertions
+ * that need the fake (its argv log, injected failures) run only there.
  */
 import assert from "node:assert/strict";
 import type { Clock } from "../lib/deps.ts";
@@ -25,6 +28,7 @@ import {
   WINDOWS_MAX_VALUE_BYTES,
   WindowsCredentialManager,
 } from "../lib/store/keychain_windows.ts";
+import { runPowerShell } from "./fakes/powershell.mjs";
 
 const BIN = fileURLToPath(new URL("./fakes/bin/", import.meta.url));
 const FAKE = join(BIN, "powershell");
@@ -53,9 +57,37 @@ interface Fake {
   items(site: string): Promise<string[]>;
 }
 
+/**
+ * The fake PowerShell in process: `programs` (the fake powershell and pwsh) run
+ * {@link runPowerShell} over `env`, any other program is missing (ENOENT, as from a real
+ * spawn), and a hanging call never answers (the back end's timeout on `deps.clock` ends it).
+ */
+function inProcessPowerShell(programs: string[], env: Record<string, string>): Spawner {
+  return (command, args, options) => {
+    if (!programs.includes(command)) {
+      const err = Object.assign(new Error(`spawn ${command} ENOENT`), { code: "ENOENT" });
+      return Promise.reject(err);
+    }
+    const tool = command.split("/").pop() ?? command;
+    const r = runPowerShell({
+      tool,
+      argv: args,
+      env: { ...env, ...options.env },
+      stdin: options.stdin,
+    });
+    if (r.hang) return new Promise(() => {});
+    return Promise.resolve({ code: r.code, stdout: r.stdout, stderr: r.stderr, timedOut: false });
+  };
+}
+
+/**
+ * Runs `fn` against a fresh fake Credential Manager: in process, or with `spawned` through the
+ * programs in tests/fakes/bin as real processes (against the real one, always processes).
+ */
 async function withFake(
   fn: (fake: Fake) => Promise<void>,
   env: Record<string, string> = {},
+  mode: "in-process" | "spawned" = "in-process",
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "pup-wincred-"));
   const log = join(dir, "argv.jsonl");
@@ -66,6 +98,8 @@ async function withFake(
   };
   const spawn: Spawner = REAL
     ? spawnProgram
+    : mode === "in-process"
+    ? inProcessPowerShell([POWERSHELL, PWSH], fakeEnv)
     : (command, args, options) =>
       spawnProgram(command, args, { ...options, env: { ...options.env, ...fakeEnv } });
   const accounts = new Set<string>();
@@ -139,14 +173,18 @@ function bigState(orgs: number, tokenSize: number): SiteState {
 }
 
 test("a value written to Credential Manager reads back unchanged", () =>
-  withFake(async (fake) => {
-    const store = fake.store();
-    const site = fake.site("example.com");
-    const value = `{"a":"line1\\nline2 'q' \\"dq\\" é 日本 🐶"}\r\n`;
-    await store.set(stateAccount(site), value);
-    assert.equal(await store.get(stateAccount(site)), value);
-    assert.deepEqual(await fake.items(site), [`pup:${stateAccount(site)}`]);
-  }));
+  withFake(
+    async (fake) => {
+      const store = fake.store();
+      const site = fake.site("example.com");
+      const value = `{"a":"line1\\nline2 'q' \\"dq\\" é 日本 🐶"}\r\n`;
+      await store.set(stateAccount(site), value);
+      assert.equal(await store.get(stateAccount(site)), value);
+      assert.deepEqual(await fake.items(site), [`pup:${stateAccount(site)}`]);
+    },
+    {},
+    "spawned",
+  ));
 
 test("a missing credential reads as null and deleting it reports false", () =>
   withFake(async (fake) => {
@@ -276,17 +314,21 @@ test(
   "a hanging PowerShell becomes a clear timeout error",
   { skip: fakeOnly },
   () =>
-    withFake(async (fake) => {
-      const clock = new FakeClock();
-      const store = fake.store({ timeoutMs: 300, clock });
-      const failed = store.get("state_x").then(() => assert.fail("answered"), (e) => e);
-      await clock.advance(300);
-      const err = await failed;
-      assert.ok(err instanceof PupError);
-      assert.equal(err.code, "keychain_timeout");
-      assert.match(err.message, /timed out/);
-      assert.match(err.hint ?? "", /DD_TOKEN_STORAGE=file/);
-    }, { PUP_FAKE_HANG: "1" }),
+    withFake(
+      async (fake) => {
+        const clock = new FakeClock();
+        const store = fake.store({ timeoutMs: 300, clock });
+        const failed = store.get("state_x").then(() => assert.fail("answered"), (e) => e);
+        await clock.advance(300);
+        const err = await failed;
+        assert.ok(err instanceof PupError);
+        assert.equal(err.code, "keychain_timeout");
+        assert.match(err.message, /timed out/);
+        assert.match(err.hint ?? "", /DD_TOKEN_STORAGE=file/);
+      },
+      { PUP_FAKE_HANG: "1" },
+      "spawned",
+    ),
 );
 
 test(
@@ -316,24 +358,28 @@ test(
 );
 
 test("Credential Manager is available through powershell or pwsh and not when neither exists", () =>
-  withFake(async (fake) => {
-    assert.equal(await fake.store().available(), true);
-    const account = fake.account("state_p");
-    const pwsh = fake.store({ program: PWSH });
-    await pwsh.set(account, "via pwsh");
-    assert.equal(await fake.store().get(account), "via pwsh");
-    if (!REAL) {
-      assert.deepEqual(fake.calls().map((c) => c.tool).sort(), [
-        "powershell",
-        "powershell",
-        "pwsh",
-      ]);
-    }
-    const missing = fake.store({ program: join(fake.dir, "no-powershell") });
-    assert.equal(await missing.available(), false);
-    await assert.rejects(missing.get("state_x"), { code: "keychain_unavailable" });
-    assert.equal(missing.precheck(), null, "nothing to check without spawning on Windows");
-  }));
+  withFake(
+    async (fake) => {
+      assert.equal(await fake.store().available(), true);
+      const account = fake.account("state_p");
+      const pwsh = fake.store({ program: PWSH });
+      await pwsh.set(account, "via pwsh");
+      assert.equal(await fake.store().get(account), "via pwsh");
+      if (!REAL) {
+        assert.deepEqual(fake.calls().map((c) => c.tool).sort(), [
+          "powershell",
+          "powershell",
+          "pwsh",
+        ]);
+      }
+      const missing = fake.store({ program: join(fake.dir, "no-powershell") });
+      assert.equal(await missing.available(), false);
+      await assert.rejects(missing.get("state_x"), { code: "keychain_unavailable" });
+      assert.equal(missing.precheck(), null, "nothing to check without spawning on Windows");
+    },
+    {},
+    "spawned",
+  ));
 
 /** A state as plain JSON data (stores key tokens on a prototype-less object). */
 function plain<T>(value: T): T {

@@ -1,9 +1,12 @@
 /**
  * @module
  * The macOS login keychain through `security` (KEYCHAINS.md §3.1). Every command goes to
- * `security -i` on stdin, one command per process, so the secret never appears in argv (`ps`)
- * and the exit status is that command's: `-i` exits with the status of its LAST command, and
- * a second line — even an empty one — could hide a failure (go-keyring#153).
+ * `security -i` on stdin, so the secret never appears in argv (`ps`). `-i` exits with the
+ * status of its LAST command (go-keyring#153), so a session of one command is judged by its
+ * exit status, and a session of many — the look-ups of `getMany`, the writes of `setMany` and
+ * of `set` calls made in the same tick (`writeSharded` writes its chunks together) — by what
+ * it printed: every failing command reports itself on stderr (`<command>: returned <n>`), and
+ * a write session that printed anything on stderr failed.
  *
  * `security -i` reads a line with `readline(buffer, 4096)`: at most 4,095 bytes. A longer
  * line is cut, the cut part runs (storing a truncated value) and the rest runs as another
@@ -60,7 +63,7 @@ export interface MacKeychainOptions {
 
 /**
  * The macOS Keychain as a {@link SecretStore}. `getMany` runs every look-up in one
- * `security -i` session.
+ * `security -i` session, `setMany` every write; `set` calls made in the same tick share one.
  *
  * @example
  * const store = new MacKeychain({ spawn: deps.spawn, clock: deps.clock });
@@ -75,6 +78,7 @@ export class MacKeychain implements SecretStore {
   #spawn: Spawner;
   #clock: Clock;
   #probe?: Promise<string | null>;
+  #pendingWrites: PendingWrite[] = [];
 
   constructor(options: MacKeychainOptions) {
     this.#spawn = options.spawn;
@@ -110,7 +114,42 @@ export class MacKeychain implements SecretStore {
     return found;
   }
 
-  async set(account: string, value: string): Promise<void> {
+  /** Creates or replaces an item; calls made in the same tick share one `security -i`. */
+  set(account: string, value: string): Promise<void> {
+    let line: string;
+    try {
+      line = this.#addLine(account, value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => {
+      this.#pendingWrites.push({ account, line, resolve, reject });
+      if (this.#pendingWrites.length > 1) return;
+      queueMicrotask(() => {
+        const batch = this.#pendingWrites;
+        this.#pendingWrites = [];
+        this.#write(batch).then(
+          () => batch.forEach((p) => p.resolve()),
+          (err) => batch.forEach((p) => p.reject(err)),
+        );
+      });
+    });
+  }
+
+  /**
+   * Stores every entry with one `security -i` session; rejects if any write failed. Every
+   * line is checked before anything runs.
+   */
+  async setMany(entries: readonly (readonly [account: string, value: string])[]): Promise<void> {
+    const writes = entries.map(([account, value]) => ({
+      account,
+      line: this.#addLine(account, value),
+    }));
+    if (writes.length > 0) await this.#write(writes);
+  }
+
+  /** The `add-generic-password` line of a value, checked against every limit. */
+  #addLine(account: string, value: string): string {
     checkValueSize(this, account, value);
     const encoded = `${MAC_TAGGED_PREFIX}${account}:${
       Buffer.from(value, "utf8").toString("base64")
@@ -119,8 +158,24 @@ export class MacKeychain implements SecretStore {
       "add-generic-password",
       ["-U", "-s", SERVICE, "-a", checkAccount(account), "-l", `pup: ${account}`, "-w", encoded],
     );
-    const r = await this.#run([line], this.timeoutMs);
-    if (r.code !== 0) throw this.#failure("write", account, r);
+    this.#checkLine(line);
+    return line;
+  }
+
+  /**
+   * Runs add lines in one session. One line: its exit status decides. Many: `-i` reports only
+   * the last status, so a session that exits non-zero or prints anything on stderr (each failed
+   * command prints `add-generic-password: returned <n>`) failed as a whole.
+   */
+  async #write(writes: readonly { account: string; line: string }[]): Promise<void> {
+    const r = await this.#run(writes.map((w) => w.line), this.timeoutMs);
+    if (writes.length === 1) {
+      if (r.code !== 0) throw this.#failure("write", writes[0].account, r);
+      return;
+    }
+    if (r.code !== 0 || r.stderr.trim() !== "") {
+      throw this.#failure("write", writes.map((w) => w.account), r);
+    }
   }
 
   async delete(account: string): Promise<boolean> {
@@ -171,20 +226,7 @@ export class MacKeychain implements SecretStore {
    * more, `-i` exits with the last one's, so callers of many lines read stdout and stderr instead.
    */
   #run(lines: string[], timeoutMs: number): Promise<SpawnResult> {
-    for (const line of lines) {
-      const bytes = Buffer.byteLength(line, "utf8");
-      if (bytes > MAC_LINE_LIMIT) {
-        throw new PupError(
-          "keychain",
-          `cannot send ${
-            line.split(" ")[0]
-          } to ${this.program} -i: expected a command line of at most ${MAC_LINE_LIMIT} bytes, found ${bytes}`,
-          {
-            hint: "use a shorter site name, or set DD_TOKEN_STORAGE=file to store tokens in files",
-          },
-        );
-      }
-    }
+    for (const line of lines) this.#checkLine(line);
     return runTool({ spawn: this.#spawn, clock: this.#clock }, {
       keychain: this.name,
       program: this.program,
@@ -197,15 +239,46 @@ export class MacKeychain implements SecretStore {
     });
   }
 
-  #failure(action: string, account: string, r: SpawnResult): PupError {
+  /** Refuses a line `security -i` would cut (go-keyring#84), before anything runs. */
+  #checkLine(line: string): void {
+    const bytes = Buffer.byteLength(line, "utf8");
+    if (bytes > MAC_LINE_LIMIT) {
+      throw new PupError(
+        "keychain",
+        `cannot send ${
+          line.split(" ")[0]
+        } to ${this.program} -i: expected a command line of at most ${MAC_LINE_LIMIT} bytes, found ${bytes}`,
+        {
+          hint: "use a shorter site name, or set DD_TOKEN_STORAGE=file to store tokens in files",
+        },
+      );
+    }
+  }
+
+  #failure(action: string, account: string | readonly string[], r: SpawnResult): PupError {
+    const names = typeof account === "string" ? [] : account.map((a) => `"${a}"`);
+    const what = typeof account === "string"
+      ? `keychain item "${account}"`
+      : `${names.length} keychain items (${
+        names.length > 3 ? [...names.slice(0, 3), "…"].join(", ") : names.join(", ")
+      }) in one session`;
+    const expected = typeof account === "string" ? "exit 0" : "exit 0 and nothing on stderr";
     return new PupError(
       "keychain",
-      `could not ${action} keychain item "${account}" (service "${SERVICE}") with ${this.program}: expected exit 0, found exit ${r.code}: ${
+      `could not ${action} ${what} (service "${SERVICE}") with ${this.program}: expected ${expected}, found exit ${r.code}: ${
         summarizeStderr(r.stderr)
       }`,
       { hint: HINT },
     );
   }
+}
+
+/** A `set` waiting for the calls made in the same tick. */
+interface PendingWrite {
+  account: string;
+  line: string;
+  resolve(): void;
+  reject(err: unknown): void;
 }
 
 function findLine(account: string): string {
