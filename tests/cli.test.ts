@@ -4,6 +4,11 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { COMMANDS } from "../lib/cli/commands.ts";
 import { checkPositionals, checkValues, findCommand, wantsJson } from "../lib/cli/run.ts";
+import { firstWord } from "../lib/cli/argv.ts";
+import { BUILTIN_COMMANDS, BUILTIN_LAST } from "../lib/cli/builtins.ts";
+import { tableFor } from "../lib/cli/table.ts";
+import { FAMILY_LOADERS } from "../lib/commands/families/groups.ts";
+import { API_COMMANDS } from "../lib/commands/families/index.ts";
 import type { CommandSpec } from "../lib/cli/spec.ts";
 import type { RunOptions } from "../lib/commands/families/request.ts";
 import { assertUsage } from "./assert_usage.ts";
@@ -159,11 +164,11 @@ test("--site is accepted only by auth login and auth status", async () => {
 });
 
 test("global flags may come before the command words", () => {
-  assert.deepEqual(findCommand(["--org", "x", "auth", "status", "-o", "json"]), {
+  assert.deepEqual(findCommand(["--org", "x", "auth", "status", "-o", "json"], COMMANDS), {
     words: ["auth", "status"],
     rest: ["--org", "x", "-o", "json"],
   });
-  assert.deepEqual(findCommand(["api", "/api/v1/validate", "-X", "GET"]).words, ["api"]);
+  assert.deepEqual(findCommand(["api", "/api/v1/validate", "-X", "GET"], COMMANDS).words, ["api"]);
 });
 
 test("an invalid org name is a usage error", async () => {
@@ -222,4 +227,78 @@ test("report prints a failure as text lines, or as one JSON object, escapes show
   const bug = testDeps({});
   assert.equal(report(bug, new TypeError("x is undefined"), true), 1);
   assert.equal(JSON.parse(bug.stderr()).error.code, "unexpected");
+});
+
+test("the families by first word hold exactly the table's family commands, in its order", async () => {
+  const loaded = [];
+  for (const [word, load] of Object.entries(FAMILY_LOADERS)) {
+    const defs = await load();
+    assert.ok(defs.length > 0, word);
+    for (const d of defs) assert.equal(d.path[0], word, d.path.join(" "));
+    loaded.push(...defs);
+  }
+  assert.deepEqual(loaded, API_COMMANDS);
+  assert.ok(loaded.every((d, i) => d === API_COMMANDS[i]));
+  for (const c of [...BUILTIN_COMMANDS, ...BUILTIN_LAST]) {
+    assert.ok(!Object.hasOwn(FAMILY_LOADERS, c.path[0]), c.path.join(" "));
+  }
+});
+
+test("a command line's part of the table finds what the whole table finds", async () => {
+  const lines: string[][] = [
+    [],
+    ["--help"],
+    ["nope"],
+    ["--", "logs"],
+    ["logs"],
+    ["logs", "nope", "--all"],
+    ["security", "rules"],
+    ["-o", "json", "logs", "query", "--query", "*"],
+    ["--org", "logs", "auth", "status"],
+    ["--verbose", "monitors", "list", "--limit", "5"],
+  ];
+  for (const c of COMMANDS) lines.push([...c.path, "x", "--flag"], ["-o", "yaml", ...c.path]);
+  for (const argv of lines) {
+    const part = await tableFor(argv);
+    const found = findCommand(argv, part);
+    assert.deepEqual(found, findCommand(argv, COMMANDS), argv.join(" "));
+    const spec = (t: readonly CommandSpec[]) =>
+      t.find((c) => c.path.join(" ") === found.words.join(" "));
+    const [a, b] = [spec(part), spec(COMMANDS)];
+    assert.equal(a === undefined, b === undefined, argv.join(" "));
+    if (a && b) {
+      assert.deepEqual(
+        { ...a, load: undefined },
+        { ...b, load: undefined },
+        argv.join(" "),
+      );
+    }
+  }
+});
+
+test("pup's own commands build no family's part of the table", async () => {
+  for (const argv of [["auth", "status"], ["api", "/api/v1/validate"], ["--version"], []]) {
+    assert.deepEqual(await tableFor(argv), [...BUILTIN_COMMANDS, ...BUILTIN_LAST], argv.join(" "));
+  }
+  assert.equal(firstWord(["-o", "json", "--org", "x", "-v", "logs", "query"]), "logs");
+  assert.equal(firstWord(["-o", "json", "--", "logs"]), undefined);
+  const logs = await tableFor(["logs", "query"]);
+  assert.deepEqual(
+    logs.map((c) => c.path.join(" ")).filter((p) => p.startsWith("logs")),
+    ["logs query", "logs search", "logs aggregate"],
+  );
+});
+
+test("completion and auth scopes still see every command", async () => {
+  const bash = await runPup(["completion", "bash"], testDeps({}));
+  assert.equal(bash.code, 0);
+  for (const w of ["aggregate", "signals", "services", "login"]) {
+    assert.match(bash.stdout, new RegExp(w));
+  }
+  const scopes = await runPup(["auth", "scopes", "-o", "json"], testDeps({}));
+  assert.equal(scopes.code, 0);
+  const listed = JSON.parse(scopes.stdout).commands.map((c: { command: string }) => c.command);
+  for (const c of COMMANDS.filter((c) => c.scopes?.length)) {
+    assert.ok(listed.includes(c.path.join(" ")), c.path.join(" "));
+  }
 });

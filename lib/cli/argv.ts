@@ -6,7 +6,6 @@
  */
 import { PupError } from "../errors.ts";
 import { safeText } from "../text.ts";
-import { COMMANDS } from "./commands.ts";
 import type { GlobalOptions } from "./context.ts";
 import { integerFlag } from "./flags.ts";
 import { type CommandSpec, type OptionSpec, positionalUsage } from "./spec.ts";
@@ -14,12 +13,16 @@ import { type CommandSpec, type OptionSpec, positionalUsage } from "./spec.ts";
 const GLOBAL_VALUE_FLAGS = new Set(["--org", "--output", "-o"]);
 
 /**
- * Splits argv into the command's words and the rest (global flags may come first).
+ * Splits argv into the command's words and the rest (global flags may come first), finding the
+ * words among `commands` (the whole table, or the part of it `argv` can name: lib/cli/table.ts).
  *
  * @example
- * findCommand(["--org", "x", "auth", "status"]); // { words: ["auth", "status"], rest: ["--org", "x"] }
+ * findCommand(["--org", "x", "auth", "status"], COMMANDS); // { words: ["auth", "status"], rest: ["--org", "x"] }
  */
-export function findCommand(argv: string[]): { words: string[]; rest: string[] } {
+export function findCommand(
+  argv: string[],
+  commands: readonly CommandSpec[],
+): { words: string[]; rest: string[] } {
   const words: string[] = [];
   const rest: string[] = [];
   let skipNext = false;
@@ -37,13 +40,30 @@ export function findCommand(argv: string[]): { words: string[]; rest: string[] }
       continue;
     }
     const candidate = [...words, arg];
-    if (COMMANDS.some((c) => candidate.every((w, i) => c.path[i] === w))) words.push(arg);
+    if (commands.some((c) => candidate.every((w, i) => c.path[i] === w))) words.push(arg);
     else {
       done = true;
       rest.push(arg);
     }
   }
   return { words, rest };
+}
+
+/**
+ * The word a command's words would start with: the first argument that is neither a flag nor
+ * the value of a global flag, before any `--` (as {@link findCommand} reads them).
+ *
+ * @example
+ * firstWord(["-o", "json", "logs", "query"]); // "logs"
+ */
+export function firstWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") return undefined;
+    if (!arg.startsWith("-")) return arg;
+    if (GLOBAL_VALUE_FLAGS.has(arg)) i++;
+  }
+  return undefined;
 }
 
 type Parsed = { values: Record<string, unknown>; positionals: string[] };

@@ -51,7 +51,10 @@ export class Context {
   readonly deps: Deps;
   readonly globals: GlobalOptions;
   readonly dir: string;
-  /** Every command (the table the runner dispatches from). */
+  /**
+   * The command table: whole for a command that declares `table` (completion, `auth scopes`),
+   * else the part the runner built for this command line (lib/cli/table.ts).
+   */
   readonly commands: readonly CommandEntry[];
   /** One-line descriptions of the command groups (`monitors`, `auth`, …), for completion. */
   readonly groups: Readonly<Record<string, string>>;

@@ -16,10 +16,10 @@ import {
   toPupUsage,
   wantsJson,
 } from "./argv.ts";
-import { COMMANDS, GROUPS } from "./commands.ts";
 import { Context } from "./context.ts";
 import { guardOutput } from "./output.ts";
 import { report } from "./report.ts";
+import { GROUPS, tableFor } from "./table.ts";
 import { type CommandInput, type CommandSpec, GLOBAL_OPTIONS } from "./spec.ts";
 
 export { checkPositionals, checkValues, findCommand, parsePlain, wantsJson } from "./argv.ts";
@@ -42,8 +42,11 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
 }
 
 async function dispatch(argv: string[], deps: Deps): Promise<number> {
-  const { words, rest } = findCommand(argv);
-  const spec: CommandSpec | undefined = COMMANDS.find((c) =>
+  // Only the part of the table this line can name is built: pup's own commands and the family
+  // of its first word. Help, and a command that lists commands (`table`), get the whole table.
+  const commands = await tableFor(argv);
+  const { words, rest } = findCommand(argv, commands);
+  const spec: CommandSpec | undefined = commands.find((c) =>
     c.path.length === words.length && c.path.every((w, i) => w === words[i])
   );
   if (!spec) {
@@ -86,7 +89,8 @@ async function dispatch(argv: string[], deps: Deps): Promise<number> {
   }
   const globals = globalsFrom(parsed.values);
   const mod = await spec.load();
-  const ctx = new Context(deps, globals, { commands: COMMANDS, groups: GROUPS });
+  const table = spec.table ? (await import("./commands.ts")).COMMANDS : commands;
+  const ctx = new Context(deps, globals, { commands: table, groups: GROUPS });
   if (mod.parse) checkPositionals(spec, parsed.positionals);
   checkValues(options, parsed.values);
   if (mod.parse) {

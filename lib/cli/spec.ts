@@ -92,6 +92,12 @@ export interface CommandSpec {
   scopes?: string[];
   /** The request it makes, for help: e.g. `GET /api/v1/monitor`. */
   request?: string;
+  /**
+   * The command reads the whole command table (`ctx.commands`): completion, `pup auth scopes`.
+   * Any other command's context holds only the part of the table its command line could name
+   * (lib/cli/table.ts).
+   */
+  table?: boolean;
   // deno-lint-ignore no-explicit-any
   load(): Promise<CommandModule<any> | LegacyCommandModule>;
 }

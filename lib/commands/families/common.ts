@@ -2,7 +2,7 @@
  * @module
  * Flags several families share, as data.
  */
-import type { FlagDef } from "./types.ts";
+import type { FlagDef, Paging } from "./types.ts";
 
 /** A start time (default `dflt`) sent as `as`. */
 export function fromFlag(
@@ -34,3 +34,25 @@ export function toFlag(
     ...param,
   };
 }
+
+/**
+ * `--from` / `--to` of the v2 searches (logs, events, security signals): ISO 8601 times in
+ * `filter.from` / `filter.to` of the body, the last 15 minutes by default.
+ */
+export const SEARCH_TIME_FLAGS: Readonly<Record<"from" | "to", FlagDef>> = {
+  from: fromFlag("time-iso", "15m", { body: "filter.from" }),
+  to: toFlag("time-iso", { body: "filter.to" }),
+};
+
+/**
+ * The cursor paging of the v2 searches (`page.cursor` and `page.limit` in the body, the next
+ * cursor in `meta.page.after`), which gives their `--limit` and `--all`.
+ */
+export const SEARCH_CURSOR_PAGING: Readonly<Paging & { kind: "cursor" }> = {
+  kind: "cursor",
+  in: "body",
+  cursor: "page.cursor",
+  size: "page.limit",
+  max: 1000,
+  next: "meta.page.after",
+};

@@ -2,7 +2,7 @@
  * @module
  * `pup events list` (v1 event stream) and `pup events search` (v2 search): scope events_read.
  */
-import { fromFlag, toFlag } from "./common.ts";
+import { fromFlag, SEARCH_CURSOR_PAGING, SEARCH_TIME_FLAGS, toFlag } from "./common.ts";
 import type { ApiCommandDef } from "./types.ts";
 
 /** The events family. */
@@ -55,18 +55,10 @@ export const EVENTS: ApiCommandDef[] = [
         body: "filter.query",
         required: '"source:github"',
       },
-      from: fromFlag("time-iso", "15m", { body: "filter.from" }),
-      to: toFlag("time-iso", { body: "filter.to" }),
+      ...SEARCH_TIME_FLAGS,
     },
     items: "data",
-    paging: {
-      kind: "cursor",
-      in: "body",
-      cursor: "page.cursor",
-      size: "page.limit",
-      max: 1000,
-      next: "meta.page.after",
-    },
+    paging: SEARCH_CURSOR_PAGING,
     limit: 100,
     columns: [
       { header: "ID", path: "id" },

@@ -3,7 +3,7 @@
  * `pup logs query` / `pup logs search` (the same command: v2 logs search, newest first,
  * following `meta.page.after`) and `pup logs aggregate` (v2 analytics): scope logs_read_data.
  */
-import { fromFlag, toFlag } from "./common.ts";
+import { SEARCH_CURSOR_PAGING, SEARCH_TIME_FLAGS } from "./common.ts";
 import type { ApiCommandDef, FlagDef } from "./types.ts";
 
 const SEARCH_FLAGS: Record<string, FlagDef> = {
@@ -14,8 +14,7 @@ const SEARCH_FLAGS: Record<string, FlagDef> = {
     required: '"service:web-store status:error"',
     requiredHint: 'use --query "*" for every log',
   },
-  from: fromFlag("time-iso", "15m", { body: "filter.from" }),
-  to: toFlag("time-iso", { body: "filter.to" }),
+  ...SEARCH_TIME_FLAGS,
   index: {
     description: "search these log indexes (comma-separated)",
     valueName: "a,b",
@@ -43,15 +42,7 @@ function search(word: string): ApiCommandDef {
     body: { filter: {}, page: {} },
     flags: SEARCH_FLAGS,
     items: "data",
-    paging: {
-      kind: "cursor",
-      in: "body",
-      cursor: "page.cursor",
-      size: "page.limit",
-      max: 1000,
-      next: "meta.page.after",
-      startFlag: "cursor",
-    },
+    paging: { ...SEARCH_CURSOR_PAGING, startFlag: "cursor" },
     limit: 50,
     columns: [
       { header: "TIMESTAMP", path: "attributes.timestamp" },
@@ -113,8 +104,7 @@ export const LOGS: ApiCommandDef[] = [
         body: "filter.query",
         default: "*",
       },
-      from: fromFlag("time-iso", "15m", { body: "filter.from" }),
-      to: toFlag("time-iso", { body: "filter.to" }),
+      ...SEARCH_TIME_FLAGS,
       compute: {
         description: "what to compute: count, or avg|sum|min|max|pc99:<measure> (comma-separated)",
         valueName: "c",

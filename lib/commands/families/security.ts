@@ -3,7 +3,7 @@
  * `pup security rules …` and `pup security signals list`: Datadog's v2 security monitoring API
  * (scopes security_monitoring_rules_read, security_monitoring_signals_read).
  */
-import { fromFlag, toFlag } from "./common.ts";
+import { SEARCH_CURSOR_PAGING, SEARCH_TIME_FLAGS } from "./common.ts";
 import type { ApiCommandDef, ColumnDef } from "./types.ts";
 
 const RULE_COLUMNS: ColumnDef[] = [
@@ -70,8 +70,7 @@ export const SECURITY: ApiCommandDef[] = [
         body: "filter.query",
         required: '"status:high"',
       },
-      from: fromFlag("time-iso", "15m", { body: "filter.from" }),
-      to: toFlag("time-iso", { body: "filter.to" }),
+      ...SEARCH_TIME_FLAGS,
       sort: {
         description: "timestamp (oldest first) or -timestamp (newest first, the default)",
         valueName: "order",
@@ -80,14 +79,7 @@ export const SECURITY: ApiCommandDef[] = [
       },
     },
     items: "data",
-    paging: {
-      kind: "cursor",
-      in: "body",
-      cursor: "page.cursor",
-      size: "page.limit",
-      max: 1000,
-      next: "meta.page.after",
-    },
+    paging: SEARCH_CURSOR_PAGING,
     limit: 100,
     columns: [
       { header: "ID", path: "id" },
