@@ -182,7 +182,9 @@ test("pup api sends -H headers and lets them replace Accept", async () => {
 test("pup api refuses headers that would replace pup's credentials, and malformed ones", async () => {
   const t = await setup();
   try {
-    for (const h of ["Authorization: Bearer x", "dd-api-key: x", "DD-APPLICATION-KEY: x"]) {
+    for (
+      const h of ["Authorization: Bearer x", "dd-api-key: x", "DD-APPLICATION-KEY: x", "Host: x"]
+    ) {
       const r = await t.pup(["api", "/api/v1/validate", "-H", h]);
       assert.equal(r.code, 2, h);
       assert.match(r.stderr, /refusing --header/);

@@ -115,21 +115,38 @@ export const fetchingBrowser: Deps["launch"] = (_cmd, args) => {
 
 /** What a run of the compiled binary left. */
 export interface BinaryRun {
+  pid: number;
   code: number | null;
+  /** The signal that ended it, if one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs the compiled binary with `env` (plus PATH), stdin closed. */
-export function runBinary(args: string[], env: Record<string, string>): Promise<BinaryRun> {
-  return new Promise((resolve) => {
+/**
+ * Runs the compiled binary with `env` (plus PATH), stdin closed; `killAfterMs` sends SIGKILL
+ * after that long if it is still running.
+ */
+export function runBinary(
+  args: string[],
+  env: Record<string, string>,
+  options: { killAfterMs?: number } = {},
+): Promise<BinaryRun> {
+  return new Promise((resolve, reject) => {
     const child = spawn(PUP_BIN, args, { env: { PATH: process.env.PATH ?? "", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += c));
     child.stderr.on("data", (c) => (stderr += c));
     child.stdin.end();
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    const timer = options.killAfterMs === undefined
+      ? undefined
+      : setTimeout(() => child.kill("SIGKILL"), options.killAfterMs);
+    child.once("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ pid: child.pid!, code, signal, stdout, stderr });
+    });
   });
 }
 

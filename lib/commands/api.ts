@@ -14,9 +14,7 @@ import type { CommandInput } from "../cli/spec.ts";
 import { ExitCode, usageError } from "../errors.ts";
 import { safeText } from "../text.ts";
 import { ApiClient } from "../api/client.ts";
-
-const REFUSED_HEADERS = new Set(["authorization", "dd-api-key", "dd-application-key", "host"]);
-const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+import { parseHeaderFlags } from "../api/headers.ts";
 
 /** Parses `-X`: letters only, upper-cased; GET by default, POST when there is a body. */
 export function parseMethod(value: unknown, hasBody: boolean): string {
@@ -26,39 +24,6 @@ export function parseMethod(value: unknown, hasBody: boolean): string {
     throw usageError(`invalid --method "${safeText(m)}": expected an HTTP method such as GET`);
   }
   return m.toUpperCase();
-}
-
-/** Parses the `-H 'Name: value'` flags. */
-export function parseHeaders(values: unknown): [string, string][] {
-  const list = values === undefined ? [] : Array.isArray(values) ? values : [values];
-  return list.map((raw) => {
-    const text = String(raw);
-    const colon = text.indexOf(":");
-    const name = colon > 0 ? text.slice(0, colon).trim() : "";
-    const value = colon > 0 ? text.slice(colon + 1).trim() : "";
-    if (!TOKEN_RE.test(name)) {
-      throw usageError(`invalid --header "${safeText(text)}": expected 'Name: value'`);
-    }
-    if (/[\r\n\0]/.test(value)) {
-      throw usageError(`invalid --header "${name}": the value may not contain line breaks`);
-    }
-    // fetch refuses such a value when the request is sent, which would read as a network
-    // failure ("cannot reach …"); it is the command line's mistake.
-    const odd = /[^\t\x20-\x7e]/.exec(value);
-    if (odd) {
-      const found = `U+${odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
-      throw usageError(
-        `invalid --header "${name}": expected printable ASCII in the value, found ${found}`,
-      );
-    }
-    if (REFUSED_HEADERS.has(name.toLowerCase())) {
-      throw usageError(
-        `refusing --header "${name}": pup sets credentials and the host itself`,
-        "choose credentials with DD_ACCESS_TOKEN, DD_API_KEY and DD_APP_KEY, or 'pup auth login'",
-      );
-    }
-    return [name, value] as [string, string];
-  });
 }
 
 /** Where `--data` comes from: inline JSON text, a file, or stdin. */
@@ -100,7 +65,7 @@ export function parse(input: CommandInput): ApiOptions {
       ? undefined
       : parseMethod(input.values.method, data !== undefined),
     data,
-    headers: parseHeaders(input.values.header),
+    headers: parseHeaderFlags(input.values.header),
     raw: Boolean(input.values.raw),
   };
 }

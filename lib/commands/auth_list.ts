@@ -13,6 +13,7 @@ import { normalizeSite } from "../auth/site.ts";
 import { DEFAULT_ORG_KEY, type SiteState } from "../auth/types.ts";
 import { ExitCode, PupError } from "../errors.ts";
 import { safeText } from "../text.ts";
+import { tokenFor } from "../session/identity.ts";
 import type { SessionEntry } from "../session/sessions.ts";
 import { REFRESH_WINDOW_MS, type StoredToken } from "../session/tokens.ts";
 
@@ -93,9 +94,7 @@ export function siteRows(
   for (const k of Object.keys(state.tokens)) keys.add(k);
   return [...keys].map((key) => {
     const org = key === DEFAULT_ORG_KEY ? null : key;
-    const token = Object.hasOwn(state.tokens, key)
-      ? state.tokens[key] as StoredToken | undefined
-      : undefined;
+    const token = tokenFor(state.tokens, org) as StoredToken | undefined;
     const entry = sessions.find((s) => s.site === site && s.org === org);
     const status = sessionStatus(token, state.client !== null, now);
     const row: SessionRow = {

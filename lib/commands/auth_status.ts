@@ -17,7 +17,8 @@ import { DEFAULT_SCOPES, READ_ONLY_SCOPES } from "../auth/scopes.ts";
 import { normalizeSite } from "../auth/site.ts";
 import { ensureTrusted } from "../auth/trust.ts";
 import type { Token } from "../auth/types.ts";
-import { orgKey, resolveTarget, sessionLabel } from "../session/resolve.ts";
+import { tokenFor } from "../session/identity.ts";
+import { resolveTarget, sessionLabel } from "../session/resolve.ts";
 import { needsRefresh, usableToken } from "../session/tokens.ts";
 import { safeText } from "../text.ts";
 
@@ -143,7 +144,7 @@ export async function run(options: StatusOptions, ctx: Context): Promise<number>
   const store = await ctx.store();
   const state = await store.read(site);
   const entry = (await ctx.sessions()).find((s) => s.site === site && s.org === (org ?? null));
-  const stored = Object.hasOwn(state.tokens, orgKey(org)) ? state.tokens[orgKey(org)] : undefined;
+  const stored = tokenFor(state.tokens, org);
   const { token, problem, hint, refreshed } = await checkToken(ctx, site, org, stored);
   const now = ctx.deps.clock.now();
   const expiresAt = token ? Date.parse(token.expires_at) : undefined;

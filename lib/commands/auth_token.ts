@@ -12,7 +12,8 @@ import type { CommandInput } from "../cli/spec.ts";
 import { ExitCode, usageError } from "../errors.ts";
 import { normalizeSite } from "../auth/site.ts";
 import { ensureTrusted } from "../auth/trust.ts";
-import { orgKey, resolveTarget, sessionLabel } from "../session/resolve.ts";
+import { tokenFor } from "../session/identity.ts";
+import { resolveTarget, sessionLabel } from "../session/resolve.ts";
 import { needsRefresh, notLoggedIn, usableToken } from "../session/tokens.ts";
 import { safeText } from "../text.ts";
 import { MAX_TIMEOUT_SECONDS } from "./auth_login.ts";
@@ -86,7 +87,7 @@ export async function run(options: TokenOptions, ctx: Context): Promise<number> 
   const org = target.org;
   const store = await ctx.store();
   const tokens = (await store.read(site)).tokens;
-  const stored = Object.hasOwn(tokens, orgKey(org)) ? tokens[orgKey(org)] : undefined;
+  const stored = tokenFor(tokens, org);
   if (!stored) throw notLoggedIn(site, org);
 
   if (ctx.deps.io.stdoutIsTTY && !options.show) {

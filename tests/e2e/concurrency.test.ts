@@ -5,68 +5,49 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, storedClient, storedToken, tempDir } from "../helpers.ts";
+import { runBinary, storedClient, storedToken, tempDir } from "../helpers.ts";
 import { siteKey } from "../../lib/store/state_store.ts";
 import { tally } from "../fuzz/tally.ts";
-
-const SKIP = existsSync(PUP_BIN)
-  ? false
-  : "dist/pup is missing: build it with 'node_modules/.bin/bun scripts/build.ts'";
-const VISIT = new URL("../fakes/bin/visit", import.meta.url).pathname;
-
-interface Finished {
-  pid: number;
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-}
+import { binaryEnv, SKIP } from "./signal_helpers.ts";
 
 /** Runs dist/pup; `killAfterMs` sends SIGKILL after that long if it is still running. */
-function pup(args: string[], env: Record<string, string>, killAfterMs?: number) {
-  return new Promise<Finished>((resolve, reject) => {
-    const child = spawn(PUP_BIN, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (c) => (stdout += c));
-    child.stderr!.on("data", (c) => (stderr += c));
-    const timer = killAfterMs === undefined
-      ? undefined
-      : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    child.once("error", reject);
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ pid: child.pid!, code, signal, stdout, stderr });
-    });
-  });
-}
+const pup = (args: string[], env: Record<string, string>, killAfterMs?: number) =>
+  runBinary(args, env, { killAfterMs });
 
-/** A fake Datadog and a config folder for the binary; the environment of CONTRACT §10. */
-async function setup() {
+/**
+ * Runs `body` with a fake Datadog, a config folder for the binary and the environment of
+ * CONTRACT §10; stops the fake and removes the folder afterwards.
+ */
+async function withSetup(body: (t: Setup) => Promise<void>): Promise<void> {
   const fake = await startFakeDatadog();
   const dir = await tempDir("pup-e2e-");
-  const env: Record<string, string> = {
-    ...localEnv(fake.site, dir.path, { BROWSER: VISIT }),
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-  };
   const key = siteKey(fake.site);
-  return {
-    fake,
-    dir: dir.path,
-    env,
-    tokensPath: join(dir.path, `tokens_${key}.json`),
-    clientPath: join(dir.path, `client_${key}.json`),
-    sessionsPath: join(dir.path, "sessions.json"),
-    done: async () => {
-      await fake.close();
-      await dir.remove();
-    },
-  };
+  try {
+    await body({
+      fake,
+      dir: dir.path,
+      env: binaryEnv(fake.site, dir.path),
+      tokensPath: join(dir.path, `tokens_${key}.json`),
+      clientPath: join(dir.path, `client_${key}.json`),
+      sessionsPath: join(dir.path, "sessions.json"),
+    });
+  } finally {
+    await fake.close();
+    await dir.remove();
+  }
+}
+
+interface Setup {
+  fake: FakeDatadog;
+  dir: string;
+  env: Record<string, string>;
+  tokensPath: string;
+  clientPath: string;
+  sessionsPath: string;
 }
 
 /** Writes a client file and an expired default token, as if an hour had passed. */
@@ -77,6 +58,12 @@ async function seedExpired(t: { fake: FakeDatadog; tokensPath: string; clientPat
     mode: 0o600,
   });
   return issued;
+}
+
+/** Stores `token` (the default session's, as read back) again, expired a minute ago. */
+async function storeExpired(tokensPath: string, token: Record<string, unknown>) {
+  token.expires_at = new Date(Date.now() - 60_000).toISOString();
+  await writeFile(tokensPath, JSON.stringify({ __default__: token }), { mode: 0o600 });
 }
 
 function refreshCount(fake: FakeDatadog): number {
@@ -102,9 +89,8 @@ async function assertFilesParse(dir: string): Promise<number> {
 test("20 concurrent pup processes with an expired token make exactly one refresh request", {
   skip: SKIP,
   timeout: 300_000,
-}, async () => {
-  const t = await setup();
-  try {
+}, () =>
+  withSetup(async (t) => {
     await seedExpired(t);
     // Widen the window so every process is waiting while the one refresh is in flight.
     t.fake.knobs.delayMs["/oauth2/v1/token"] = 300;
@@ -127,17 +113,13 @@ test("20 concurrent pup processes with an expired token make exactly one refresh
     console.log(
       `figures: processes=20 refresh_requests=${t.fake.count("POST", "/oauth2/v1/token")}`,
     );
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("20 concurrent logins on one site keep all 20 sessions, with one client registration", {
   skip: SKIP,
   timeout: 300_000,
-}, async () => {
-  const t = await setup();
-  try {
+}, () =>
+  withSetup(async (t) => {
     let attempts = 0;
     let portBusy = 0;
     const loginOrg = async (org: string) => {
@@ -182,10 +164,7 @@ test("20 concurrent logins on one site keep all 20 sessions, with one client reg
       `figures: logins=20 attempts=${attempts} port_busy_retries=${portBusy} ` +
         `sessions_kept=${Object.keys(tokens).length}/${sessions.length} registrations=1`,
     );
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test(
   "pup killed with SIGKILL mid-refresh leaves parseable files and a lock the next run recovers",
@@ -193,9 +172,8 @@ test(
     skip: SKIP,
     timeout: 300_000,
   },
-  async () => {
-    const t = await setup();
-    try {
+  () =>
+    withSetup(async (t) => {
       const issued = await seedExpired(t);
       // A refresh the server completed after its client was killed must not poison the next run:
       // without rotation the old refresh token stays valid (as with Datadog's refresh tokens).
@@ -238,8 +216,7 @@ test(
 
         if (lockBefore && !existsSync(lock)) brokeStale++;
         // Expire the token again for the next repetition.
-        now.expires_at = new Date(Date.now() - 60_000).toISOString();
-        await writeFile(t.tokensPath, JSON.stringify({ __default__: now }), { mode: 0o600 });
+        await storeExpired(t.tokensPath, now);
       }
       const kept = JSON.parse(await readFile(t.tokensPath, "utf8")).__default__?.refresh_token;
       tally({
@@ -261,18 +238,14 @@ test(
           `stale_locks_broken=${brokeStale} recovered=${recovered} ` +
           `refresh_requests=${refreshCount(t.fake)}`,
       );
-    } finally {
-      await t.done();
-    }
-  },
+    }),
 );
 
 test("pup killed with SIGKILL while refreshing with rotation never leaves a torn file", {
   skip: SKIP,
   timeout: 300_000,
-}, async () => {
-  const t = await setup();
-  try {
+}, () =>
+  withSetup(async (t) => {
     await seedExpired(t);
     const REPS = 20;
     let killed = 0;
@@ -296,9 +269,10 @@ test("pup killed with SIGKILL while refreshing with rotation never leaves a torn
         await seedExpired(t);
         continue;
       }
-      const now = JSON.parse(await readFile(t.tokensPath, "utf8")).__default__;
-      now.expires_at = new Date(Date.now() - 60_000).toISOString();
-      await writeFile(t.tokensPath, JSON.stringify({ __default__: now }), { mode: 0o600 });
+      await storeExpired(
+        t.tokensPath,
+        JSON.parse(await readFile(t.tokensPath, "utf8")).__default__,
+      );
     }
     tally({ suite: "e2e/concurrency/sigkill-rotation", inputs: REPS, faults: killed, killed });
     console.log(
@@ -306,7 +280,4 @@ test("pup killed with SIGKILL while refreshing with rotation never leaves a torn
         `next_run_needs_login=${expired}`,
     );
     assert.equal(fine + expired, REPS);
-  } finally {
-    await t.done();
-  }
-});
+  }));

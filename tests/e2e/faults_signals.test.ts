@@ -13,14 +13,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { oauthMetadata, startFakeDatadog } from "../fakes/datadog.ts";
 import { localEnv, PUP_BIN, runBinary, seedSession, tempDir } from "../helpers.ts";
 import { tally } from "../fuzz/tally.ts";
+import { binaryEnv, holdsLock, leftovers, SKIP, snapshot, spawnHeld } from "./signal_helpers.ts";
 
-const SKIP = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts`";
 const VISIT = new URL("../fakes/bin/visit", import.meta.url).pathname;
 
 type Fake = Awaited<ReturnType<typeof startFakeDatadog>>;
@@ -76,22 +75,6 @@ const cases: Case[] = [
   },
 ];
 
-/** The state files of the folder and their content. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (/^(tokens_.*|client_.*|sessions)\.json$/.test(name)) {
-      out[name] = await readFile(join(dir, name), "utf8");
-    }
-  }
-  return out;
-}
-
-const leftovers = async (dir: string) =>
-  (await readdir(dir).catch(() => [] as string[])).filter((f) =>
-    f.startsWith(".lock") || /\.(tmp|new|old)$/.test(f)
-  );
-
 for (const c of cases) {
   test(`${c.name}: nothing stored is lost, and nothing is left that the next run cannot clear`, {
     skip: SKIP,
@@ -103,23 +86,12 @@ for (const c of cases) {
     try {
       await c.prepare({ dir, fake });
       const before = await snapshot(dir);
-      fake.knobs.delayMs[c.held] = 50_000;
-      const env = { ...localEnv(fake.site, dir), BROWSER: VISIT, PATH: process.env.PATH ?? "" };
-      const child = spawn(PUP_BIN, c.args, { env, stdio: ["ignore", "pipe", "pipe"] });
-      let stderr = "";
-      child.stderr.on("data", (d) => (stderr += d));
-      const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
-        child.on("close", (code, signal) => r({ code, signal }))
-      );
-      while (fake.count("POST", c.held) === 0) {
-        await new Promise((r) => setTimeout(r, 20));
-        assert.equal(child.exitCode, null, `pup ended before ${c.held}: ${stderr}`);
-      }
-      if (c.locked) {
-        assert.ok((await readdir(dir)).some((f) => f.startsWith(".lock_")), "no lock was held");
-      }
-      process.kill(child.pid!, c.signal);
-      const end = await exited;
+      const env = binaryEnv(fake.site, dir);
+      const pup = await spawnHeld(fake, c.held, c.args, env);
+      if (c.locked) assert.ok(await holdsLock(dir), "no lock was held");
+      process.kill(pup.pid, c.signal);
+      const end = await pup.exited;
+      const stderr = pup.stderr();
       fake.cancelDelays();
       fake.knobs.delayMs = {};
       const after = await snapshot(dir);

@@ -8,16 +8,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { oauthMetadata, startFakeDatadog } from "../fakes/datadog.ts";
+import { type FakeDatadog, oauthMetadata } from "../fakes/datadog.ts";
 import { writeFileAtomic } from "../../lib/store/files.ts";
-import { localEnv, PUP_BIN, seedSession, tempDir } from "../helpers.ts";
+import { seedSession, tempDir } from "../helpers.ts";
 import { tally } from "../fuzz/tally.ts";
+import { holdsLock, leftovers, SKIP, snapshot, spawnHeld, withFakeSite } from "./signal_helpers.ts";
 
-const SKIP = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts`";
-const VISIT = new URL("../fakes/bin/visit", import.meta.url).pathname;
 const CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 type Signal = keyof typeof CODES;
 
@@ -28,7 +26,7 @@ interface Case {
   held: string;
   args: string[];
   /** Leaves the config folder as the case needs it (a session, an expired token, …). */
-  prepare(t: { dir: string; fake: Awaited<ReturnType<typeof startFakeDatadog>> }): Promise<void>;
+  prepare(t: { dir: string; fake: FakeDatadog }): Promise<void>;
 }
 
 const expiredSession: Case["prepare"] = async ({ dir, fake }) => {
@@ -77,31 +75,16 @@ for (const c of cases) {
   test(`${c.name} leaves no lock file and no temp file, and exits ${CODES[c.signal]}`, {
     skip: SKIP,
     timeout: 60_000,
-  }, async () => {
-    const fake = await startFakeDatadog();
-    const tmp = await tempDir("pup-e2e-signals-");
-    const dir = join(tmp.path, "config");
-    try {
+  }, () =>
+    withFakeSite("pup-e2e-signals-", async ({ fake, dir, env }) => {
       await c.prepare({ dir, fake });
       const before = await snapshot(dir);
-      fake.knobs.delayMs[c.held] = 50_000;
-      const env = { ...localEnv(fake.site, dir), BROWSER: VISIT, PATH: process.env.PATH ?? "" };
-      const child = spawn(PUP_BIN, c.args, { env, stdio: ["ignore", "pipe", "pipe"] });
-      let stderr = "";
-      child.stderr.on("data", (d) => (stderr += d));
-      const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
-      // Wait until the held request has arrived: pup is inside the lock now.
-      while (fake.count("POST", c.held) === 0) {
-        await new Promise((r) => setTimeout(r, 20));
-        assert.equal(child.exitCode, null, `pup ended before ${c.held}: ${stderr}`);
-      }
-      assert.ok((await readdir(dir)).some((f) => f.startsWith(".lock_")), "no lock was held");
+      const pup = await spawnHeld(fake, c.held, c.args, env);
+      assert.ok(await holdsLock(dir), "no lock was held");
       // process.kill, not child.kill: Deno reports a child it signalled as killed, whatever its code.
-      process.kill(child.pid!, c.signal);
-      const code = await exited;
-      const left = (await readdir(dir)).filter((f) =>
-        f.startsWith(".lock") || /\.(tmp|new|old)$/.test(f)
-      );
+      process.kill(pup.pid, c.signal);
+      const { code } = await pup.exited;
+      const left = await leftovers(dir);
       const after = await snapshot(dir);
       tally({
         suite: "e2e/signals",
@@ -110,26 +93,10 @@ for (const c of cases) {
         killed: 1,
         lost: Object.keys(before).filter((k) => after[k] !== before[k]).length,
       });
-      assert.equal(code, CODES[c.signal], stderr);
+      assert.equal(code, CODES[c.signal], pup.stderr());
       assert.deepEqual(left, [], "a lock or temp file was left behind");
-      assert.deepEqual(await snapshot(dir), before, "a state file changed");
-    } finally {
-      fake.cancelDelays();
-      await fake.close();
-      await tmp.remove();
-    }
-  });
-}
-
-/** The state files of the folder and their content. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (/^(tokens_.*|client_.*|sessions)\.json$/.test(name)) {
-      out[name] = await readFile(join(dir, name), "utf8");
-    }
-  }
-  return out;
+      assert.deepEqual(after, before, "a state file changed");
+    }));
 }
 
 test("temp files of writers killed with SIGKILL are removed by the next write", {

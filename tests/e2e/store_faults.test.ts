@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeDatadog } from "../fakes/datadog.ts";
 import { localEnv, PUP_BIN, seedSession, tempDir } from "../helpers.ts";
@@ -21,7 +21,6 @@ const SKIP = !existsSync(PUP_BIN)
   : !canMount
   ? "needs root and unshare -m (a private tmpfs)"
   : false;
-const VISIT = new URL("../fakes/bin/visit", import.meta.url).pathname;
 
 /**
  * Runs pup with its config folder on a fresh 512 KB tmpfs holding a copy of `seed`, made full
@@ -58,53 +57,50 @@ exit $code`;
   });
 }
 
+/**
+ * Runs `args` against a session stored in a full or read-only folder (`org`: the session's,
+ * default the default session) and checks the answer: a clear error, exit 1, nothing lost.
+ */
+async function expectNothingLost(
+  mode: "full" | "ro",
+  args: string[],
+  org?: string,
+): Promise<void> {
+  const fake = await startFakeDatadog();
+  const tmp = await tempDir("pup-e2e-faults-");
+  const seed = join(tmp.path, "seed");
+  const dir = join(tmp.path, "config");
+  try {
+    await seedSession(seed, fake.site, fake.issueTokens(), { org });
+    await mkdir(dir);
+    const before = await Promise.all(
+      (await readdir(seed)).filter((f) => /^(tokens_|client_)/.test(f)).sort()
+        .map((f) => readFile(join(seed, f), "utf8")),
+    );
+    const r = await inTmpfs(seed, mode, args, localEnv(fake.site, dir));
+    const lost = before.filter((text) => !r.files.includes(text)).length;
+    tally({ suite: `e2e/store-faults/${mode}`, inputs: 1, faults: 1, lost });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, mode === "full" ? /ENOSPC|full/ : /EROFS|read-only/, r.stderr);
+    assert.doesNotMatch(r.stderr, /unexpected failure|a bug in pup/);
+    assert.doesNotMatch(r.listing, /\.(tmp|new|old)\n|\.lock/, `left behind:\n${r.listing}`);
+    assert.equal(lost, 0, "a stored file changed");
+  } finally {
+    await fake.close();
+    await tmp.remove();
+  }
+}
+
+const folder = (mode: "full" | "ro") => mode === "full" ? "full" : "read-only";
+
 for (const mode of ["full", "ro"] as const) {
   test(
-    `a ${
-      mode === "full" ? "full" : "read-only"
-    } config folder: a clear error, exit 1, nothing lost`,
+    `a ${folder(mode)} config folder: a clear error, exit 1, nothing lost`,
     {
       skip: SKIP,
       timeout: 60_000,
     },
-    async () => {
-      const fake = await startFakeDatadog();
-      const tmp = await tempDir("pup-e2e-faults-");
-      const seed = join(tmp.path, "seed");
-      const dir = join(tmp.path, "config");
-      try {
-        await seedSession(seed, fake.site, fake.issueTokens(), { org: "prod" });
-        const { mkdir } = await import("node:fs/promises");
-        await mkdir(dir);
-        const before = await Promise.all(
-          (await readdir(seed)).filter((f) => /^(tokens_|client_)/.test(f)).sort()
-            .map((f) => readFile(join(seed, f), "utf8")),
-        );
-        const env = { ...localEnv(fake.site, dir), BROWSER: VISIT };
-        const r = await inTmpfs(seed, mode, [
-          "auth",
-          "login",
-          "--org",
-          "staging",
-          "--timeout",
-          "20",
-        ], env);
-        tally({
-          suite: `e2e/store-faults/${mode}`,
-          inputs: 1,
-          faults: 1,
-          lost: before.filter((text) => !r.files.includes(text)).length,
-        });
-        assert.equal(r.code, 1, r.stderr);
-        assert.match(r.stderr, mode === "full" ? /ENOSPC|full/ : /EROFS|read-only/, r.stderr);
-        assert.doesNotMatch(r.stderr, /unexpected failure|a bug in pup/);
-        assert.doesNotMatch(r.listing, /\.(tmp|new|old)\n|\.lock/, `left behind:\n${r.listing}`);
-        for (const text of before) assert.ok(r.files.includes(text), "a stored file changed");
-      } finally {
-        await fake.close();
-        await tmp.remove();
-      }
-    },
+    () => expectNothingLost(mode, ["auth", "login", "--org", "staging", "--timeout", "20"], "prod"),
   );
 }
 
@@ -113,40 +109,12 @@ for (const mode of ["full", "ro"] as const) {
 for (const mode of ["full", "ro"] as const) {
   for (const args of [["auth", "refresh"], ["auth", "logout"]]) {
     test(
-      `${args.join(" ")} in a ${
-        mode === "full" ? "full" : "read-only"
-      } config folder: a clear error, exit 1, nothing lost`,
+      `${args.join(" ")} in a ${folder(mode)} config folder: a clear error, exit 1, nothing lost`,
       {
         skip: SKIP,
         timeout: 60_000,
       },
-      async () => {
-        const fake = await startFakeDatadog();
-        const tmp = await tempDir("pup-e2e-faults-");
-        const seed = join(tmp.path, "seed");
-        const dir = join(tmp.path, "config");
-        try {
-          await seedSession(seed, fake.site, fake.issueTokens());
-          const { mkdir } = await import("node:fs/promises");
-          await mkdir(dir);
-          const before = await Promise.all(
-            (await readdir(seed)).filter((f) => /^(tokens_|client_)/.test(f)).sort()
-              .map((f) => readFile(join(seed, f), "utf8")),
-          );
-          const env = { ...localEnv(fake.site, dir), BROWSER: VISIT };
-          const r = await inTmpfs(seed, mode, args, env);
-          const lost = before.filter((text) => !r.files.includes(text)).length;
-          tally({ suite: `e2e/store-faults/${mode}`, inputs: 1, faults: 1, lost });
-          assert.equal(r.code, 1, r.stderr);
-          assert.match(r.stderr, mode === "full" ? /ENOSPC|full/ : /EROFS|read-only/, r.stderr);
-          assert.doesNotMatch(r.stderr, /unexpected failure|a bug in pup/);
-          assert.doesNotMatch(r.listing, /\.(tmp|new|old)\n|\.lock/, `left behind:\n${r.listing}`);
-          assert.equal(lost, 0, "a stored file changed");
-        } finally {
-          await fake.close();
-          await tmp.remove();
-        }
-      },
+      () => expectNothingLost(mode, args),
     );
   }
 }

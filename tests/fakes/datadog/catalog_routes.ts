@@ -6,7 +6,8 @@
 import type { Hono } from "hono";
 import type { Fake } from "./core.ts";
 import { catalogOf } from "./catalog.ts";
-import { apiError, byOffset, byPage, cursorPage, objectBody, parseApiTime } from "./paging.ts";
+import { apiError, byPage, cursorPage, objectBody, searchRequest } from "./paging.ts";
+import { containing, deleteRoute, getRoute, listRoute, updateRoute } from "./routes.ts";
 import type { C, Env } from "./types.ts";
 
 const q = (c: C, k: string) => c.req.query(k);
@@ -19,18 +20,15 @@ function bodyOr400(c: C): Record<string, unknown> | Response {
 
 function v1Routes(app: Hono<Env>, fake: Fake): void {
   const data = () => catalogOf(fake);
-  app.get("/api/v1/dashboard", (c) => {
-    const r = byOffset(data().dashboards, q(c, "start"), q(c, "count"), 100, 1000, [
-      "start",
-      "count",
-    ]);
-    if (typeof r === "string") return apiError(c, 400, r);
-    return c.json({ dashboards: r });
+  const dashboards = { list: () => data().dashboards, notFound: "Dashboard not found" };
+  listRoute(app, "/api/v1/dashboard", {
+    select: () => data().dashboards,
+    by: "offset",
+    params: ["start", "count"],
+    size: [100, 1000],
+    answer: (r) => ({ dashboards: r }),
   });
-  app.get("/api/v1/dashboard/:id", (c) => {
-    const d = data().dashboards.find((x) => x.id === c.req.param("id"));
-    return d ? c.json({ ...d, widgets: [] }) : apiError(c, 404, "Dashboard not found");
-  });
+  getRoute(app, "/api/v1/dashboard", dashboards, (d) => ({ ...d, widgets: [] }));
   app.post("/api/v1/dashboard", (c) => {
     const b = bodyOr400(c);
     if (b instanceof Response) return b;
@@ -41,40 +39,26 @@ function v1Routes(app: Hono<Env>, fake: Fake): void {
     data().dashboards.push(d as never);
     return c.json(d);
   });
-  app.put("/api/v1/dashboard/:id", (c) => {
-    const list = data().dashboards;
-    const i = list.findIndex((x) => x.id === c.req.param("id"));
-    if (i < 0) return apiError(c, 404, "Dashboard not found");
-    const b = bodyOr400(c);
-    if (b instanceof Response) return b;
-    list[i] = { ...list[i], ...b, id: list[i].id } as never;
-    return c.json(list[i]);
-  });
-  app.delete("/api/v1/dashboard/:id", (c) => {
-    const list = data().dashboards;
-    const i = list.findIndex((x) => x.id === c.req.param("id"));
-    if (i < 0) return apiError(c, 404, "Dashboard not found");
-    return c.json({ deleted_dashboard_id: list.splice(i, 1)[0].id });
-  });
+  updateRoute(app, "/api/v1/dashboard", dashboards, bodyOr400);
+  deleteRoute(app, "/api/v1/dashboard", dashboards, (d) => ({ deleted_dashboard_id: d.id }));
 
-  app.get("/api/v1/slo", (c) => {
-    let list = data().slos;
-    const query = q(c, "query");
-    if (query) list = list.filter((s) => s.name.toLowerCase().includes(query.toLowerCase()));
-    const tq = q(c, "tags_query");
-    if (tq) list = list.filter((s) => s.tags.includes(tq));
-    const r = byOffset(list, q(c, "offset"), q(c, "limit"), 1000, 1000, ["offset", "limit"]);
-    if (typeof r === "string") return apiError(c, 400, r);
-    return c.json({
+  const slos = { list: () => data().slos, notFound: "slo not found" };
+  listRoute(app, "/api/v1/slo", {
+    select: (c) => {
+      const list = containing(data().slos, q(c, "query"), (s) => s.name);
+      const tq = q(c, "tags_query");
+      return tq ? list.filter((s) => s.tags.includes(tq)) : list;
+    },
+    by: "offset",
+    params: ["offset", "limit"],
+    size: [1000, 1000],
+    answer: (r, list) => ({
       data: r,
       errors: null,
       metadata: { page: { total_count: list.length, total_filtered_count: list.length } },
-    });
+    }),
   });
-  app.get("/api/v1/slo/:id", (c) => {
-    const s = data().slos.find((x) => x.id === c.req.param("id"));
-    return s ? c.json({ data: s, errors: null }) : apiError(c, 404, "slo not found");
-  });
+  getRoute(app, "/api/v1/slo", slos, (s) => ({ data: s, errors: null }));
   app.post("/api/v1/slo", (c) => {
     const b = bodyOr400(c);
     if (b instanceof Response) return b;
@@ -85,46 +69,35 @@ function v1Routes(app: Hono<Env>, fake: Fake): void {
     data().slos.push(s as never);
     return c.json({ data: [s], error: null });
   });
-  app.put("/api/v1/slo/:id", (c) => {
-    const list = data().slos;
-    const i = list.findIndex((x) => x.id === c.req.param("id"));
-    if (i < 0) return apiError(c, 404, "slo not found");
-    const b = bodyOr400(c);
-    if (b instanceof Response) return b;
-    list[i] = { ...list[i], ...b, id: list[i].id } as never;
-    return c.json({ data: [list[i]], error: null });
+  updateRoute(app, "/api/v1/slo", slos, bodyOr400, (s) => ({ data: [s], error: null }));
+  deleteRoute(app, "/api/v1/slo", slos, (s) => ({ data: [s.id], errors: {} }));
+
+  listRoute(app, "/api/v1/synthetics/tests", {
+    select: () => data().tests,
+    by: "page",
+    params: ["page_number", "page_size"],
+    size: [100, 100],
+    answer: (r) => ({ tests: r }),
   });
-  app.delete("/api/v1/slo/:id", (c) => {
-    const list = data().slos;
-    const i = list.findIndex((x) => x.id === c.req.param("id"));
-    if (i < 0) return apiError(c, 404, "slo not found");
-    return c.json({ data: [list.splice(i, 1)[0].id], errors: {} });
+  getRoute(app, "/api/v1/synthetics/tests", {
+    list: () => data().tests,
+    key: (t) => t.public_id,
+    notFound: "Synthetics test not found",
   });
 
-  app.get("/api/v1/synthetics/tests", (c) => {
-    const r = byPage(data().tests, q(c, "page_number"), q(c, "page_size"), 100, 100, [
-      "page_number",
-      "page_size",
-    ]);
-    if (typeof r === "string") return apiError(c, 400, r);
-    return c.json({ tests: r });
-  });
-  app.get("/api/v1/synthetics/tests/:id", (c) => {
-    const t = data().tests.find((x) => x.public_id === c.req.param("id"));
-    return t ? c.json(t) : apiError(c, 404, "Synthetics test not found");
-  });
-
-  app.get("/api/v1/hosts", (c) => {
-    let list = data().hosts;
-    const filter = q(c, "filter");
-    if (filter) {
-      list = list.filter((h) =>
-        h.host_name.includes(filter) || h.tags_by_source.Datadog.includes(filter)
-      );
-    }
-    const r = byOffset(list, q(c, "start"), q(c, "count"), 100, 1000, ["start", "count"]);
-    if (typeof r === "string") return apiError(c, 400, r);
-    return c.json({ host_list: r, total_matching: list.length, total_returned: r.length });
+  listRoute(app, "/api/v1/hosts", {
+    select: (c) => {
+      const filter = q(c, "filter");
+      return filter
+        ? data().hosts.filter((h) =>
+          h.host_name.includes(filter) || h.tags_by_source.Datadog.includes(filter)
+        )
+        : data().hosts;
+    },
+    by: "offset",
+    params: ["start", "count"],
+    size: [100, 1000],
+    answer: (r, list) => ({ host_list: r, total_matching: list.length, total_returned: r.length }),
   });
 
   app.get("/api/v1/events", (c) => {
@@ -179,13 +152,9 @@ function searchRoute(
   items: () => { attributes: { timestamp: string; message?: string; tags: string[] } }[],
 ): void {
   app.post(path, (c) => {
-    const b = objectBody(c.var.body);
-    if (!b) return apiError(c, 400, "Invalid JSON body: expected an object");
-    const filter = (b.filter ?? {}) as Record<string, unknown>;
-    const t = fake.now();
-    const from = parseApiTime(filter.from ?? "now-15m", t);
-    const to = parseApiTime(filter.to ?? "now", t);
-    if (from === null || to === null) return apiError(c, 400, "Invalid filter.from or filter.to");
+    const search = searchRequest(c, fake.now());
+    if (search instanceof Response) return search;
+    const { body: b, filter, from, to } = search;
     const terms = (typeof filter.query === "string" ? filter.query : "*").split(/\s+/)
       .filter((w) => w && w !== "*");
     const matched = items().filter((e) => {
@@ -219,23 +188,19 @@ function searchRoute(
 
 function v2Routes(app: Hono<Env>, fake: Fake): void {
   const data = () => catalogOf(fake);
+  /** `GET path/:id` answered as `{ data }`. */
   const one = <T extends { id: string }>(path: string, list: () => T[], what: string) =>
-    app.get(`${path}/:id`, (c) => {
-      const x = list().find((i) => i.id === c.req.param("id"));
-      return x ? c.json({ data: x }) : apiError(c, 404, `${what} not found`);
-    });
+    getRoute(app, path, { list, notFound: `${what} not found` }, (x) => ({ data: x }));
 
-  app.get("/api/v2/downtime", (c) => {
-    let list = data().downtimes;
-    if (q(c, "current_only") === "true") {
-      list = list.filter((d) => d.attributes.status === "active");
-    }
-    const r = byOffset(list, q(c, "page[offset]"), q(c, "page[limit]"), 30, 100, [
-      "page[offset]",
-      "page[limit]",
-    ]);
-    if (typeof r === "string") return apiError(c, 400, r);
-    return c.json({ data: r, meta: { page: { total_filtered_count: list.length } } });
+  listRoute(app, "/api/v2/downtime", {
+    select: (c) =>
+      q(c, "current_only") === "true"
+        ? data().downtimes.filter((d) => d.attributes.status === "active")
+        : data().downtimes,
+    by: "offset",
+    params: ["page[offset]", "page[limit]"],
+    size: [30, 100],
+    answer: (r, list) => ({ data: r, meta: { page: { total_filtered_count: list.length } } }),
   });
   one("/api/v2/downtime", () => data().downtimes, "Downtime");
   app.post("/api/v2/downtime", (c) => {
@@ -258,82 +223,66 @@ function v2Routes(app: Hono<Env>, fake: Fake): void {
     return c.body(null, 204);
   });
 
-  app.get("/api/v2/incidents", (c) => {
-    let list = data().incidents;
-    const query = q(c, "query");
-    if (query) {
-      list = list.filter((i) => i.attributes.title.toLowerCase().includes(query.toLowerCase()));
-    }
-    const r = byOffset(list, q(c, "page[offset]"), q(c, "page[size]"), 10, 100, [
-      "page[offset]",
-      "page[size]",
-    ]);
-    if (typeof r === "string") return apiError(c, 400, r);
-    const offset = Number(q(c, "page[offset]") ?? 0);
-    return c.json({
-      data: r,
-      included: [],
-      meta: { pagination: { offset, next_offset: offset + r.length, size: r.length } },
-    });
+  listRoute(app, "/api/v2/incidents", {
+    select: (c) => containing(data().incidents, q(c, "query"), (i) => i.attributes.title),
+    by: "offset",
+    params: ["page[offset]", "page[size]"],
+    size: [10, 100],
+    answer: (r, _, c) => {
+      const offset = Number(q(c, "page[offset]") ?? 0);
+      return {
+        data: r,
+        included: [],
+        meta: { pagination: { offset, next_offset: offset + r.length, size: r.length } },
+      };
+    },
   });
   one("/api/v2/incidents", () => data().incidents, "Incident");
 
-  app.get("/api/v2/security_monitoring/rules", (c) => {
-    let list = data().rules;
-    const query = q(c, "query");
-    if (query) list = list.filter((r) => r.name.toLowerCase().includes(query.toLowerCase()));
-    const r = byPage(list, q(c, "page[number]"), q(c, "page[size]"), 10, 100, [
-      "page[number]",
-      "page[size]",
-    ]);
-    if (typeof r === "string") return apiError(c, 400, r);
-    return c.json({
+  listRoute(app, "/api/v2/security_monitoring/rules", {
+    select: (c) => containing(data().rules, q(c, "query"), (r) => r.name),
+    by: "page",
+    params: ["page[number]", "page[size]"],
+    size: [10, 100],
+    answer: (r, list) => ({
       data: r,
       meta: { page: { total_count: data().rules.length, total_filtered_count: list.length } },
-    });
+    }),
   });
-  app.get("/api/v2/security_monitoring/rules/:id", (c) => {
-    const r = data().rules.find((x) => x.id === c.req.param("id"));
-    return r ? c.json(r) : apiError(c, 404, "Rule not found");
+  getRoute(app, "/api/v2/security_monitoring/rules", {
+    list: () => data().rules,
+    notFound: "Rule not found",
   });
   searchRoute(app, fake, "/api/v2/security_monitoring/signals/search", () => data().signals);
 
   app.get("/api/v2/rum/applications", (c) => c.json({ data: data().apps }));
   one("/api/v2/rum/applications", () => data().apps, "RUM application");
 
-  app.get("/api/v2/users", (c) => {
-    const list = data().users;
-    const r = byPage(list, q(c, "page[number]"), q(c, "page[size]"), 10, 100, [
-      "page[number]",
-      "page[size]",
-    ]);
-    if (typeof r === "string") return apiError(c, 400, r);
-    return c.json({
+  listRoute(app, "/api/v2/users", {
+    select: () => data().users,
+    by: "page",
+    params: ["page[number]", "page[size]"],
+    size: [10, 100],
+    answer: (r, list) => ({
       data: r,
       included: [],
       meta: { page: { total_count: list.length, total_filtered_count: list.length } },
-    });
+    }),
   });
   one("/api/v2/users", () => data().users, "User");
   app.get("/api/v2/current_user", (c) => c.json({ data: data().users[0], included: [] }));
 
-  app.get("/api/v2/cases", (c) => {
-    let list = data().cases;
-    const filter = q(c, "filter");
-    if (filter) {
-      list = list.filter((x) => x.attributes.title.toLowerCase().includes(filter.toLowerCase()));
-    }
-    const r = byPage(list, q(c, "page[number]"), q(c, "page[size]"), 10, 100, [
-      "page[number]",
-      "page[size]",
-    ]);
-    if (typeof r === "string") return apiError(c, 400, r);
-    return c.json({
+  listRoute(app, "/api/v2/cases", {
+    select: (c) => containing(data().cases, q(c, "filter"), (x) => x.attributes.title),
+    by: "page",
+    params: ["page[number]", "page[size]"],
+    size: [10, 100],
+    answer: (r, list, c) => ({
       data: r,
       meta: {
         page: { current: Number(q(c, "page[number]") ?? 0), size: r.length, total: list.length },
       },
-    });
+    }),
   });
   one("/api/v2/cases", () => data().cases, "Case");
 

@@ -5,7 +5,7 @@
  */
 import type { Hono } from "hono";
 import type { Fake } from "./core.ts";
-import { apiError, objectBody, parseApiTime } from "./paging.ts";
+import { apiError, objectBody, parseApiTime, searchRequest } from "./paging.ts";
 import type { Env } from "./types.ts";
 
 interface LogEntry {
@@ -81,17 +81,8 @@ function logMatches(query: string, log: LogEntry): boolean {
 /** Registers the logs routes. */
 export function logsRoutes(app: Hono<Env>, fake: Fake): void {
   app.post("/api/v2/logs/events/search", (c) => {
-    let body: Record<string, unknown> = {};
-    if (c.var.body.trim() !== "") {
-      try {
-        body = JSON.parse(c.var.body);
-      } catch {
-        body = null as unknown as Record<string, unknown>;
-      }
-      if (typeof body !== "object" || body === null || Array.isArray(body)) {
-        return c.json({ errors: ["Invalid JSON body: expected an object"] }, 400);
-      }
-    }
+    const body = objectBody(c.var.body);
+    if (!body) return apiError(c, 400, "Invalid JSON body: expected an object");
     const filter = (body.filter ?? {}) as Record<string, unknown>;
     const pageIn = (body.page ?? {}) as Record<string, unknown>;
     const t = fake.now();
@@ -162,13 +153,10 @@ function safeAtob(s: string): string {
 /** `POST /api/v2/logs/analytics/aggregate`: counts (or a measure) per group of facets. */
 export function logsAggregateRoute(app: Hono<Env>, fake: Fake): void {
   app.post("/api/v2/logs/analytics/aggregate", (c) => {
-    const body = objectBody(c.var.body);
-    if (!body) return apiError(c, 400, "Invalid JSON body: expected an object");
-    const filter = (body.filter ?? {}) as Record<string, unknown>;
     const t = fake.now();
-    const from = parseApiTime(filter.from ?? "now-15m", t);
-    const to = parseApiTime(filter.to ?? "now", t);
-    if (from === null || to === null) return apiError(c, 400, "Invalid filter.from or filter.to");
+    const search = searchRequest(c, t);
+    if (search instanceof Response) return search;
+    const { body, filter, from, to } = search;
     const query = typeof filter.query === "string" ? filter.query : "*";
     const logs = seedLogs(t).filter((l) =>
       l.timestampMs >= from && l.timestampMs <= to && logMatches(query, l)

@@ -5,7 +5,8 @@
  */
 import type { Hono } from "hono";
 import type { Fake } from "./core.ts";
-import { apiError, intParam } from "./paging.ts";
+import { apiError, byPage, intParam } from "./paging.ts";
+import { deleteRoute, getRoute, updateRoute } from "./routes.ts";
 import type { Env } from "./types.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -169,18 +170,11 @@ export function monitorsRoutes(app: Hono<Env>, fake: Fake): void {
       const wanted = (q(param) ?? "").split(",").map((t) => t.trim()).filter((t) => t);
       monitors = monitors.filter((m) => wanted.every((t) => m.tags.includes(t)));
     }
-    const pageSize = q("page_size");
-    const page = q("page");
-    if (pageSize !== undefined || page !== undefined) {
-      const size = Number(pageSize ?? 100);
-      const index = Number(page ?? 0);
-      if (!Number.isInteger(size) || size < 1 || size > 1000) {
-        return c.json({ errors: ["page_size must be an integer between 1 and 1000"] }, 400);
-      }
-      if (!Number.isInteger(index) || index < 0) {
-        return c.json({ errors: ["page must be a non-negative integer"] }, 400);
-      }
-      monitors = monitors.slice(index * size, index * size + size);
+    // Unpaged unless asked: then Datadog's page (0-based) and page_size, 100 by default.
+    if (q("page_size") !== undefined || q("page") !== undefined) {
+      const r = byPage(monitors, q("page"), q("page_size"), 100, 1000, ["page", "page_size"]);
+      if (typeof r === "string") return apiError(c, 400, r);
+      monitors = r;
     }
     return c.json(monitors);
   });
@@ -232,10 +226,8 @@ export function monitorsRoutes(app: Hono<Env>, fake: Fake): void {
     });
   });
 
-  app.get("/api/v1/monitor/:id", (c) => {
-    const monitor = monitorsOf(fake).find((m) => String(m.id) === c.req.param("id"));
-    return monitor ? c.json(monitor) : c.json({ errors: ["Monitor not found"] }, 404);
-  });
+  const monitors = { list: () => monitorsOf(fake), notFound: "Monitor not found" };
+  getRoute(app, "/api/v1/monitor", monitors);
 
   app.post("/api/v1/monitor", (c) => {
     const b = parseMonitorBody(c.var.body);
@@ -248,21 +240,10 @@ export function monitorsRoutes(app: Hono<Env>, fake: Fake): void {
     return c.json(monitor);
   });
 
-  app.put("/api/v1/monitor/:id", (c) => {
-    const list = monitorsOf(fake);
-    const i = list.findIndex((m) => String(m.id) === c.req.param("id"));
-    if (i < 0) return apiError(c, 404, "Monitor not found");
+  updateRoute(app, "/api/v1/monitor", monitors, (c) => {
     const b = parseMonitorBody(c.var.body);
-    if (typeof b === "string") return apiError(c, 400, b);
-    list[i] = { ...list[i], ...b, id: list[i].id } as Monitor;
-    return c.json(list[i]);
+    return typeof b === "string" ? apiError(c, 400, b) : b;
   });
 
-  app.delete("/api/v1/monitor/:id", (c) => {
-    const list = monitorsOf(fake);
-    const i = list.findIndex((m) => String(m.id) === c.req.param("id"));
-    if (i < 0) return apiError(c, 404, "Monitor not found");
-    const [gone] = list.splice(i, 1);
-    return c.json({ deleted_monitor_id: gone.id });
-  });
+  deleteRoute(app, "/api/v1/monitor", monitors, (gone) => ({ deleted_monitor_id: gone.id }));
 }

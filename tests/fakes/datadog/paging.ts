@@ -22,36 +22,32 @@ export function intParam(
   return Number.isInteger(n) && n >= min && n <= max ? n : null;
 }
 
-/** One page by number (0-based) and size; a string says what is wrong. */
-export function byPage<T>(
+/** A list, where its page starts, the page size asked for, its default and maximum, and the
+ * two parameters' names (for the message when one is bad). */
+type PageArgs<T> = [
   items: T[],
-  page: string | undefined,
+  start: string | undefined,
   size: string | undefined,
   dfltSize: number,
   maxSize: number,
   names: [string, string],
-): T[] | string {
-  const s = intParam(size, dfltSize, 1, maxSize);
-  if (s === null) return `${names[1]} must be an integer between 1 and ${maxSize}`;
-  const p = intParam(page, 0, 0, 1e9);
-  if (p === null) return `${names[0]} must be a non-negative integer`;
-  return items.slice(p * s, p * s + s);
-}
+];
+
+/** One page by number (0-based) and size; a string says what is wrong. */
+export const byPage = <T>(...args: PageArgs<T>): T[] | string => sliceOf("page", ...args);
 
 /** One page by offset and size; a string says what is wrong. */
-export function byOffset<T>(
-  items: T[],
-  offset: string | undefined,
-  size: string | undefined,
-  dfltSize: number,
-  maxSize: number,
-  names: [string, string],
-): T[] | string {
+export const byOffset = <T>(...args: PageArgs<T>): T[] | string => sliceOf("offset", ...args);
+
+/** The size is checked first, then where the page starts: a page number or an offset. */
+function sliceOf<T>(by: "page" | "offset", ...args: PageArgs<T>): T[] | string {
+  const [items, start, size, dfltSize, maxSize, names] = args;
   const s = intParam(size, dfltSize, 1, maxSize);
   if (s === null) return `${names[1]} must be an integer between 1 and ${maxSize}`;
-  const o = intParam(offset, 0, 0, 1e9);
-  if (o === null) return `${names[0]} must be a non-negative integer`;
-  return items.slice(o, o + s);
+  const n = intParam(start, 0, 0, 1e9);
+  if (n === null) return `${names[0]} must be a non-negative integer`;
+  const from = by === "page" ? n * s : n;
+  return items.slice(from, from + s);
 }
 
 /** An opaque cursor for the item at `offset`. */
@@ -103,6 +99,28 @@ export function cursorPage<T>(
   const slice = items.slice(offset, offset + limit);
   const more = offset + limit < items.length;
   return { slice, ...(more ? { after: cursorFor(offset + limit) } : {}) };
+}
+
+/** A search's JSON body, its `filter`, and the filter's time window in epoch milliseconds. */
+export interface SearchRequest {
+  body: Record<string, unknown>;
+  filter: Record<string, unknown>;
+  from: number;
+  to: number;
+}
+
+/**
+ * Reads a search body (`filter.from` default `now-15m`, `filter.to` default `now`), or
+ * answers Datadog's 400 when it is not an object or a time does not parse.
+ */
+export function searchRequest(c: C, nowMs: number): SearchRequest | Response {
+  const body = objectBody(c.var.body);
+  if (!body) return apiError(c, 400, "Invalid JSON body: expected an object");
+  const filter = (body.filter ?? {}) as Record<string, unknown>;
+  const from = parseApiTime(filter.from ?? "now-15m", nowMs);
+  const to = parseApiTime(filter.to ?? "now", nowMs);
+  if (from === null || to === null) return apiError(c, 400, "Invalid filter.from or filter.to");
+  return { body, filter, from, to };
 }
 
 /** Parses `now`, `now-15m`, an ISO date, or epoch milliseconds (number or digits). */
