@@ -245,3 +245,23 @@ test("the scope check and the credentials share one read of the state files (reu
     await dir.remove();
   }
 });
+
+test("a family command resolves its site once: an ambiguous sessions.json warns once, as pup api does", async () => {
+  const t = await inProcessFake({ DD_SITE: "" });
+  try {
+    const { writeFile } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const sessions = [{ site: "datadoghq.eu", org: null }, {
+      site: "us3.datadoghq.com",
+      org: null,
+    }];
+    await writeFile(join(t.dir, "sessions.json"), JSON.stringify(sessions), { mode: 0o600 });
+    const warning = /Default sessions exist on several sites/g;
+    for (const argv of [["monitors", "list"], ["api", "/api/v1/monitor"]]) {
+      const r = await t.pup(argv);
+      assert.equal(r.stderr.match(warning)?.length, 1, `${argv.join(" ")}: ${r.stderr}`);
+    }
+  } finally {
+    await t.done();
+  }
+});
