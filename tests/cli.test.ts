@@ -7,6 +7,9 @@ import { checkPositionals, checkValues, findCommand, wantsJson } from "../lib/cl
 import { firstWord } from "../lib/cli/argv.ts";
 import { BUILTIN_COMMANDS, BUILTIN_LAST } from "../lib/cli/builtins.ts";
 import { tableFor } from "../lib/cli/table.ts";
+import fc from "fast-check";
+import { guardText, table } from "../lib/cli/output.ts";
+import { safeCell, safeText } from "../lib/text.ts";
 import { FAMILY_LOADERS } from "../lib/commands/families/groups.ts";
 import { API_COMMANDS } from "../lib/commands/families/index.ts";
 import type { CommandSpec } from "../lib/cli/spec.ts";
@@ -301,4 +304,40 @@ test("completion and auth scopes still see every command", async () => {
   for (const c of COMMANDS.filter((c) => c.scopes?.length)) {
     assert.ok(listed.includes(c.path.join(" ")), c.path.join(" "));
   }
+});
+
+test("the output guard's plain-ASCII shortcut gives what the neutraliser gives", () => {
+  const samples = [
+    "",
+    "plain text\twith tab\nand newline\n",
+    "esc \u001b[2J",
+    "del \u007f c1 \u0085",
+    "bidi \u202e x",
+    "zero width \u200b",
+    "lone \ud800 surrogate",
+    "pair \ud83d\ude00",
+    "é ü ß 日本",
+    "line sep \u2028",
+    "cr \r",
+  ];
+  for (const s of samples) assert.equal(guardText(s), safeText(s), JSON.stringify(s));
+  fc.assert(
+    fc.property(fc.string({ unit: "binary" }), (s) => guardText(s) === safeText(s)),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(
+      fc.array(fc.string({ unit: "binary" }), { minLength: 1, maxLength: 3 }),
+      (cells) =>
+        table(cells.map((_, i) => `H${i}`), [cells]) ===
+          [
+              cells.map((_, i) => `H${i}`),
+              cells.map(safeCell),
+            ].map((r, _, all) =>
+              r.map((c, i) => c.padEnd(Math.max(all[0][i].length, all[1][i].length))).join("  ")
+                .trimEnd()
+            ).join("\n") + "\n",
+    ),
+    { numRuns: 300 },
+  );
 });

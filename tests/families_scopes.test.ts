@@ -5,7 +5,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { inProcessFake, seedSession } from "./helpers.ts";
+import { inProcessFake, seedSession, tempDir } from "./helpers.ts";
+import { FileStateStore } from "../lib/store/file_state_store.ts";
+import type { Token } from "../lib/auth/types.ts";
 import { DEFAULT_SCOPES, READ_ONLY_SCOPES } from "../lib/auth/scopes.ts";
 import { API_COMMANDS, requestText } from "../lib/commands/families/index.ts";
 import { parseCommand } from "../lib/commands/families/runner.ts";
@@ -202,5 +204,64 @@ test("a required flag given blank is as missing as an absent one", () => {
       },
       JSON.stringify(query),
     );
+  }
+});
+
+test("the scope check and the credentials share one read of the state files (reuse)", async () => {
+  const dir = await tempDir();
+  try {
+    const site = "datadoghq.com";
+    const token = (access_token: string): Token => ({
+      access_token,
+      refresh_token: "r",
+      token_type: "Bearer",
+      expires_in: 3600,
+      expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+      scope: "monitors_read",
+    });
+    const client = { client_id: "c", client_secret: "s", registered_at: "2026-01-01T00:00:00Z" };
+    const isEmpty = (s: { tokens: Record<string, Token>; client: unknown }) =>
+      Object.keys(s.tokens).length === 0 && s.client === null;
+    const mine = new FileStateStore(dir.path);
+    assert.ok(isEmpty(await mine.read(site, { reuse: true })));
+    await mine.write(site, { tokens: { __default__: token("a") }, client });
+    // Another process writes a new token: a read with reuse answers from this store's own last
+    // read or write (outside the lock, as StateStore allows); a plain read sees the new one.
+    await new FileStateStore(dir.path).write(site, { tokens: { __default__: token("b") }, client });
+    const reused = await mine.read(site, { reuse: true });
+    assert.equal(reused.tokens.__default__.access_token, "a");
+    assert.deepEqual(reused.client, client);
+    reused.tokens.__default__.access_token = "changed by the caller";
+    assert.equal((await mine.read(site, { reuse: true })).tokens.__default__.access_token, "a");
+    assert.equal((await mine.read(site)).tokens.__default__.access_token, "b");
+    assert.equal((await mine.read(site, { reuse: true })).tokens.__default__.access_token, "b");
+    // A fresh store has read nothing yet: reuse reads the files.
+    const fresh = new FileStateStore(dir.path);
+    assert.equal((await fresh.read(site, { reuse: true })).tokens.__default__.access_token, "b");
+    await mine.write(site, { tokens: {}, client: null });
+    assert.ok(isEmpty(await mine.read(site, { reuse: true })));
+    assert.equal(Object.getPrototypeOf((await mine.read(site, { reuse: true })).tokens), null);
+  } finally {
+    await dir.remove();
+  }
+});
+
+test("a family command resolves its site once: an ambiguous sessions.json warns once, as pup api does", async () => {
+  const t = await inProcessFake({ DD_SITE: "" });
+  try {
+    const { writeFile } = await import("node:fs/promises");
+    const { join } = await import("node:path");
+    const sessions = [{ site: "datadoghq.eu", org: null }, {
+      site: "us3.datadoghq.com",
+      org: null,
+    }];
+    await writeFile(join(t.dir, "sessions.json"), JSON.stringify(sessions), { mode: 0o600 });
+    const warning = /Default sessions exist on several sites/g;
+    for (const argv of [["monitors", "list"], ["api", "/api/v1/monitor"]]) {
+      const r = await t.pup(argv);
+      assert.equal(r.stderr.match(warning)?.length, 1, `${argv.join(" ")}: ${r.stderr}`);
+    }
+  } finally {
+    await t.done();
   }
 });

@@ -131,7 +131,12 @@ export class ApiClient {
     if (this.ctx.globals.verbose) this.ctx.info(line);
   }
 
-  #targetOnce() {
+  /**
+   * The site and org this client sends to, resolved once (site resolution may warn, e.g. about
+   * an ambiguous sessions.json): a command that needs them too asks here instead of resolving
+   * again.
+   */
+  target(): Promise<{ site: string; org: string | undefined }> {
     return this.#target ??= resolveTarget(this.ctx).then(({ site, org }) => ({ site, org }));
   }
 
@@ -152,7 +157,7 @@ export class ApiClient {
     const method = (req.method ?? "GET").toUpperCase();
     const timeoutMs = this.#options.timeoutMs ?? timeoutFromEnv(this.ctx.deps.env);
     const policy = { ...DEFAULT_RETRY, ...this.#options.retry };
-    const { site, org } = await this.#targetOnce();
+    const { site, org } = await this.target();
     const url = buildUrl(apiBase(site), req.path, req.query);
     const path = url.pathname + url.search;
     let creds = await this.#credentialsOnce(site, org);
@@ -192,7 +197,7 @@ export class ApiClient {
   /** Throws the right {@link PupError} unless the answer is a 2xx; returns it otherwise. */
   async check(res: ApiResponse): Promise<ApiResponse> {
     if (res.status >= 200 && res.status <= 299) return res;
-    const { org } = await this.#targetOnce();
+    const { org } = await this.target();
     throw responseError(
       { ...res, body: res.text, source: this.#credentials?.source ?? "session", org },
       res.retriedAfterRefresh,

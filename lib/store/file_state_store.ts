@@ -39,7 +39,25 @@ export class FileStateStore implements StateStore {
     return join(this.dir, `client_${siteKey(site)}.json`);
   }
 
-  async read(site: string): Promise<SiteState> {
+  /**
+   * The site's state. With `reuse`, what this store last read or wrote for both of the site's
+   * files, parsed again (a fresh copy, already checked) — for reads outside the site's lock,
+   * as {@link StateStore.read} allows: a command that resolves its credentials and then its
+   * scopes reads each file once.
+   */
+  async read(site: string, options: { reuse?: boolean } = {}): Promise<SiteState> {
+    if (options.reuse) {
+      const tokensPath = this.tokensPath(site);
+      const clientPath = this.clientPath(site);
+      if (this.#seen.has(tokensPath) && this.#seen.has(clientPath)) {
+        const tokens = this.#seen.get(tokensPath);
+        const client = this.#seen.get(clientPath);
+        return {
+          tokens: plainRecord(tokens === undefined ? {} : JSON.parse(tokens)),
+          client: client === undefined ? null : JSON.parse(client),
+        };
+      }
+    }
     const [tokens, client] = await Promise.all([
       readJsonFile<Record<string, Token>>(
         this.tokensPath(site),

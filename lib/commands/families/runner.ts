@@ -58,7 +58,7 @@ export async function runCommand(opts: RunOptions, ctx: Context): Promise<number
     return ExitCode.failure;
   }
   const client = new ApiClient(ctx);
-  const who = await caller(ctx);
+  const who = await caller(ctx, client);
   const warning = scopeWarning(def, who);
   // With -o json a failure is one JSON object on stderr (lib/cli/report.ts), whose hint names
   // the missing scope: the warning then waits for a successful answer instead of preceding it.

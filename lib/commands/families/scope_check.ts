@@ -9,7 +9,7 @@ import { PupError } from "../../errors.ts";
 import { safeText } from "../../text.ts";
 import type { ApiClient, ApiRequest } from "../../api/client.ts";
 import { serverLine } from "../../api/errors.ts";
-import { orgKey, resolveTarget } from "../../session/resolve.ts";
+import { orgKey } from "../../session/resolve.ts";
 import type { RunOptions } from "./request.ts";
 import type { ApiCommandDef } from "./types.ts";
 
@@ -20,8 +20,12 @@ export interface Caller {
   scopes?: string[];
 }
 
-export async function caller(ctx: Context): Promise<Caller> {
-  const { site, org } = await resolveTarget(ctx);
+/**
+ * Who is calling, for the site and org `client` sends to (resolved once, by the client: a
+ * second resolution would repeat its warnings).
+ */
+export async function caller(ctx: Context, client: Pick<ApiClient, "target">): Promise<Caller> {
+  const { site, org } = await client.target();
   if (ctx.deps.env.DD_ACCESS_TOKEN?.trim()) return { source: "access_token_env", org };
   const token = (await (await ctx.store()).read(site, { reuse: true })).tokens[orgKey(org)];
   if (!token) return { source: "api_keys", org };

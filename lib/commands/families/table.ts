@@ -4,9 +4,8 @@
  * as ISO 8601), every cell neutralised, cut to the terminal's width on a terminal.
  */
 import type { Context } from "../../cli/context.ts";
-import { table } from "../../cli/output.ts";
+import { guardText, table } from "../../cli/output.ts";
 import { ExitCode } from "../../errors.ts";
-import { safeText } from "../../text.ts";
 import { getPath } from "./paths.ts";
 import type { ApiCommandDef } from "./types.ts";
 
@@ -41,7 +40,7 @@ function terminalWidth(ctx: Context): number | undefined {
 
 /** Prints a table whose widest columns are cut (with …) until it fits the terminal. */
 export function printTable(ctx: Context, t: { headers: string[]; rows: unknown[][] }): number {
-  const rows = t.rows.map((r) => r.map((c) => safeText(cell(c))));
+  const rows = t.rows.map((r) => r.map((c) => guardText(cell(c))));
   const width = terminalWidth(ctx);
   if (width !== undefined && rows.length) {
     const widths = t.headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
