@@ -5,7 +5,7 @@ import { chmod, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
 import { startFakeDatadog } from "./fakes/datadog.ts";
-import { systemClock } from "../lib/deps.ts";
+import { FakeClock } from "./fakes/clock.ts";
 import { PupError } from "../lib/errors.ts";
 import {
   readSessions,
@@ -32,7 +32,21 @@ import { resolveTarget } from "../lib/session/resolve.ts";
 import { Context } from "../lib/cli/context.ts";
 
 let nextPid = 20_000;
-const lockDeps = () => ({ clock: systemClock, pid: nextPid++, processExists: () => true });
+/** A process's view of the site lock, on a fake clock (`clock`, or one of its own). */
+const lockDeps = (clock = new FakeClock()) => ({
+  clock,
+  pid: nextPid++,
+  processExists: () => true,
+});
+
+/** Moves `clock` on, a little at a time, until `work` settles; returns its result. */
+async function drive<T>(clock: FakeClock, work: Promise<T>): Promise<T> {
+  let done = false;
+  const tracked = work.finally(() => (done = true));
+  tracked.catch(() => {});
+  while (!done) await clock.advance(10);
+  return await tracked;
+}
 
 async function withDir(fn: (dir: string) => Promise<void>) {
   const dir = await tempDir();
@@ -79,11 +93,20 @@ test("updateSessions writes sessions.json atomically with mode 0600", async () =
 
 test("concurrent updates of sessions.json lose no session", async () => {
   await withDir(async (dir) => {
-    await Promise.all(
-      Array.from(
-        { length: 30 },
-        (_, i) =>
-          updateSessions(dir, lockDeps(), (e) => upsertSession(e, { site: "s", org: `o${i}` })),
+    // Thirty processes at once: all but one wait for the lock, backing off on the fake clock.
+    const clock = new FakeClock();
+    await drive(
+      clock,
+      Promise.all(
+        Array.from(
+          { length: 30 },
+          (_, i) =>
+            updateSessions(
+              dir,
+              lockDeps(clock),
+              (e) => upsertSession(e, { site: "s", org: `o${i}` }),
+            ),
+        ),
       ),
     );
     const orgs = (await readSessions(dir)).map((s) => s.org).sort();
