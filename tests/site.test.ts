@@ -20,6 +20,7 @@ test("a site is trimmed, loses its scheme, trailing slash and one app./api./www.
   assert.equal(normalizeSite("http://api.us5.datadoghq.com"), "us5.datadoghq.com");
   assert.equal(normalizeSite("www.datadoghq.com"), "datadoghq.com");
   assert.equal(normalizeSite("app.app.datadoghq.com"), "app.datadoghq.com");
+  assert.equal(normalizeSite("www.api.datadoghq.com"), "api.datadoghq.com");
   assert.equal(normalizeSite("DatadogHQ.EU"), "datadoghq.eu");
 });
 
