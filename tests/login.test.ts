@@ -902,7 +902,11 @@ test("invalid_scope from the token endpoint at the code exchange is exit 4 too, 
       r.stderr,
       /token exchange failed: the authorization server refused the requested scopes: apm_read/,
     );
-    assert.match(r.stderr, /--scopes/);
+    // The exact command that retries without the refused scope, as at the redirect.
+    assert.match(
+      r.stderr,
+      /^ {2}pup auth login --site 127\.0\.0\.1:9 --org acme --scopes monitors_read$/m,
+    );
     await assert.rejects(stat(join(t.dir, `tokens_${t.key}.json`)));
   } finally {
     await t.done();

@@ -170,7 +170,13 @@ async function authorize(
     line.stop();
     // Ctrl-C aborts the request itself (the egress throws the signal's reason); the race also
     // ends the login at once when a fetch does not honour the abort.
-    const params = { code, redirectUri: wait.redirect, verifier, scope: req.scopes.join(" ") };
+    const params = {
+      code,
+      redirectUri: wait.redirect,
+      verifier,
+      scope: req.scopes.join(" "),
+      retry: { site: req.site, org: req.org, scopes: req.scopes },
+    };
     const exchange = exchangeCode(
       oauthDeps(ctx, { signal: wait.signal }),
       req.site,
