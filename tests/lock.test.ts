@@ -53,13 +53,22 @@ async function withDir(fn: (dir: string) => Promise<void>) {
   }
 }
 
-/** Moves the fake clock on, a little at a time, until `work` settles; returns its result. */
+/** Runs `work` (one process) on the fake clock until it settles; returns its result. */
 async function drive<T>(clock: FakeClock, work: Promise<T>): Promise<T> {
-  let done = false;
-  const tracked = work.finally(() => (done = true));
-  tracked.catch(() => {});
-  while (!done) await clock.advance(10);
-  return await tracked;
+  await clock.run([work]);
+  return await work;
+}
+
+/** Runs `n` processes at once on the fake clock (each its own actor) until all settle. */
+async function race(
+  dir: string,
+  clock: FakeClock,
+  n: number,
+  body: () => Promise<void>,
+): Promise<void> {
+  const actors = Array.from({ length: n }, () => withSiteLock(dir, SITE, lockDeps(clock), body));
+  await clock.run(actors);
+  await Promise.all(actors);
 }
 
 /** Sets a file's modification time to `ms` (epoch milliseconds on the fake clock). */
@@ -71,18 +80,12 @@ async function touch(path: string, ms: number) {
 async function contend(dir: string, clock: FakeClock, n: number): Promise<number> {
   let inside = 0;
   let most = 0;
-  await drive(
-    clock,
-    Promise.all(
-      Array.from({ length: n }, () =>
-        withSiteLock(dir, SITE, lockDeps(clock), async () => {
-          inside++;
-          most = Math.max(most, inside);
-          await clock.sleep(3);
-          inside--;
-        })),
-    ),
-  );
+  await race(dir, clock, n, async () => {
+    inside++;
+    most = Math.max(most, inside);
+    await clock.sleep(3);
+    inside--;
+  });
   return most;
 }
 
@@ -91,17 +94,11 @@ test("the site lock lets one holder in at a time and loses no read-modify-write"
     const clock = new FakeClock();
     const counter = join(dir, "counter");
     await writeFile(counter, "0");
-    await drive(
-      clock,
-      Promise.all(
-        Array.from({ length: 25 }, () =>
-          withSiteLock(dir, SITE, lockDeps(clock), async () => {
-            const n = Number(await readFile(counter, "utf8"));
-            await clock.sleep(1);
-            await writeFile(counter, String(n + 1));
-          })),
-      ),
-    );
+    await race(dir, clock, 25, async () => {
+      const n = Number(await readFile(counter, "utf8"));
+      await clock.sleep(1);
+      await writeFile(counter, String(n + 1));
+    });
     assert.equal(await readFile(counter, "utf8"), "25");
   });
 });
@@ -172,7 +169,7 @@ test("a fresh lock of a live process is waited for, not broken", async () => {
       entered = true;
       return Promise.resolve();
     });
-    await clock.advance(30_000);
+    await clock.run([waiting], { until: clock.now() + 30_000 });
     assert.equal(entered, false, "the live lock was broken");
     assert.equal(await readFile(path, "utf8"), JSON.stringify({ pid: 1, nonce: "live" }));
     await import("node:fs/promises").then((fs) => fs.rm(path));

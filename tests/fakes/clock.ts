@@ -27,6 +27,8 @@ export class FakeClock implements Clock {
   #now: number;
   #seq = 0;
   #timers: Timer[] = [];
+  /** Called whenever a timer is added or removed (see {@link FakeClock.run}). */
+  #watchers = new Set<() => void>();
 
   constructor(start = Date.UTC(2026, 0, 1)) {
     this.#now = start;
@@ -39,6 +41,20 @@ export class FakeClock implements Clock {
   /** How many timers are waiting. */
   get pending(): number {
     return this.#timers.length;
+  }
+
+  /** Milliseconds until the earliest timer falls due; undefined when none waits. */
+  get nextDueIn(): number | undefined {
+    const next = this.#earliest();
+    return next && next.due - this.#now;
+  }
+
+  #earliest(): Timer | undefined {
+    return [...this.#timers].sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
+  }
+
+  #changed(): void {
+    for (const w of this.#watchers) w();
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -54,10 +70,12 @@ export class FakeClock implements Clock {
       };
       const onAbort = () => {
         this.#timers = this.#timers.filter((t) => t !== timer);
+        this.#changed();
         reject(signal!.reason);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#timers.push(timer);
+      this.#changed();
     });
   }
 
@@ -87,10 +105,59 @@ export class FakeClock implements Clock {
     await settle();
   }
 
+  /**
+   * Runs `actors` (concurrent callers, e.g. processes racing for a lock) with no real-time
+   * heuristic: time moves only when every actor still running waits on this clock — one timer
+   * each, so none is doing real I/O — and then every timer due within `window` ms of the
+   * earliest fires at once, so the actors it wakes race each other for real. Stops when all
+   * have settled, or when the next timer falls due after `until` (time is then `until`). Every
+   * actor must wait only on this clock or on real I/O, and keep at most one timer.
+   *
+   * @example
+   * const racers = [withSiteLock(dir, site, deps(clock), fn), withSiteLock(dir, site, deps(clock), fn)];
+   * await clock.run(racers);
+   */
+  async run(actors: Promise<unknown>[], options: { window?: number; until?: number } = {}) {
+    const { window = 10, until = Infinity } = options;
+    let running = actors.length;
+    let wake: (() => void) | undefined;
+    const poke = () => wake?.();
+    for (const a of actors) {
+      a.then(() => {}, () => {}).finally(() => {
+        running--;
+        poke();
+      });
+    }
+    this.#watchers.add(poke);
+    try {
+      while (running > 0) {
+        if (this.#timers.length < running) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        const first = this.#earliest()!;
+        if (first.due > until) break;
+        const last = Math.min(first.due + window, until);
+        const due = this.#timers
+          .filter((t) => t.due <= last)
+          .sort((a, b) => a.due - b.due || a.seq - b.seq);
+        this.#timers = this.#timers.filter((t) => t.due > last);
+        for (const t of due) {
+          this.#now = Math.max(this.#now, t.due);
+          t.fire();
+        }
+      }
+    } finally {
+      this.#watchers.delete(poke);
+    }
+    if (running > 0 && until !== Infinity) this.#now = Math.max(this.#now, until);
+  }
+
   /** Fires the next timer whatever its due time (time jumps to it); false when none waits. */
   async runNext(): Promise<boolean> {
     await settle();
-    const next = [...this.#timers].sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
+    const next = this.#earliest();
     if (!next) return false;
     await this.advance(Math.max(0, next.due - this.#now));
     return true;
