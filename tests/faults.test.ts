@@ -356,6 +356,9 @@ interface Outcome {
   fake: FakeDatadogCore;
 }
 
+/** Timers due within this are waits pup takes (intervals, Retry-After), not its timeouts. */
+const SHORT_WAIT_MS = 20_000;
+
 /** Runs `step` with `fault` on every request of the step. */
 async function runCase(
   step: Step,
@@ -423,12 +426,15 @@ async function runCase(
     }
     let finished = false;
     const running = runPup(step.args, deps).finally(() => (finished = true));
-    // Let the command run; time moves only when it waits on the clock with nothing else to do
-    // (a timeout, a Retry-After, a device interval). A login's own wait timer is the last resort.
+    // Let the command run. A short wait (a device interval, a Retry-After, a back-off: due
+    // within SHORT_WAIT_MS) is time pup spends anyway, so it fires at the next turn; a long
+    // timer (a request's timeout, the login's own wait) fires only when a request hangs, or
+    // as the last resort after 50 turns.
     for (let turn = 0; !finished && turn < 20_000; turn++) {
       await settle();
       if (finished) break;
-      if (hanging > 0 || turn % 50 === 49) await clock.runNext();
+      const short = (clock.nextDueIn ?? Infinity) <= SHORT_WAIT_MS;
+      if (hanging > 0 || short || turn % 50 === 49) await clock.runNext();
     }
     assert.ok(finished, `${step.name} / ${fault}: pup did not finish`);
     const r = await running;
