@@ -28,7 +28,9 @@ test("a site may carry a port from 1 to 65535", () => {
   assert.equal(normalizeSite("127.0.0.1:8443"), "127.0.0.1:8443");
   assert.equal(normalizeSite("localhost:1"), "localhost:1");
   assert.equal(normalizeSite("[::1]:9000"), "[::1]:9000");
-  for (const bad of ["127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1:x"]) {
+  for (
+    const bad of ["127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1:x", "a:01", "a:00080"]
+  ) {
     assert.throws(
       () => normalizeSite(bad),
       (e: PupError) => e.exitCode === 2 && /port/.test(e.message),

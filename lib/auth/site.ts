@@ -49,7 +49,8 @@ function validSiteForm(s: string, input: string): string {
   if (!m) throw fail("expected host or host:port");
   const [, host, port] = m;
   if (port !== undefined) {
-    if (!/^[0-9]{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+    // No leading zero: a URL reads `:01` as `:1`, so the site would not be the URL's host.
+    if (!/^[1-9][0-9]{0,4}$/.test(port) || Number(port) > 65535) {
       throw fail(`the port must be a number from 1 to 65535, found "${port}"`);
     }
   }
