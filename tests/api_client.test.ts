@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
+import { createFakeDatadog, type FakeDatadog } from "./fakes/datadog.ts";
 import { localEnv, runPup, seedSession, tempDir, type TestDeps, testDeps } from "./helpers.ts";
 import { FakeClock } from "./fakes/clock.ts";
 import { Context, type GlobalOptions } from "../lib/cli/context.ts";
@@ -32,7 +32,7 @@ async function setup(
   env: Record<string, string> = {},
   opts: { globals?: Partial<GlobalOptions>; trust?: boolean; deps?: Partial<Deps> } = {},
 ): Promise<Setup> {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   const base = localEnv(fake.site, dir.path, env);
   if (opts.trust === false) delete (base as Record<string, string>).PUP_TRUST_SITE;

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { startFakeDatadog } from "./fakes/datadog.ts";
+import { createFakeDatadog } from "./fakes/datadog.ts";
 import { runPup, tempDir, testDeps } from "./helpers.ts";
 import type { SessionEntry } from "../lib/session/sessions.ts";
 import { siteKey } from "../lib/store/state_store.ts";
@@ -199,7 +199,7 @@ test("auth list also reads the DD_SITE site when sessions.json does not name it"
 });
 
 test("auth list neither refreshes nor calls the network", async () => {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const expired = token(-MIN);
   const f = await folder([{ site: fake.site, org: null }], {
     [fake.site]: { __default__: expired },
@@ -273,7 +273,7 @@ test("a site whose tokens file is unreadable is reported with its path; the othe
 });
 
 test("a refresh refused by the server shows up in auth list as refresh failed", async () => {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const issued = fake.issueTokens();
   const f = await folder([{ site: fake.site, org: null }], {
     [fake.site]: {

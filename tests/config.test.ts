@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmod, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
-import { startFakeDatadog } from "./fakes/datadog.ts";
+import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { createFakeDatadog } from "./fakes/datadog.ts";
 import { configScopes, loadConfig, MAX_CONFIG_BYTES } from "../lib/session/config.ts";
 import { PupError } from "../lib/errors.ts";
 
@@ -153,7 +153,7 @@ test("a world-readable config.yaml is tightened to 0600 when read", async () => 
 });
 
 test("profiles.<org>.scopes is what a login of that org requests", async () => {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   try {
     await writeFile(
@@ -161,7 +161,7 @@ test("profiles.<org>.scopes is what a login of that org requests", async () => {
       "scopes: [dashboards_read]\nprofiles:\n  prod:\n    scopes: [monitors_read, logs_read_data]\n",
     );
     const env = localEnv(fake.site, dir.path);
-    const deps = () => testDeps(env, { launch: fetchingBrowser });
+    const deps = () => testDeps(env);
     assert.equal((await runPup(["auth", "login", "--org", "prod"], deps())).code, 0);
     assert.equal(fake.state.authorizations[0].scope, "monitors_read logs_read_data");
     assert.equal((await runPup(["auth", "login", "--org", "other"], deps())).code, 0);

@@ -1,11 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { oauthMetadata, startFakeDatadog } from "./fakes/datadog.ts";
+import { createFakeDatadog, oauthMetadata } from "./fakes/datadog.ts";
 import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
 import { systemClock } from "../lib/deps.ts";
 
 test("--device without a device endpoint in the metadata says so and suggests --no-browser (exit 2)", async () => {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   try {
     const r = await runPup(["auth", "login", "--device"], testDeps(localEnv(fake.site, dir.path)));
@@ -25,7 +25,7 @@ test("--device without a device endpoint in the metadata says so and suggests --
  * waits themselves are tested on the fake clock in protocol_device.test.ts).
  */
 async function deviceLogin(decision: "approve" | "deny", args: string[] = []) {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   fake.knobs.metadata = oauthMetadata(fake.url);
   fake.knobs.deviceIntervalSeconds = 0;
@@ -83,7 +83,7 @@ test("--device that the user denies ends with exit 4", async () => {
 });
 
 test("--device refuses metadata whose endpoints are on another host", async () => {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   try {
     fake.knobs.metadata = oauthMetadata("https://evil.example");

@@ -6,11 +6,10 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import process from "node:process";
 import {
   API_SCOPES,
   type Client,
+  createFakeDatadog,
   createFakeDatadogCore,
   DEFAULT_SCOPES,
   EXPECTED_DCR,
@@ -19,8 +18,8 @@ import {
   type FakeDatadogOptions,
   oauthMetadata,
   s256,
-  startFakeDatadog,
 } from "./fakes/datadog.ts";
+import { networkFetch } from "./fakes/network.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: a minimal, independent OAuth client.
@@ -1066,106 +1065,26 @@ describe("failure knobs and recording", () => {
   });
 });
 
-describe("over a real socket", () => {
-  test("startFakeDatadog serves a full login on 127.0.0.1 and closes", async () => {
-    const fake = await startFakeDatadog();
-    try {
-      assert.match(fake.site, /^127\.0\.0\.1:\d+$/);
-      assert.equal(fake.url, `http://${fake.site}`);
-      const reg = await fetch(`${fake.url}/api/v2/oauth2/register`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(EXPECTED_DCR),
-      });
-      const client: Client = await reg.json();
-      const verifier = makeVerifier();
-      const auth = await fetch(fake.url + (await authorizeUrl(client, { verifier })), {
-        redirect: "manual",
-      });
-      assert.equal(auth.status, 302);
-      await auth.body?.cancel();
-      const code = new URL(auth.headers.get("location")!).searchParams.get("code")!;
-      const tok = await fetch(`${fake.url}/oauth2/v1/token`, {
-        method: "POST",
-        body: new URLSearchParams({
-          grant_type: "authorization_code",
-          code,
-          redirect_uri: REDIRECT,
-          code_verifier: verifier,
-          client_id: client.client_id,
-          client_secret: client.client_secret!,
-        }),
-      });
-      const tokens = await tok.json();
-      assert.equal(tok.status, 200, JSON.stringify(tokens));
-      const monitors = await fetch(`${fake.url}/api/v1/monitor`, {
-        headers: { authorization: `Bearer ${tokens.access_token}` },
-      });
-      assert.equal(monitors.status, 200);
-      await monitors.body?.cancel();
-      assert.equal(fake.requests[0].headers.host, fake.site);
-    } finally {
-      await fake.close();
-    }
+describe("in process (the unit tests' network)", () => {
+  test("createFakeDatadog answers on the in-process network until closed", async () => {
+    const fake = createFakeDatadog();
+    const other = createFakeDatadog();
+    assert.match(fake.site, /^127\.0\.0\.1:\d+$/);
+    assert.equal(fake.url, `http://${fake.site}`);
+    assert.notEqual(fake.site, other.site, "each fake has its own origin");
+    const res = await networkFetch(`${fake.url}/api/v1/validate`, { headers: KEYS });
+    assert.equal(res.status, 200);
+    assert.equal(res.statusText, "OK", "the reason phrase a server would send");
+    assert.deepEqual(await res.json(), { valid: true });
+    assert.equal(fake.count("GET", "/api/v1/validate"), 1);
+    assert.equal(other.count("GET", "/api/v1/validate"), 0);
+    await fake.close();
+    await assert.rejects(networkFetch(`${fake.url}/api/v1/validate`), /connection refused/);
+    await other.close();
   });
 
-  test("delayMs holds the answer, and close() does not wait for a pending delay", async () => {
-    const fake = await startFakeDatadog();
-    let closed = false;
-    try {
-      fake.knobs.delayMs["/api/v1/validate"] = 200;
-      const t0 = Date.now();
-      const res = await fetch(`${fake.url}/api/v1/validate`, { headers: KEYS });
-      assert.equal(res.status, 200);
-      await res.body?.cancel();
-      assert.ok(Date.now() - t0 >= 190, `answered after ${Date.now() - t0} ms`);
-
-      fake.knobs.delayMs["/api/v1/validate"] = 60_000;
-      const pending = fetch(`${fake.url}/api/v1/validate`, { headers: KEYS })
-        .then(async (r) => {
-          await r.body?.cancel();
-          return r.status;
-        }, () => "aborted");
-      while (fake.count("GET", "/api/v1/validate") < 2) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      const t1 = Date.now();
-      await fake.close();
-      closed = true;
-      assert.ok(Date.now() - t1 < 5000);
-      await pending;
-    } finally {
-      if (!closed) await fake.close();
-    }
-  });
-
-  test("the standalone server prints its address as one JSON line and serves", async () => {
-    const script = new URL("./fakes/datadog_server.ts", import.meta.url).pathname;
-    // deno-lint-ignore no-explicit-any
-    const isDeno = typeof (globalThis as any).Deno !== "undefined";
-    const args = isDeno ? ["run", "-A", script, "--port", "0"] : [script, "--port", "0"];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
-    try {
-      const line = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        let err = "";
-        child.stdout!.on("data", (d) => {
-          out += d;
-          if (out.includes("\n")) resolve(out.split("\n")[0]);
-        });
-        child.stderr!.on("data", (d) => (err += d));
-        child.on("exit", (code) => reject(new Error(`exited ${code}: ${err}`)));
-      });
-      const info = JSON.parse(line);
-      assert.deepEqual(Object.keys(info), ["site", "url"]);
-      assert.match(info.site, /^127\.0\.0\.1:\d+$/);
-      assert.equal(info.url, `http://${info.site}`);
-      const res = await fetch(`${info.url}/api/v1/validate`, { headers: KEYS });
-      assert.deepEqual(await res.json(), { valid: true });
-    } finally {
-      child.kill("SIGTERM");
-      await exited;
-    }
+  test("an origin no fake answers is refused, as a closed port is", async () => {
+    await assert.rejects(networkFetch("http://127.0.0.1:9/api/v1/validate"), TypeError);
+    await assert.rejects(networkFetch("https://api.datadoghq.com/api/v1/validate"), TypeError);
   });
 });

@@ -8,20 +8,28 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cryptoRandomBytes, type Deps, systemClock } from "../lib/deps.ts";
-import { serveHttp } from "../lib/runtime/serve.ts";
-import { launchProgram, spawnProgram } from "../lib/runtime/spawn.ts";
+import { spawnProgram } from "../lib/runtime/spawn.ts";
 import { run } from "../lib/cli/run.ts";
 import type { ClientCredentials, Token } from "../lib/auth/types.ts";
 import { FileStateStore } from "../lib/store/file_state_store.ts";
 import type { IssuedTokens } from "./fakes/datadog.ts";
+import { network, networkFetch } from "./fakes/network.ts";
+import { FakeServe } from "./fakes/serve.ts";
 
 /** A Deps whose output is captured and whose stdin is a list of lines. */
 export interface TestDeps extends Deps {
   stdout: () => string;
   stderr: () => string;
+  /** The callback servers and the browser of the default `serve` and `launch`. */
+  net: FakeServe;
 }
 
-/** Makes test dependencies; `overrides` replace any part. */
+/**
+ * Makes test dependencies; `overrides` replace any part. No socket by default: `fetch` is the
+ * in-process network (`tests/fakes/network.ts`: the fakes made by `createFakeDatadog`), `serve`
+ * a {@link FakeServe} and `launch` its browser, which visits the authorize URL on that network
+ * and delivers the redirect to the callback server.
+ */
 export function testDeps(
   env: Record<string, string | undefined>,
   overrides: Partial<Deps> & { stdinLines?: string[] } = {},
@@ -29,6 +37,7 @@ export function testDeps(
   let out = "";
   let err = "";
   const lines = [...(overrides.stdinLines ?? [])];
+  const net = new FakeServe();
   const deps: TestDeps = {
     env,
     io: {
@@ -42,10 +51,10 @@ export function testDeps(
     },
     clock: systemClock,
     randomBytes: cryptoRandomBytes,
-    fetch: (i, init) => fetch(i, init),
-    serve: serveHttp,
+    fetch: networkFetch,
+    serve: net.serve,
     spawn: spawnProgram,
-    launch: launchProgram,
+    launch: net.browser(network),
     host: {
       runtime: "test",
       runtimeVersion: "0",
@@ -60,6 +69,7 @@ export function testDeps(
     version: "0.0.0-test",
     stdout: () => out,
     stderr: () => err,
+    net,
     ...overrides,
   };
   return deps;
@@ -99,19 +109,6 @@ export function localEnv(site: string, configDir: string, extra: Record<string, 
 
 /** The compiled binary the end-to-end tests run. */
 export const PUP_BIN = new URL("../dist/pup", import.meta.url).pathname;
-
-/**
- * A `launch` that plays the browser: it GETs the URL and follows redirects (the fake Datadog
- * approves at once and redirects to the loopback callback), like `chromium --dump-dom`.
- */
-export const fetchingBrowser: Deps["launch"] = (_cmd, args) => {
-  const url = args[args.length - 1];
-  const exited = fetch(url, { redirect: "follow" }).then(async (r) => {
-    await r.body?.cancel();
-    return 0;
-  }, () => 1);
-  return Promise.resolve({ exited });
-};
 
 /** What a run of the compiled binary left. */
 export interface BinaryRun {

@@ -2,28 +2,20 @@
  * Issue 9, the suite that proves it: (1) hostile text from the server, the files and the user
  * reaches no terminal raw — every command, every format, errors included; (2) known secrets
  * reach no output, no `-v` line, no child's argv or environment and no file but the store.
- * Part (2) runs the compiled binary (dist/pup) against the fake Datadog (CONTRACT §10).
+ * Part (2), which runs the compiled binary (dist/pup) against the fake Datadog over a socket
+ * (CONTRACT §10), is tests/e2e/leak_binary.test.ts; here everything runs in process.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { chmod, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
-import {
-  type BinaryRun,
-  localEnv,
-  PUP_BIN,
-  runBinary,
-  runPup,
-  storedClient,
-  storedToken,
-  tempDir,
-  testDeps,
-} from "./helpers.ts";
+import { createFakeDatadog, type FakeDatadog } from "./fakes/datadog.ts";
+import { localEnv, runPup, storedClient, storedToken, tempDir, testDeps } from "./helpers.ts";
 import { guardOutput } from "../lib/cli/output.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 import { tally } from "./fuzz/tally.ts";
+import { filesOutsideStore } from "./leak_scan.ts";
+import { networkFetch } from "./fakes/network.ts";
 
 // OSC title + clipboard write, CSI clear, C1 CSI, bidi override and isolates, CR+LF forging.
 const HOSTILE = "\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J\x9b31m\u202e\u2066x\u2069\r\nFORGED";
@@ -51,7 +43,7 @@ function poison(v: unknown, key = ""): unknown {
 /** A fetch in front of the fake: every JSON answer under /api/ comes back poisoned. */
 function hostileFetch(): typeof fetch {
   return async (input, init) => {
-    const res = await fetch(input, init);
+    const res = await networkFetch(input, init);
     const url = new URL(input instanceof Request ? input.url : String(input));
     const type = res.headers.get("content-type") ?? "";
     if (!url.pathname.startsWith("/api/") || !type.includes("json")) return res;
@@ -76,7 +68,7 @@ async function hostileWorld(
     dir: string,
   ) => Promise<void>,
 ) {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   try {
     const issued = fake.issueTokens({ scope: "monitors_read logs_read_data timeseries_query" });
@@ -191,182 +183,6 @@ test(
 test(
   "hostile text reaches no output raw even where a command prints without the output guard",
   () => hostileRun(false),
-);
-
-// ---------------------------------------------------------------------------------------------
-// (2) Known secrets reach nothing but the store: the compiled binary, every command.
-
-const skip = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts` first";
-const VISIT = new URL("./fakes/bin/visit", import.meta.url).pathname;
-const KEYS = {
-  DD_API_KEY: "leak-test-api-key-5f0c9a",
-  DD_APP_KEY: "leak-test-app-key-77d2e1",
-};
-const ACCESS_TOKEN_ENV = "leak-test-access-token-env-3b9e";
-
-interface LeakWorld {
-  fake: FakeDatadog;
-  dir: string;
-  browserLog: string;
-  runs: { argv: string[]; stdout: string; stderr: string; printsToken: boolean }[];
-  run(argv: string[], extra?: Record<string, string>): Promise<BinaryRun>;
-}
-
-async function leakWorld(fn: (w: LeakWorld) => Promise<void>) {
-  const fake = await startFakeDatadog();
-  fake.knobs.apiKey = KEYS.DD_API_KEY;
-  fake.knobs.appKey = KEYS.DD_APP_KEY;
-  const dir = await tempDir();
-  const bin = await tempDir("pup-leak-bin-");
-  try {
-    const browserLog = join(bin.path, "browser.log");
-    const browser = join(bin.path, "logging-browser");
-    // A $BROWSER that logs its argv and its whole environment, then visits the URL.
-    await writeFile(
-      browser,
-      `#!/bin/sh\n{ printf 'ARGV'; for a in "$@"; do printf ' %s' "$a"; done; printf '\\n'; env; } >> '${browserLog}'\nexec '${VISIT}' "$@"\n`,
-    );
-    await chmod(browser, 0o755);
-    const env = { ...localEnv(fake.site, dir.path), ...KEYS, BROWSER: browser };
-    const w: LeakWorld = {
-      fake,
-      dir: dir.path,
-      browserLog,
-      runs: [],
-      async run(argv, extra = {}) {
-        const r = await runBinary(argv, { ...env, ...extra });
-        w.runs.push({
-          argv,
-          stdout: r.stdout,
-          stderr: r.stderr,
-          printsToken: argv[0] === "auth" && argv[1] === "token",
-        });
-        return r;
-      },
-    };
-    await fn(w);
-  } finally {
-    await fake.close();
-    await dir.remove();
-    await bin.remove();
-  }
-}
-
-/** Every secret the fake issued or the test set, with where it may legitimately be. */
-function knownSecrets(fake: FakeDatadog): string[] {
-  const out = [KEYS.DD_API_KEY, KEYS.DD_APP_KEY, ACCESS_TOKEN_ENV];
-  for (const c of fake.state.clients.values()) if (c.client_secret) out.push(c.client_secret);
-  for (const t of fake.state.accessTokens.keys()) out.push(t);
-  for (const t of fake.state.refreshTokens.keys()) out.push(t);
-  for (const code of fake.state.codes.keys()) out.push(code);
-  return out.filter((s) => s.length >= 8);
-}
-
-/** Every file under `dir` (recursively) but the store's own token and client files. */
-async function filesOutsideStore(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await readdir(dir, { recursive: true })) {
-    const path = join(dir, String(name));
-    if (!(await stat(path)).isFile()) continue;
-    if (/^(tokens|client)_[A-Za-z0-9._-]+\.json$/.test(String(name))) continue;
-    out.push(path);
-  }
-  return out;
-}
-
-async function everyCommand(w: LeakWorld) {
-  const ok = async (argv: string[], extra?: Record<string, string>) => {
-    const r = await w.run(argv, extra);
-    assert.equal(r.code, 0, `${argv.join(" ")}: ${r.stderr}`);
-  };
-  await ok(["auth", "login"]);
-  await ok(["auth", "login", "--org", "prod"]);
-  for (const v of [[], ["-v"]]) {
-    for (const o of [["-o", "table"], ["-o", "json"], ["-o", "yaml"]]) {
-      await ok(["auth", "status", ...v, ...o]);
-      await ok(["auth", "list", ...v, ...o]);
-      await ok(["monitors", "list", ...v, ...o]);
-      await ok(["logs", "query", "--query", "*", "--from", "1h", ...v, ...o]);
-      await ok([
-        "metrics",
-        "query",
-        "--query",
-        "avg:system.cpu.user{*}",
-        "--from",
-        "1h",
-        ...v,
-        ...o,
-      ]);
-    }
-    await ok(["auth", "token", ...v]);
-    await ok(["auth", "token", "--org", "prod", ...v]);
-    await ok(["auth", "refresh", ...v]);
-    await ok(["auth", "refresh", "--org", "prod", ...v]);
-    await ok(["api", "/api/v1/validate", ...v]);
-    await ok(["api", "/api/v1/monitor", "--org", "prod", ...v]);
-  }
-  // A refresh forced by an API 401, and errors that carry the request's context.
-  const before = w.fake.state.accessTokens.size;
-  for (const t of [...w.fake.state.accessTokens.keys()]) w.fake.expireAccessToken(t);
-  await ok(["monitors", "list", "-v"]);
-  assert.ok(w.fake.state.accessTokens.size > before, "the 401 made a refresh");
-  w.fake.knobs.failNext.push({ path: "/api/v1/monitor", status: 500 });
-  await w.run(["monitors", "list", "-v"]);
-  // DD_ACCESS_TOKEN wins over the session (and the fake rejects it: 401, exit 4).
-  await w.run(["monitors", "list", "-v"], { DD_ACCESS_TOKEN: ACCESS_TOKEN_ENV });
-  await w.run(["api", "/api/v1/validate", "-v"], { DD_ACCESS_TOKEN: ACCESS_TOKEN_ENV });
-  await ok(["auth", "logout", "--org", "prod", "-v"]);
-  await ok(["auth", "logout", "-v"]);
-  // No session left: the API keys are used.
-  await ok(["monitors", "list", "-v"]);
-  await ok(["api", "/api/v1/validate", "-v"]);
-}
-
-test(
-  "no known secret reaches stdout, stderr, -v output or a file outside the store",
-  { skip },
-  async () => {
-    await leakWorld(async (w) => {
-      await everyCommand(w);
-      const secrets = knownSecrets(w.fake);
-      assert.ok(secrets.length >= 8, "the runs issued tokens, clients and codes");
-      const leaks: string[] = [];
-      for (const r of w.runs) {
-        for (const s of secrets) {
-          // `pup auth token` writes the access token to a pipe: its purpose (CONTRACT §9).
-          if (r.stdout.includes(s) && !(r.printsToken && w.fake.state.accessTokens.has(s))) {
-            leaks.push(`stdout of ${r.argv.join(" ")}`);
-          }
-          if (r.stderr.includes(s)) leaks.push(`stderr of ${r.argv.join(" ")}`);
-        }
-      }
-      const files = await filesOutsideStore(w.dir);
-      for (const path of files) {
-        const text = await readFile(path, "utf8");
-        for (const s of secrets) if (text.includes(s)) leaks.push(`file ${path}`);
-      }
-      // Faults: every access token revoked (an API 401 and a refresh), one API 500.
-      tally({ suite: "leak/secrets", inputs: w.runs.length, faults: 2, leaks: leaks.length });
-      assert.deepEqual(leaks, []);
-      assert.ok(w.runs.filter((r) => r.printsToken).every((r) => r.stdout.trim().length > 0));
-    });
-  },
-);
-
-test(
-  "no known secret reaches a child's argv or environment (the $BROWSER program)",
-  { skip },
-  async () => {
-    await leakWorld(async (w) => {
-      await w.run(["auth", "login"], { DD_ACCESS_TOKEN: ACCESS_TOKEN_ENV });
-      await w.run(["auth", "login", "--org", "prod"]);
-      const log = await readFile(w.browserLog, "utf8");
-      assert.match(log, /^ARGV /m, "the browser ran");
-      const leaks = knownSecrets(w.fake).filter((s) => log.includes(s));
-      tally({ suite: "leak/child", inputs: 2, leaks: leaks.length });
-      assert.deepEqual(leaks, []);
-    });
-  },
 );
 
 // ---------------------------------------------------------------------------------------------

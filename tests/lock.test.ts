@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readdir, readFile, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
 import { PupError } from "../lib/errors.ts";
 import { readJsonFile, writeFileAtomic } from "../lib/store/files.ts";
 import { heldCount, type SignalHooks } from "../lib/store/held_files.ts";
 import { type LockDeps, lockPath, REGISTRY_LOCK, withSiteLock } from "../lib/store/lock.ts";
-import { startFakeDatadog } from "./fakes/datadog.ts";
+import { createFakeDatadog } from "./fakes/datadog.ts";
 import { FakeClock, settle } from "./fakes/clock.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 
@@ -383,14 +383,14 @@ test("an empty JSON file is reported as empty, with the path and how to recover"
 });
 
 test("a malformed client file is reported with its path and never overwritten by login", async () => {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   try {
     const path = join(dir.path, `client_${siteKey(fake.site)}.json`);
     await writeFile(path, JSON.stringify({ client_secret: 5 }));
     const r = await runPup(
       ["auth", "login"],
-      testDeps(localEnv(fake.site, dir.path), { launch: fetchingBrowser }),
+      testDeps(localEnv(fake.site, dir.path)),
     );
     assert.equal(r.code, 1);
     assert.ok(r.stderr.includes(path));
@@ -404,14 +404,14 @@ test("a malformed client file is reported with its path and never overwritten by
 });
 
 test("a malformed sessions.json is reported with its path and never overwritten by login", async () => {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   try {
     const path = join(dir.path, "sessions.json");
     await writeFile(path, JSON.stringify({ site: "datadoghq.com" }));
     const r = await runPup(
       ["auth", "login"],
-      testDeps(localEnv(fake.site, dir.path), { launch: fetchingBrowser }),
+      testDeps(localEnv(fake.site, dir.path)),
     );
     assert.equal(r.code, 1);
     assert.ok(r.stderr.includes(path));

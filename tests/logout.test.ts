@@ -2,19 +2,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type FakeDatadog, oauthMetadata, startFakeDatadog } from "./fakes/datadog.ts";
-import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { createFakeDatadog, type FakeDatadog, oauthMetadata } from "./fakes/datadog.ts";
+import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 
 /** A fake Datadog and a config folder where `logins` (org names, "" = default) logged in. */
 async function loggedIn(logins: string[]) {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   const env = localEnv(fake.site, dir.path);
   for (const org of logins) {
     const r = await runPup(
       ["auth", "login", ...(org ? ["--org", org] : [])],
-      testDeps(env, { launch: fetchingBrowser }),
+      testDeps(env),
     );
     assert.equal(r.code, 0, r.stderr);
   }
@@ -50,7 +50,7 @@ async function exists(path: string): Promise<boolean> {
 function login(env: Record<string, string>, org?: string) {
   return runPup(
     ["auth", "login", ...(org ? ["--org", org] : [])],
-    testDeps(env, { launch: fetchingBrowser }),
+    testDeps(env),
   );
 }
 
@@ -145,7 +145,7 @@ test("logout takes no --site flag: it is a usage error that names the flag", asy
 
 test("DD_SITE picks which site's default session logout clears", async () => {
   const a = await loggedIn([""]);
-  const b = await startFakeDatadog();
+  const b = createFakeDatadog();
   try {
     const envB = { ...a.env, DD_SITE: b.site };
     assert.equal((await login(envB)).code, 0);
@@ -165,7 +165,7 @@ test("DD_SITE picks which site's default session logout clears", async () => {
 
 test("without DD_SITE logout finds a named session's site in sessions.json", async () => {
   const a = await loggedIn([""]);
-  const b = await startFakeDatadog();
+  const b = createFakeDatadog();
   try {
     assert.equal((await login({ ...a.env, DD_SITE: b.site }, "eu-prod")).code, 0);
     const env = { ...a.env, DD_SITE: undefined };

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
+import { createFakeDatadog, type FakeDatadog } from "./fakes/datadog.ts";
 import { localEnv, runPup, storedClient, storedToken, tempDir, testDeps } from "./helpers.ts";
 import { Context } from "../lib/cli/context.ts";
 import { lockPath } from "../lib/store/lock.ts";
@@ -15,7 +15,7 @@ const MIN = 60_000;
 
 /** A fake Datadog and a config folder holding one session made by `issueTokens`. */
 async function seeded(expiresInMs: number, key = "__default__") {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   const env = localEnv(fake.site, dir.path);
   const issued = fake.issueTokens();

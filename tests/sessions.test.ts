@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmod, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
-import { startFakeDatadog } from "./fakes/datadog.ts";
+import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { createFakeDatadog } from "./fakes/datadog.ts";
 import { FakeClock } from "./fakes/clock.ts";
 import { PupError } from "../lib/errors.ts";
 import {
@@ -167,11 +167,11 @@ test("an invalid --org is a usage error before anything is read or sent", async 
 });
 
 test("login records each session with site, org and org_uuid, and no secret", async () => {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   try {
     const env = localEnv(fake.site, dir.path);
-    const deps = () => testDeps(env, { launch: fetchingBrowser });
+    const deps = () => testDeps(env);
     const uuid = "11111111-2222-3333-4444-555555555555";
     assert.equal((await runPup(["auth", "login"], deps())).code, 0);
     assert.equal(
@@ -196,12 +196,12 @@ test("login records each session with site, org and org_uuid, and no secret", as
 });
 
 test("a session survives in its own process: a new run reads it back from sessions.json", async () => {
-  const fake = await startFakeDatadog();
+  const fake = createFakeDatadog();
   const dir = await tempDir();
   try {
     const env = localEnv(fake.site, dir.path);
     assert.equal(
-      (await runPup(["auth", "login", "--org", "keep"], testDeps(env, { launch: fetchingBrowser })))
+      (await runPup(["auth", "login", "--org", "keep"], testDeps(env)))
         .code,
       0,
     );

@@ -13,6 +13,7 @@
  */
 import { Hono } from "hono";
 import { serveHttp } from "../../lib/runtime/serve.ts";
+import { answer } from "./network.ts";
 import { createFakeDatadogCore, type Fake, splitScopes } from "./datadog/core.ts";
 import { oauthRoutes } from "./datadog/oauth.ts";
 import { monitorsRoutes } from "./datadog/monitors.ts";
@@ -146,7 +147,28 @@ export function fakeDatadogApp(core: FakeDatadogCore = createFakeDatadogCore()):
 }
 
 // ---------------------------------------------------------------------------------------------
-// With a socket
+// In process, and with a socket
+
+/**
+ * The fake Datadog in process (unit tests): it answers on the in-process network
+ * (`tests/fakes/network.ts`, which {@link testDeps} uses), no socket. Same shape as
+ * {@link startFakeDatadog}, whose real server is for the end-to-end tests.
+ */
+export function createFakeDatadog(options: FakeDatadogOptions = {}): FakeDatadog {
+  const core = createFakeDatadogCore(options);
+  const app = fakeDatadogApp(core);
+  const at = answer({ request: (input, init) => app.request(input, init) });
+  return Object.assign(core, {
+    site: at.host,
+    url: at.origin,
+    app,
+    close() {
+      core.cancelDelays();
+      at.stop();
+      return Promise.resolve();
+    },
+  });
+}
 
 /** Starts the fake on `127.0.0.1` (a free port unless `port` is given). Always `close()` it. */
 export async function startFakeDatadog(
