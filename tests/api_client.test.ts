@@ -4,9 +4,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeDatadog, type FakeDatadog } from "./fakes/datadog.ts";
 import { localEnv, runPup, seedSession, tempDir, type TestDeps, testDeps } from "./helpers.ts";
-import { FakeClock } from "./fakes/clock.ts";
+import { FakeClock, InstantClock } from "./fakes/clock.ts";
 import { Context, type GlobalOptions } from "../lib/cli/context.ts";
-import { type Deps, systemClock } from "../lib/deps.ts";
+import type { Deps } from "../lib/deps.ts";
 import { PupError } from "../lib/errors.ts";
 import { ApiClient, type ApiClientOptions, timeoutFromEnv } from "../lib/api/client.ts";
 import { buildUrl } from "../lib/api/url.ts";
@@ -36,17 +36,10 @@ async function setup(
   const dir = await tempDir();
   const base = localEnv(fake.site, dir.path, env);
   if (opts.trust === false) delete (base as Record<string, string>).PUP_TRUST_SITE;
-  const waits: number[] = [];
+  const clock = new InstantClock(Date.now()); // the 429 waits are recorded, not slept
+  const waits = clock.waits;
   const deps = testDeps(base, {
-    // The 429 waits are recorded, not slept.
-    clock: {
-      now: () => Date.now(),
-      sleep: (ms) => {
-        waits.push(ms);
-        return Promise.resolve();
-      },
-      timeout: systemClock.timeout,
-    },
+    clock,
     ...opts.deps,
   });
   const ctx = new Context(deps, { trustSite: false, verbose: false, ...opts.globals });

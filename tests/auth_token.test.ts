@@ -6,6 +6,8 @@ import { createFakeDatadogCore, fakeDatadogApp } from "./fakes/datadog.ts";
 import { fetchVia } from "./fakes/serve.ts";
 import { localEnv, runPup, storedToken, tempDir, type TestDeps, testDeps } from "./helpers.ts";
 import { siteKey } from "../lib/store/state_store.ts";
+import type { Deps } from "../lib/deps.ts";
+import { FakeClock } from "./fakes/clock.ts";
 
 const MIN = 60_000;
 /** Nothing listens there: every request goes to the fake app. */
@@ -35,7 +37,8 @@ async function seeded(expiresInMs = 50 * MIN) {
   return {
     fake,
     env,
-    deps: (e: Record<string, string | undefined> = env) => testDeps(e, { fetch }),
+    deps: (e: Record<string, string | undefined> = env, more: Partial<Deps> = {}) =>
+      testDeps(e, { fetch, ...more }),
     dir: dir.path,
     main,
     prod,
@@ -261,9 +264,14 @@ test("five concurrent auth token --min-ttl callers make exactly one refresh", as
   // the callers that waited find the token the first one fetched.
   const t = await seeded(20 * MIN);
   try {
-    const runs = await Promise.all(
-      Array.from({ length: 5 }, () => token(t.deps(), { "min-ttl": "1800" })),
+    // Five callers on one clock: time moves only when each waits for the lock.
+    const clock = new FakeClock(Date.now());
+    const pending = Array.from(
+      { length: 5 },
+      () => token(t.deps(t.env, { clock }), { "min-ttl": "1800" }),
     );
+    await clock.run(pending);
+    const runs = await Promise.all(pending);
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 1);
     const now = JSON.parse(await readFile(t.tokensPath, "utf8")).__default__;
     assert.notEqual(now.access_token, t.main.access_token);

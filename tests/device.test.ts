@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createFakeDatadog, oauthMetadata } from "./fakes/datadog.ts";
 import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
-import { systemClock } from "../lib/deps.ts";
+import { InstantClock } from "./fakes/clock.ts";
 
 test("--device without a device endpoint in the metadata says so and suggests --no-browser (exit 2)", async () => {
   const fake = createFakeDatadog();
@@ -30,17 +30,9 @@ async function deviceLogin(decision: "approve" | "deny", args: string[] = []) {
   fake.knobs.metadata = oauthMetadata(fake.url);
   fake.knobs.deviceIntervalSeconds = 0;
   const env = localEnv(fake.site, dir.path);
-  const waits: number[] = [];
-  const deps = testDeps(env, {
-    clock: {
-      now: systemClock.now,
-      sleep: (ms) => {
-        waits.push(ms);
-        return Promise.resolve();
-      },
-      timeout: systemClock.timeout,
-    },
-  });
+  const clock = new InstantClock(Date.now()); // the interval waits are recorded, not slept
+  const waits = clock.waits;
+  const deps = testDeps(env, { clock });
   const err = deps.io.err;
   deps.io.err = (text) => {
     err(text);

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cryptoRandomBytes, type Deps, systemClock } from "../lib/deps.ts";
+import { cryptoRandomBytes, type Deps } from "../lib/deps.ts";
 import { spawnProgram } from "../lib/runtime/spawn.ts";
 import { run } from "../lib/cli/run.ts";
 import type { ClientCredentials, Token } from "../lib/auth/types.ts";
@@ -15,6 +15,7 @@ import { FileStateStore } from "../lib/store/file_state_store.ts";
 import type { IssuedTokens } from "./fakes/datadog.ts";
 import { network, networkFetch } from "./fakes/network.ts";
 import { FakeServe } from "./fakes/serve.ts";
+import { FakeClock } from "./fakes/clock.ts";
 
 /** A Deps whose output is captured and whose stdin is a list of lines. */
 export interface TestDeps extends Deps {
@@ -25,10 +26,11 @@ export interface TestDeps extends Deps {
 }
 
 /**
- * Makes test dependencies; `overrides` replace any part. No socket by default: `fetch` is the
- * in-process network (`tests/fakes/network.ts`: the fakes made by `createFakeDatadog`), `serve`
- * a {@link FakeServe} and `launch` its browser, which visits the authorize URL on that network
- * and delivers the redirect to the callback server.
+ * Makes test dependencies; `overrides` replace any part. No socket and no real time by
+ * default: `fetch` is the in-process network (`tests/fakes/network.ts`: the fakes made by
+ * `createFakeDatadog`), `serve` a {@link FakeServe} and `launch` its browser, which visits the
+ * authorize URL on that network and delivers the redirect to the callback server; `clock` is a
+ * {@link FakeClock} at the real time of the call, which moves only when the test moves it.
  */
 export function testDeps(
   env: Record<string, string | undefined>,
@@ -49,7 +51,7 @@ export function testDeps(
       stdoutIsTTY: false,
       stderrIsTTY: false,
     },
-    clock: systemClock,
+    clock: new FakeClock(Date.now()),
     randomBytes: cryptoRandomBytes,
     fetch: networkFetch,
     serve: net.serve,

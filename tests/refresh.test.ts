@@ -9,7 +9,7 @@ import { Context } from "../lib/cli/context.ts";
 import { lockPath } from "../lib/store/lock.ts";
 import { siteKey, type StateStore } from "../lib/store/state_store.ts";
 import { refreshNow, type TokenContext, usableToken } from "../lib/session/tokens.ts";
-import { systemClock } from "../lib/deps.ts";
+import { FakeClock } from "./fakes/clock.ts";
 
 const MIN = 60_000;
 
@@ -328,9 +328,15 @@ test("a rejected token another process already replaced is not refreshed again",
 test("concurrent refreshes in one process make one refresh request and agree on the token", async () => {
   const t = await seeded(-1 * MIN);
   try {
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => runPup(["auth", "token"], testDeps(t.env))),
+    // Eight callers on one clock, as processes share the machine's: time moves only when each
+    // waits (for the lock), so the race is real and nothing sleeps.
+    const clock = new FakeClock(Date.now());
+    const runs = Array.from(
+      { length: 8 },
+      () => runPup(["auth", "token"], testDeps(t.env, { clock })),
     );
+    await clock.run(runs);
+    const results = await Promise.all(runs);
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     assert.equal(new Set(results.map((r) => r.stdout)).size, 1);
     assert.equal(refreshes(t.fake), 1);
@@ -340,15 +346,17 @@ test("concurrent refreshes in one process make one refresh request and agree on 
 });
 
 /**
- * The system clock made strictly increasing (each reading at least 1 ms past the last), shared
- * by every context of a test as processes share the machine's clock: "issued after this call
- * began" then never hangs on two events falling into one millisecond.
+ * A fake clock that reads 1 ms later each time it is read, shared by every context as
+ * processes share the machine's clock: "issued after this call began" then never ties two
+ * events into one millisecond. Time moves otherwise only through `run`.
  */
-let lastTick = 0;
-const tickingClock = {
-  ...systemClock,
-  now: () => (lastTick = Math.max(systemClock.now(), lastTick + 1)),
-};
+class TickingClock extends FakeClock {
+  #ticks = 0;
+  override now(): number {
+    return super.now() + ++this.#ticks;
+  }
+}
+const tickingClock = new TickingClock(Date.now());
 
 /**
  * A command context whose store records, for its choice and each read, whether the site's
@@ -442,9 +450,12 @@ test("a refused trust check under the lock sends nothing and releases the lock",
 test("concurrent forced refreshes make one refresh request and agree on the token", async () => {
   const t = await seeded(50 * MIN);
   try {
-    const results = await Promise.all(
-      Array.from({ length: 6 }, () => refreshNow(recordingContext(t).tc, t.fake.site, undefined)),
+    const pending = Array.from(
+      { length: 6 },
+      () => refreshNow(recordingContext(t).tc, t.fake.site, undefined),
     );
+    await tickingClock.run(pending); // time moves only when each waits for the lock
+    const results = await Promise.all(pending);
     assert.equal(refreshes(t.fake), 1);
     assert.equal(results.filter((r) => r.refreshed).length, 1);
     assert.equal(new Set(results.map((r) => r.token.access_token)).size, 1);

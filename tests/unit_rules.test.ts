@@ -1,8 +1,9 @@
 /**
  * @module
  * What keeps the unit suite a unit suite (issue 10): no unit test binds a port, runs the compiled
- * binary, talks to the real Secret Service or sleeps. Those are end-to-end tests (tests/e2e/);
- * a unit test uses the in-process network (tests/fakes/network.ts), FakeServe and the fake clock.
+ * binary, talks to the real Secret Service, sleeps or puts the real clock in deps. Those are
+ * end-to-end tests (tests/e2e/); a unit test uses the in-process network
+ * (tests/fakes/network.ts), FakeServe and the fake clock.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +17,7 @@ const FORBIDDEN: [RegExp, string][] = [
   [/\brunBinary\b|\bPUP_BIN\b/, "the compiled binary: tests/e2e/"],
   [/PUP_TEST_SECRET_SERVICE/, "the real Secret Service: tests/e2e/secret_service.test.ts"],
   [/setTimeout\([^)]*,\s*[1-9]/, "a sleep: use FakeClock"],
+  [/\bsystemClock\b/, "real time: use FakeClock (testDeps' default) or InstantClock"],
 ];
 
 function unitFiles(dir: URL, prefix = ""): string[] {
@@ -28,7 +30,7 @@ function unitFiles(dir: URL, prefix = ""): string[] {
   return out;
 }
 
-test("no unit test binds a port, runs the binary, uses the real keyring or sleeps", () => {
+test("no unit test binds a port, runs the binary, uses the real keyring or real time", () => {
   const here = new URL("./", import.meta.url);
   const files = unitFiles(here).filter((f) => f !== "unit_rules.test.ts");
   assert.ok(files.length > 40, `found only ${files.length} unit test files`);

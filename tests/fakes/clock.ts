@@ -14,6 +14,8 @@ import { clampDelay, type Clock } from "../../lib/deps.ts";
 interface Timer {
   due: number;
   seq: number;
+  /** A `timeout()` deadline: nobody waits on it, so {@link FakeClock.run} leaves it alone. */
+  deadline: boolean;
   fire(): void;
 }
 
@@ -58,11 +60,16 @@ export class FakeClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.#timer(ms, false, signal);
+  }
+
+  #timer(ms: number, deadline: boolean, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const timer: Timer = {
         due: this.#now + clampDelay(ms),
         seq: this.#seq++,
+        deadline,
         fire: () => {
           signal?.removeEventListener("abort", onAbort);
           resolve();
@@ -81,7 +88,7 @@ export class FakeClock implements Clock {
 
   timeout(ms: number): AbortSignal {
     const ac = new AbortController();
-    this.sleep(ms).then(() =>
+    this.#timer(ms, true).then(() =>
       ac.abort(new DOMException("The operation timed out.", "TimeoutError"))
     );
     return ac.signal;
@@ -111,7 +118,8 @@ export class FakeClock implements Clock {
    * each, so none is doing real I/O — and then every timer due within `window` ms of the
    * earliest fires at once, so the actors it wakes race each other for real. Stops when all
    * have settled, or when the next timer falls due after `until` (time is then `until`). Every
-   * actor must wait only on this clock or on real I/O, and keep at most one timer.
+   * actor must wait only on this clock's `sleep` or on real I/O, with one sleep at a time;
+   * `timeout()` deadlines are not waits, so `run` never fires them (`advance` does).
    *
    * @example
    * const racers = [withSiteLock(dir, site, deps(clock), fn), withSiteLock(dir, site, deps(clock), fn)];
@@ -131,18 +139,17 @@ export class FakeClock implements Clock {
     this.#watchers.add(poke);
     try {
       while (running > 0) {
-        if (this.#timers.length < running) {
+        const sleeps = this.#timers.filter((t) => !t.deadline);
+        if (sleeps.length < running) {
           await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
           continue;
         }
-        const first = this.#earliest()!;
+        const first = sleeps.sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
         if (first.due > until) break;
         const last = Math.min(first.due + window, until);
-        const due = this.#timers
-          .filter((t) => t.due <= last)
-          .sort((a, b) => a.due - b.due || a.seq - b.seq);
-        this.#timers = this.#timers.filter((t) => t.due > last);
+        const due = sleeps.filter((t) => t.due <= last);
+        this.#timers = this.#timers.filter((t) => !due.includes(t));
         for (const t of due) {
           this.#now = Math.max(this.#now, t.due);
           t.fire();
@@ -161,5 +168,20 @@ export class FakeClock implements Clock {
     if (!next) return false;
     await this.advance(Math.max(0, next.due - this.#now));
     return true;
+  }
+}
+
+/**
+ * A {@link FakeClock} whose sleeps end at once and are recorded in `waits` (time does not move):
+ * for tests that check how long pup asks to wait (a Retry-After, a device interval), not what
+ * happens meanwhile. Its `timeout()` deadlines never fire unless the test advances the clock.
+ */
+export class InstantClock extends FakeClock {
+  readonly waits: number[] = [];
+
+  override sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    this.waits.push(ms);
+    return Promise.resolve();
   }
 }
