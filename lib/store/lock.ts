@@ -21,7 +21,7 @@ import { link, lstat, open, readdir, readFile, rename, rm } from "node:fs/promis
 import { dirname, join } from "node:path";
 import { type Clock, cryptoRandomBytes } from "../deps.ts";
 import { PupError } from "../errors.ts";
-import { describe, ensureDir } from "./files.ts";
+import { describe, ensureDir } from "./config_dir.ts";
 import { holdFile, type SignalHooks } from "./held_files.ts";
 import { siteKey } from "./state_store.ts";
 
