@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PupError } from "../lib/errors.ts";
-import { deleteSharded, readSharded, splitUtf8, writeSharded } from "../lib/store/sharded.ts";
+import { splitUtf8 } from "../lib/store/sharded_layout.ts";
+import { readSharded } from "../lib/store/sharded_read.ts";
+import { deleteSharded, writeSharded } from "../lib/store/sharded_write.ts";
 import { MemorySecretStore } from "./fakes/memory_secret_store.ts";
 
 const A = "state_example.com";
@@ -250,7 +252,7 @@ test("a value with a lone surrogate is refused rather than stored altered", asyn
 });
 
 test("JSON is split between object entries, so one session sits whole in one chunk", async () => {
-  const { splitJsonEntries } = await import("../lib/store/sharded.ts");
+  const { splitJsonEntries } = await import("../lib/store/sharded_layout.ts");
   const tokens: Record<string, { access_token: string; n: string }> = {};
   for (let i = 0; i < 40; i++) {
     tokens[`org-${i}`] = { access_token: `at_${i}_${"x".repeat(150)}`, n: 'é✓"},"' };
@@ -274,7 +276,7 @@ test("JSON is split between object entries, so one session sits whole in one chu
 });
 
 test("a JSON text with no entry boundary in reach is still split, never past the limit", async () => {
-  const { splitJsonEntries } = await import("../lib/store/sharded.ts");
+  const { splitJsonEntries } = await import("../lib/store/sharded_layout.ts");
   const value = JSON.stringify({ big: "é".repeat(3000) });
   const parts = splitJsonEntries(value, 1000);
   assert.equal(parts.join(""), value);

@@ -1,6 +1,7 @@
 /**
- * The safe file module (lib/store/files.ts, issue 9): links, FIFOs, other users' files and
- * folders, loose modes, atomic writes and the temp files of killed processes.
+ * The safe file modules (lib/store/config_dir.ts, safe_read.ts, files.ts, temp_files.ts; issue
+ * 9): links, FIFOs, other users' files and folders, loose modes, atomic writes and the temp files
+ * of killed processes.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +10,8 @@ import { chmod, chown, mkdir, readdir, readFile, stat, symlink, writeFile } from
 import { join } from "node:path";
 import { tempDir } from "./helpers.ts";
 import { PupError } from "../lib/errors.ts";
-import { readTextFile, writeFileAtomic } from "../lib/store/files.ts";
+import { writeFileAtomic } from "../lib/store/files.ts";
+import { readTextFile } from "../lib/store/safe_read.ts";
 import { FileStateStore } from "../lib/store/file_state_store.ts";
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -219,7 +221,7 @@ test("without a uid (Windows, no owner to compare) modes are left alone", async 
 });
 
 test("config.yaml and sessions.json are read through the same module: a link is read, never tightened; a secret link is refused", async () => {
-  const { readSharedText, ReadFault } = await import("../lib/store/files.ts");
+  const { readSharedText, ReadFault } = await import("../lib/store/safe_read.ts");
   await withDirs(async (dir, outside) => {
     const target = join(outside, "real.yaml");
     await writeFile(target, "org: prod\n");

@@ -9,7 +9,7 @@ import { type Line, writeErr } from "../text.ts";
 import { redactUrl } from "../api/redact.ts";
 import { type Config, loadConfig } from "../session/config.ts";
 import { readSessions, type SessionEntry, validateOrgName } from "../session/sessions.ts";
-import { configDir, type FileDeps } from "../store/files.ts";
+import { configDir, type FileDeps } from "../store/config_dir.ts";
 import { exit, onInterrupt } from "../runtime/process.ts";
 import type { SignalHooks } from "../store/held_files.ts";
 

@@ -10,7 +10,8 @@ import { normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
 import { safeText } from "../text.ts";
 import { isOrgName, ORG_NAME_RULE, tokenFor } from "./identity.ts";
-import { type FileDeps, ReadFault, readSharedText } from "../store/files.ts";
+import type { FileDeps } from "../store/config_dir.ts";
+import { ReadFault, readSharedText } from "../store/safe_read.ts";
 
 /** What config.yaml may say. */
 export interface Config {
@@ -84,7 +85,7 @@ export const MAX_ALIAS_COUNT = 10_000;
 
 /**
  * The text of config.yaml, or undefined when there is none: a symlink is read through, a FIFO,
- * folder or device is refused at once (lib/store/files.ts `readSharedText`, the safe file module).
+ * folder or device is refused at once (lib/store/safe_read.ts `readSharedText`, the checked read).
  */
 function readConfigText(path: string, files: FileDeps): string | undefined {
   try {

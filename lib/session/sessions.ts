@@ -6,13 +6,9 @@
 import { join } from "node:path";
 import { normalizeSite } from "../auth/site.ts";
 import { PupError } from "../errors.ts";
-import {
-  describe,
-  type FileDeps,
-  ReadFault,
-  readSharedText,
-  writeFileAtomic,
-} from "../store/files.ts";
+import { describe, type FileDeps } from "../store/config_dir.ts";
+import { writeFileAtomic } from "../store/files.ts";
+import { ReadFault, readSharedText } from "../store/safe_read.ts";
 import { type LockDeps, REGISTRY_LOCK, withSiteLock } from "../store/lock.ts";
 import { safeCell, safeText } from "../text.ts";
 import { isOrgName, isSession, ORG_NAME_RULE, registryOrg } from "./identity.ts";

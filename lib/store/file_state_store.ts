@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import type { ClientCredentials, SiteState, Token } from "./types.ts";
-import { type FileDeps, readJsonFile, removeFile, writeFileAtomic } from "./files.ts";
+import type { FileDeps } from "./config_dir.ts";
+import { readJsonFile, removeFile, writeFileAtomic } from "./files.ts";
 import { plainRecord, siteKey, type StateStore } from "./state_store.ts";
 import { clientFault, tokensFault } from "./validate.ts";
 
@@ -17,7 +18,7 @@ const RECOVERY =
 export class FileStateStore implements StateStore {
   readonly kind = "file" as const;
   readonly dir: string;
-  /** The uid, pid, clock and signal hooks of the safe file module (lib/store/files.ts). */
+  /** The uid, pid, clock and signal hooks of the safe file modules (lib/store/config_dir.ts). */
   readonly files: FileDeps;
   /** What each file held when last read or written, so unchanged files are not rewritten. */
   #seen = new Map<string, string | undefined>();

@@ -19,7 +19,8 @@ import type { SiteState } from "./types.ts";
 import { PupError } from "../errors.ts";
 import { lockEpoch } from "./lock.ts";
 import { type SecretStore, SERVICE } from "./secret_store.ts";
-import { deleteSharded, readSharded, writeSharded } from "./sharded.ts";
+import { readSharded } from "./sharded_read.ts";
+import { deleteSharded, writeSharded } from "./sharded_write.ts";
 import { emptyState, isEmptyState, plainRecord, siteKey, type StateStore } from "./state_store.ts";
 import { siteStateFault } from "./validate.ts";
 

@@ -35,7 +35,7 @@ export interface SecretStore {
 
 /**
  * Refuses a value larger than one item of `store` takes: a back end must never truncate, and
- * sharding (sharded.ts) keeps every value under this bound.
+ * sharding (sharded_layout.ts) keeps every value under this bound.
  */
 export function checkValueSize(store: SecretStore, account: string, value: string): void {
   const size = new TextEncoder().encode(value).length;

@@ -8,7 +8,7 @@
 import type { Deps } from "../deps.ts";
 import { PupError } from "../errors.ts";
 import { FileStateStore } from "./file_state_store.ts";
-import type { FileDeps } from "./files.ts";
+import type { FileDeps } from "./config_dir.ts";
 import type { KeychainOptions } from "./keychain.ts";
 import type { KeychainStateStore } from "./keychain_state_store.ts";
 import type { StateStore } from "./state_store.ts";

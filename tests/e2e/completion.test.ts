@@ -12,14 +12,9 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMANDS, GROUPS } from "../../lib/cli/commands.ts";
 import { GLOBAL_OPTIONS } from "../../lib/cli/spec.ts";
-import {
-  completionModel,
-  completionScript,
-  parse,
-  run,
-  type Shell,
-  SHELLS,
-} from "../../lib/commands/completion.ts";
+import { parse, run } from "../../lib/commands/completion.ts";
+import { completionModel, type Shell, SHELLS } from "../../lib/commands/completion_model.ts";
+import { completionScript } from "../../lib/commands/completion_scripts.ts";
 import { PupError } from "../../lib/errors.ts";
 import { PUP_BIN, tempDir } from "../helpers.ts";
 

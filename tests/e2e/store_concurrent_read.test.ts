@@ -8,7 +8,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { readTextFile, writeFileAtomic } from "../../lib/store/files.ts";
+import { writeFileAtomic } from "../../lib/store/files.ts";
+import { readTextFile } from "../../lib/store/safe_read.ts";
 import { tempDir } from "../helpers.ts";
 
 const BUN = new URL("../../node_modules/.bin/bun", import.meta.url).pathname;

@@ -1,6 +1,6 @@
 // @ts-nocheck -- plain JavaScript shared with the node script tests/fakes/bin/powershell.
 // A fake `powershell` / `pwsh` for tests: runs nothing but pup's Credential Manager script
-// (lib/store/keychain_windows.ts), emulating CredReadW/CredWriteW/CredDeleteW with one JSON
+// (lib/store/keychain_windows_script.ts), emulating CredReadW/CredWriteW/CredDeleteW with one JSON
 // file per credential in $PUP_FAKE_KEYCHAIN_DIR.
 //
 // - Only `-NoProfile -NonInteractive -EncodedCommand <base64 UTF-16LE>` is accepted, and the
