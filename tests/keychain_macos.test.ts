@@ -20,13 +20,13 @@ import { fileURLToPath } from "node:url";
 import type { SiteState, Token } from "../lib/auth/types.ts";
 import { PupError } from "../lib/errors.ts";
 import { type Spawner, spawnProgram } from "../lib/runtime/spawn.ts";
+import { MacKeychain } from "../lib/store/keychain_macos.ts";
 import {
   MAC_LINE_LIMIT,
   MAC_MAX_VALUE_BYTES,
   MAC_VALUE_PREFIX,
   macCommandLine,
-  MacKeychain,
-} from "../lib/store/keychain_macos.ts";
+} from "../lib/store/keychain_macos_lines.ts";
 import { KeychainStateStore, stateAccount } from "../lib/store/keychain_state_store.ts";
 import { runSecurity } from "./fakes/security.mjs";
 

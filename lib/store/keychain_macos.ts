@@ -8,36 +8,21 @@
  * it printed: every failing command reports itself on stderr (`<command>: returned <n>`), and
  * a write session that printed anything on stderr failed.
  *
- * `security -i` reads a line with `readline(buffer, 4096)`: at most 4,095 bytes. A longer
- * line is cut, the cut part runs (storing a truncated value) and the rest runs as another
- * command (go-keyring#84). So {@link MAC_MAX_VALUE_BYTES} leaves room for base64 growth, the
- * command and the account, and every line is measured before it is sent.
- *
- * Values are stored base64-encoded behind `pup-base64:`: `find-generic-password -w` prints a
- * value with any unprintable byte as hex, which would not read back as written.
+ * How a command line is written, measured and its value encoded: `keychain_macos_lines.ts`.
  */
-import { Buffer } from "node:buffer";
 import type { Clock } from "../deps.ts";
 import { PupError } from "../errors.ts";
 import type { Spawner, SpawnResult } from "../runtime/spawn.ts";
 import { checkAccount, runTool, SPAWNER_TIMEOUT_ONLY, summarizeStderr } from "./keychain_tool.ts";
 import { checkValueSize, type SecretStore, SERVICE } from "./secret_store.ts";
-
-/** The longest command line, newline included, that `security -i` reads in one piece. */
-export const MAC_LINE_LIMIT = 4095;
-/**
- * The largest value stored whole. Base64 makes 2,200 bytes 2,936 characters; with the command
- * (~60 bytes) and an account of up to ~270 bytes written three times (account, label and the
- * value's tag) a line stays below {@link MAC_LINE_LIMIT}. Larger values are sharded.
- */
-export const MAC_MAX_VALUE_BYTES = 2200;
-/** Marks a stored value as base64 (go-keyring uses `go-keyring-base64:` the same way). */
-export const MAC_VALUE_PREFIX = "pup-base64:";
-/**
- * Marks a value tagged with its account, `pup-item:<account>:<base64>`: what pup writes now, so
- * that one `security -i` session can look up many items and tell whose value each line is.
- */
-export const MAC_TAGGED_PREFIX = "pup-item:";
+import {
+  checkMacLine,
+  decodeMacValue,
+  MAC_MAX_VALUE_BYTES,
+  macAddLine,
+  macCommandLine,
+  macFindLine,
+} from "./keychain_macos_lines.ts";
 
 /** The system's `security` (never looked up on PATH). */
 export const MAC_SECURITY = "/usr/bin/security";
@@ -89,7 +74,7 @@ export class MacKeychain implements SecretStore {
   }
 
   async get(account: string): Promise<string | null> {
-    const r = await this.#run([findLine(account)], this.timeoutMs);
+    const r = await this.#run([macFindLine(account)], this.timeoutMs);
     if (r.code === EXIT_NOT_FOUND) return null;
     if (r.code !== 0) throw this.#failure("read", account, r);
     return decodeMacValue(r.stdout, account);
@@ -101,7 +86,7 @@ export class MacKeychain implements SecretStore {
    * older format, or a failure other than "not found"): the caller then asks item by item.
    */
   async getMany(accounts: readonly string[]): Promise<Map<string, string> | null> {
-    const r = await this.#run(accounts.map(findLine), this.timeoutMs);
+    const r = await this.#run(accounts.map(macFindLine), this.timeoutMs);
     const errors = r.stderr.split("\n").filter((l) => l.trim() !== "");
     // Each miss prints "… could not be found …" and "find-generic-password: returned 44".
     if (errors.some((l) => !/could not be found|returned 44$/.test(l))) return null;
@@ -151,14 +136,8 @@ export class MacKeychain implements SecretStore {
   /** The `add-generic-password` line of a value, checked against every limit. */
   #addLine(account: string, value: string): string {
     checkValueSize(this, account, value);
-    const encoded = `${MAC_TAGGED_PREFIX}${account}:${
-      Buffer.from(value, "utf8").toString("base64")
-    }`;
-    const line = macCommandLine(
-      "add-generic-password",
-      ["-U", "-s", SERVICE, "-a", checkAccount(account), "-l", `pup: ${account}`, "-w", encoded],
-    );
-    this.#checkLine(line);
+    const line = macAddLine(account, value);
+    checkMacLine(line, this.program);
     return line;
   }
 
@@ -226,7 +205,7 @@ export class MacKeychain implements SecretStore {
    * more, `-i` exits with the last one's, so callers of many lines read stdout and stderr instead.
    */
   #run(lines: string[], timeoutMs: number): Promise<SpawnResult> {
-    for (const line of lines) this.#checkLine(line);
+    for (const line of lines) checkMacLine(line, this.program);
     return runTool({ spawn: this.#spawn, clock: this.#clock }, {
       keychain: this.name,
       program: this.program,
@@ -237,22 +216,6 @@ export class MacKeychain implements SecretStore {
       hint: HINT,
       missingHint: "set DD_TOKEN_STORAGE=file to store tokens in files",
     });
-  }
-
-  /** Refuses a line `security -i` would cut (go-keyring#84), before anything runs. */
-  #checkLine(line: string): void {
-    const bytes = Buffer.byteLength(line, "utf8");
-    if (bytes > MAC_LINE_LIMIT) {
-      throw new PupError(
-        "keychain",
-        `cannot send ${
-          line.split(" ")[0]
-        } to ${this.program} -i: expected a command line of at most ${MAC_LINE_LIMIT} bytes, found ${bytes}`,
-        {
-          hint: "use a shorter site name, or set DD_TOKEN_STORAGE=file to store tokens in files",
-        },
-      );
-    }
   }
 
   #failure(action: string, account: string | readonly string[], r: SpawnResult): PupError {
@@ -279,65 +242,4 @@ interface PendingWrite {
   line: string;
   resolve(): void;
   reject(err: unknown): void;
-}
-
-function findLine(account: string): string {
-  return macCommandLine("find-generic-password", [
-    "-s",
-    SERVICE,
-    "-a",
-    checkAccount(account),
-    "-w",
-  ]);
-}
-
-/**
- * One `security -i` command line, newline included. Arguments are quoted the way
- * `split_line()` in `security_tool.c` reads them: a `"` at the start of an argument runs to
- * the next unescaped `"`, and a backslash escapes the character after it (even inside quotes,
- * so the POSIX `'"'"'` trick does not work here).
- *
- * @example
- * macCommandLine("delete-generic-password", ["-s", "pup", "-a", "a b"]);
- * // 'delete-generic-password -s pup -a "a b"\n'
- */
-export function macCommandLine(command: string, args: string[]): string {
-  return [command, ...args].map(quoteMacArg).join(" ") + "\n";
-}
-
-function quoteMacArg(arg: string): string {
-  if (/[\n\0]/.test(arg)) {
-    // readline() ends the command at a newline; a NUL ends the C string.
-    throw new PupError("keychain", "cannot pass a newline or NUL to security -i");
-  }
-  if (/^[A-Za-z0-9@%+=:,./_-]+$/.test(arg)) return arg;
-  return `"${arg.replace(/[\\"]/g, "\\$&")}"`;
-}
-
-/**
- * Decodes what `find-generic-password -w` printed: one trailing newline dropped, then the
- * base64 behind {@link MAC_VALUE_PREFIX}; a value without the prefix is returned as printed.
- */
-export function decodeMacValue(printed: string, account: string): string {
-  const line = printed.endsWith("\n") ? printed.slice(0, -1) : printed;
-  const tagged = /^pup-item:[^:\s]+:/.exec(line);
-  const text = tagged ? MAC_VALUE_PREFIX + line.slice(tagged[0].length) : line;
-  if (!text.startsWith(MAC_VALUE_PREFIX)) return text;
-  const b64 = text.slice(MAC_VALUE_PREFIX.length);
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(b64)) {
-    throw new PupError(
-      "corrupt_file",
-      `keychain item "${account}" (service "${SERVICE}") should hold base64 after "${MAC_VALUE_PREFIX}", found ${b64.length} characters that are not base64`,
-      { hint: "run 'pup auth logout' to remove it, then 'pup auth login' again" },
-    );
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(b64, "base64"));
-  } catch (err) {
-    throw new PupError(
-      "corrupt_file",
-      `keychain item "${account}" (service "${SERVICE}") should hold UTF-8 text, found other bytes`,
-      { cause: err, hint: "run 'pup auth logout' to remove it, then 'pup auth login' again" },
-    );
-  }
 }
