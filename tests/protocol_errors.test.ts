@@ -18,7 +18,7 @@ test("the documented error-code table matches the codes and their exit codes", a
 });
 
 test("a 429 from an OAuth endpoint says it is rate limited and when to try again (Retry-After)", async () => {
-  const { oauthFailure } = await import("../lib/auth/oauth_client.ts");
+  const { oauthFailure } = await import("../lib/auth/oauth_answer.ts");
   const body = { status: 429, json: { errors: ["Rate limit exceeded"] }, text: "" };
   const plain = oauthFailure("token refresh", body);
   assert.equal(plain.code, "oauth_http");
@@ -42,7 +42,7 @@ test("a 429 from an OAuth endpoint says it is rate limited and when to try again
 });
 
 test("Retry-After: delay-seconds or an HTTP-date, clamped; anything else is ignored, never echoed", async () => {
-  const { retryAfterSeconds, MAX_RETRY_AFTER_S } = await import("../lib/auth/oauth_client.ts");
+  const { retryAfterSeconds, MAX_RETRY_AFTER_S } = await import("../lib/auth/oauth_answer.ts");
   const now = Date.UTC(2026, 9, 21, 7, 27, 0);
   assert.equal(retryAfterSeconds("2", now), 2);
   assert.equal(retryAfterSeconds(" 120 ", now), 120);

@@ -20,12 +20,11 @@ import type { LockDeps } from "../store/lock.ts";
 import type { StateStore } from "../store/state_store.ts";
 import { cleanServerText } from "../text.ts";
 import { getOrRegisterClient, storeSession } from "./client_store.ts";
+import { type OAuthAnswer, oauthFailure } from "./oauth_answer.ts";
 import {
-  type OAuthAnswer,
   type OAuthContext,
   type OAuthDeps,
   oauthDeps,
-  oauthFailure,
   processTokenAnswer,
   registerClient,
 } from "./oauth_client.ts";

@@ -8,7 +8,8 @@
  */
 import { PupError } from "../errors.ts";
 import { cleanServerText } from "../text.ts";
-import { type OAuthAnswer, type OAuthDeps, oauthFailure, oauthStep, ok } from "./oauth_client.ts";
+import { type OAuthAnswer, oauthFailure, ok } from "./oauth_answer.ts";
+import { type OAuthDeps, oauthStep } from "./oauth_client.ts";
 import { authorizationServer, clientOf } from "./protocol.ts";
 import { apiBase } from "./site.ts";
 import type { ClientCredentials, Token } from "./types.ts";
