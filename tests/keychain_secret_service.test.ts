@@ -9,7 +9,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { SiteState, Token } from "../lib/auth/types.ts";
 import { PupError } from "../lib/errors.ts";
 import { type Spawner, spawnProgram, type SpawnResult } from "../lib/runtime/spawn.ts";
 import {
@@ -22,6 +21,7 @@ import { probeKeychain } from "../lib/store/keychain.ts";
 import { systemClock } from "../lib/deps.ts";
 import { FakeClock } from "./fakes/clock.ts";
 import { KeychainStateStore } from "../lib/store/keychain_state_store.ts";
+import { bigState } from "./fakes/site_states.ts";
 
 // The real `secret-tool` against a private gnome-keyring: run under scripts/with-keyring.sh,
 // which sets PUP_TEST_SECRET_SERVICE=1 once the keyring owns org.freedesktop.secrets.
@@ -35,24 +35,6 @@ function realStore(): SecretServiceKeychain {
 /** A site name of its own for each test: the keyring is shared by every test of a run. */
 function uniqueSite(): string {
   return `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.datadoghq.com`;
-}
-
-function bigState(orgs: number, tokenSize: number): SiteState {
-  const tokens: Record<string, Token> = {};
-  for (let i = 0; i < orgs; i++) {
-    tokens[`org-${i}`] = {
-      access_token: `at_org-${i}_` + "A".repeat(tokenSize),
-      refresh_token: `rt_org-${i}_` + "R".repeat(tokenSize),
-      token_type: "Bearer",
-      expires_in: 3600,
-      expires_at: "2030-01-01T00:00:00.000Z",
-      scope: "dashboards_read metrics_read monitors_read",
-    };
-  }
-  return {
-    tokens,
-    client: { client_id: "client-123", registered_at: "2024-01-01T00:00:00.000Z" },
-  };
 }
 
 /** A spawner that answers from a script and records the calls, for the error paths. */
