@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { inProcessFake } from "./helpers.ts";
+import { type InProcessFake, withInProcessFake } from "./helpers.ts";
 
 /**
  * An end a minute ahead: the fake seeds its logs back from its clock at each request, so a
@@ -14,17 +14,10 @@ import { inProcessFake } from "./helpers.ts";
  */
 const soon = () => new Date(Date.now() + 60_000).toISOString();
 
-type T = Awaited<ReturnType<typeof inProcessFake>>;
+type T = InProcessFake;
 
-async function withFake(fn: (t: T) => Promise<void>) {
-  const t = await inProcessFake();
-  try {
-    await t.login();
-    await fn(t);
-  } finally {
-    await t.done();
-  }
-}
+/** Runs `fn` logged in with every default scope. */
+const withFake = (fn: (t: T) => Promise<void>) => withInProcessFake(fn, { login: true });
 
 function sent(t: T, path: string) {
   return t.fake.requests.filter((r) => r.path === path);
@@ -211,10 +204,8 @@ test("--all shows a progress line on a terminal after the first page, and none i
     assert.equal(pipe.stderr, "");
   }));
 
-test("a table on a terminal fits its width (COLUMNS), cutting the widest column", async () => {
-  const t = await inProcessFake({ COLUMNS: "60" });
-  try {
-    await t.login();
+test("a table on a terminal fits its width (COLUMNS), cutting the widest column", () =>
+  withInProcessFake(async (t) => {
     const r = await t.pup(["monitors", "list"], {}, { stdout: true });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split("\n");
@@ -222,10 +213,7 @@ test("a table on a terminal fits its width (COLUMNS), cutting the widest column"
     assert.match(r.stdout, /…/);
     const wide = await t.pup(["monitors", "list"]);
     assert.ok(wide.stdout.split("\n").some((l) => l.length > 60), "a pipe is not cut");
-  } finally {
-    await t.done();
-  }
-});
+  }, { login: true, env: { COLUMNS: "60" } }));
 
 test("--all is bounded: it stops after 1000 pages and says so", () =>
   withFake(async (t) => {

@@ -234,3 +234,27 @@ export async function inProcessFake(env: Record<string, string> = {}) {
     done: () => dir.remove(),
   };
 }
+
+/** What {@link inProcessFake} gives a test. */
+export type InProcessFake = Awaited<ReturnType<typeof inProcessFake>>;
+
+/**
+ * Runs `fn` with a fresh {@link inProcessFake}, then removes its folder. `login` stores a
+ * session first: `true` with every default scope, a string with those scopes; `env` adds to
+ * the environment.
+ *
+ * @example
+ * test("…", () => withInProcessFake(async (t) => { await t.pup(["monitors", "list"]); }, { login: true }));
+ */
+export async function withInProcessFake(
+  fn: (t: InProcessFake) => Promise<void>,
+  options: { login?: boolean | string; env?: Record<string, string> } = {},
+): Promise<void> {
+  const t = await inProcessFake(options.env);
+  try {
+    if (options.login) await t.login(options.login === true ? undefined : options.login);
+    await fn(t);
+  } finally {
+    await t.done();
+  }
+}

@@ -391,7 +391,7 @@ import { METRICS } from "../lib/commands/families/metrics.ts";
 import { USAGE } from "../lib/commands/families/usage.ts";
 import { APM } from "../lib/commands/families/apm.ts";
 import type { ApiCommandDef } from "../lib/commands/families/types.ts";
-import { inProcessFake } from "./helpers.ts";
+import { withInProcessFake } from "./helpers.ts";
 import { fetchVia } from "./fakes/serve.ts";
 
 const FAMILY_FILES: Record<string, ApiCommandDef[]> = {
@@ -447,9 +447,8 @@ const FAMILY_KEYS = {
 };
 const FAMILY_ACCESS_TOKEN = "leak-test-families-access-token-6a7f";
 
-test("no known secret reaches stdout, stderr or -v output of any API family's commands, or a file outside the store", async () => {
-  const w = await inProcessFake();
-  try {
+test("no known secret reaches stdout, stderr or -v output of any API family's commands, or a file outside the store", () =>
+  withInProcessFake(async (w) => {
     w.fake.knobs.apiKey = FAMILY_KEYS.DD_API_KEY;
     w.fake.knobs.appKey = FAMILY_KEYS.DD_APP_KEY;
     const issued = await w.login();
@@ -511,7 +510,4 @@ test("no known secret reaches stdout, stderr or -v output of any API family's co
       await empty.remove();
       await rm(bodyFile, { force: true });
     }
-  } finally {
-    await w.done();
-  }
-});
+  }));
