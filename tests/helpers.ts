@@ -4,6 +4,7 @@
  * folders, and the environment that points pup at a local server (CONTRACT §10).
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,6 +100,11 @@ export function localEnv(site: string, configDir: string, extra: Record<string, 
 
 /** The compiled binary the end-to-end tests run. */
 export const PUP_BIN = new URL("../dist/pup", import.meta.url).pathname;
+
+/** The `skip` of a test that runs {@link PUP_BIN}: a reason when it has not been built, else false. */
+export const NO_BINARY: string | false = existsSync(PUP_BIN)
+  ? false
+  : "dist/pup is missing: run `node_modules/.bin/bun scripts/build.ts` first";
 
 /**
  * A `launch` that plays the browser: it GETs the URL and follows redirects (the fake Datadog

@@ -6,14 +6,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { chmod, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
 import {
   type BinaryRun,
   localEnv,
-  PUP_BIN,
+  NO_BINARY,
   runBinary,
   runPup,
   storedClient,
@@ -196,7 +195,7 @@ test(
 // ---------------------------------------------------------------------------------------------
 // (2) Known secrets reach nothing but the store: the compiled binary, every command.
 
-const skip = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts` first";
+const skip = NO_BINARY;
 const VISIT = new URL("./fakes/bin/visit", import.meta.url).pathname;
 const KEYS = {
   DD_API_KEY: "leak-test-api-key-5f0c9a",

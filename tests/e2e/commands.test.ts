@@ -5,21 +5,20 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
 import {
   type BinaryRun,
   localEnv,
-  PUP_BIN,
+  NO_BINARY,
   runBinary as pup,
   seedSession,
   tempDir,
 } from "../helpers.ts";
 import { siteKey } from "../../lib/store/state_store.ts";
 
-const skip = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts` first";
+const skip = NO_BINARY;
 const KEYS = { DD_API_KEY: "e2e-api-key-value", DD_APP_KEY: "e2e-app-key-value" };
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;

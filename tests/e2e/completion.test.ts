@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMANDS, GROUPS } from "../../lib/cli/commands.ts";
 import { GLOBAL_OPTIONS } from "../../lib/cli/spec.ts";
@@ -21,7 +21,7 @@ import {
   SHELLS,
 } from "../../lib/commands/completion.ts";
 import { PupError } from "../../lib/errors.ts";
-import { PUP_BIN, tempDir } from "../helpers.ts";
+import { NO_BINARY, PUP_BIN, tempDir } from "../helpers.ts";
 
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
@@ -183,9 +183,7 @@ test("fish completes the same, with descriptions", async (t) => {
   }
 });
 
-const binSkip = existsSync(PUP_BIN)
-  ? false
-  : "dist/pup is missing: run `bun scripts/build.ts` first";
+const binSkip = NO_BINARY;
 
 test("the binary prints the same scripts, and a wrong shell is a usage error (exit 2)", {
   skip: binSkip,

@@ -9,10 +9,10 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
-import { runBinary, storedClient, storedToken, tempDir } from "../helpers.ts";
+import { NO_BINARY, runBinary, storedClient, storedToken, tempDir } from "../helpers.ts";
 import { siteKey } from "../../lib/store/state_store.ts";
 import { tally } from "../fuzz/tally.ts";
-import { binaryEnv, SKIP } from "./signal_helpers.ts";
+import { binaryEnv } from "./signal_helpers.ts";
 
 /** Runs dist/pup; `killAfterMs` sends SIGKILL after that long if it is still running. */
 const pup = (args: string[], env: Record<string, string>, killAfterMs?: number) =>
@@ -87,7 +87,7 @@ async function assertFilesParse(dir: string): Promise<number> {
 }
 
 test("20 concurrent pup processes with an expired token make exactly one refresh request", {
-  skip: SKIP,
+  skip: NO_BINARY,
   timeout: 300_000,
 }, () =>
   withSetup(async (t) => {
@@ -116,7 +116,7 @@ test("20 concurrent pup processes with an expired token make exactly one refresh
   }));
 
 test("20 concurrent logins on one site keep all 20 sessions, with one client registration", {
-  skip: SKIP,
+  skip: NO_BINARY,
   timeout: 300_000,
 }, () =>
   withSetup(async (t) => {
@@ -169,7 +169,7 @@ test("20 concurrent logins on one site keep all 20 sessions, with one client reg
 test(
   "pup killed with SIGKILL mid-refresh leaves parseable files and a lock the next run recovers",
   {
-    skip: SKIP,
+    skip: NO_BINARY,
     timeout: 300_000,
   },
   () =>
@@ -242,7 +242,7 @@ test(
 );
 
 test("pup killed with SIGKILL while refreshing with rotation never leaves a torn file", {
-  skip: SKIP,
+  skip: NO_BINARY,
   timeout: 300_000,
 }, () =>
   withSetup(async (t) => {

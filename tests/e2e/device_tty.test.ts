@@ -9,13 +9,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { type FakeDatadog, oauthMetadata, startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, tempDir } from "../helpers.ts";
+import { localEnv, NO_BINARY, PUP_BIN, tempDir } from "../helpers.ts";
 
-const SKIP = existsSync(PUP_BIN)
-  ? false
-  : "dist/pup is missing: build it with 'node_modules/.bin/bun scripts/build.ts'";
+const SKIP = NO_BINARY;
 const HAS_SCRIPT = spawnSync("sh", ["-c", "command -v script"]).status === 0;
 
 /** Runs `pup auth login --device` (under `script` when `tty`); approves once `ready` holds. */

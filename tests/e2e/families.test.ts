@@ -6,14 +6,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeDatadog } from "../fakes/datadog.ts";
 import {
   type BinaryRun,
   localEnv,
-  PUP_BIN,
+  NO_BINARY,
   runBinary as pup,
   seedSession,
   tempDir,
@@ -25,7 +24,7 @@ import {
  */
 const soon = () => new Date(Date.now() + 60_000).toISOString();
 
-const skip = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts` first";
+const skip = NO_BINARY;
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 

@@ -16,9 +16,9 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, oauthMetadata } from "../fakes/datadog.ts";
-import { PUP_BIN, runBinary, seedSession } from "../helpers.ts";
+import { NO_BINARY, PUP_BIN, runBinary, seedSession } from "../helpers.ts";
 import { tally } from "../fuzz/tally.ts";
-import { holdsLock, leftovers, SKIP, snapshot, spawnHeld, withFakeSite } from "./signal_helpers.ts";
+import { holdsLock, leftovers, snapshot, spawnHeld, withFakeSite } from "./signal_helpers.ts";
 
 const PREFIX = "pup-e2e-faults-signals-";
 
@@ -75,7 +75,7 @@ const cases: Case[] = [
 
 for (const c of cases) {
   test(`${c.name}: nothing stored is lost, and nothing is left that the next run cannot clear`, {
-    skip: SKIP,
+    skip: NO_BINARY,
     timeout: 60_000,
   }, () =>
     withFakeSite(PREFIX, async ({ fake, dir, env }) => {
@@ -111,7 +111,7 @@ for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129], ["SIGINT", 130]
   test(
     `${signal} during a login's code exchange exits ${code}, as ${signal} in a locked step does`,
     {
-      skip: SKIP,
+      skip: NO_BINARY,
       timeout: 60_000,
     },
     () =>
@@ -129,7 +129,7 @@ for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129], ["SIGINT", 130]
 test(
   "logins killed with SIGKILL at random moments (the session write included) lose no stored session",
   {
-    skip: SKIP,
+    skip: NO_BINARY,
     timeout: 180_000,
   },
   () =>

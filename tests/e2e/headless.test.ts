@@ -13,11 +13,9 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, tempDir } from "../helpers.ts";
+import { localEnv, NO_BINARY, PUP_BIN, tempDir } from "../helpers.ts";
 
-const SKIP = existsSync(PUP_BIN)
-  ? false
-  : "dist/pup is missing: build it with 'node_modules/.bin/bun scripts/build.ts'";
+const SKIP = NO_BINARY;
 const HAS_SCRIPT = spawnSync("sh", ["-c", "command -v script"]).status === 0;
 const VISIT = new URL("../fakes/bin/visit", import.meta.url).pathname;
 

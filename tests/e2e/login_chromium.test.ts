@@ -5,16 +5,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, runBinary as pup, tempDir } from "../helpers.ts";
+import { localEnv, NO_BINARY, runBinary as pup, tempDir } from "../helpers.ts";
 
 const VISIT = new URL("../fakes/bin/chromium-visit", import.meta.url).pathname;
 const hasChromium = spawnSync("sh", ["-c", "command -v chromium"]).status === 0;
-const skip = !existsSync(PUP_BIN)
-  ? "dist/pup is missing: run `bun scripts/build.ts` first"
+const skip = NO_BINARY
+  ? NO_BINARY
   : !hasChromium
   ? "chromium is not installed (apt-get install -y chromium)"
   : false;
