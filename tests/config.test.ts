@@ -3,8 +3,15 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmod, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
-import { startFakeDatadog } from "./fakes/datadog.ts";
+import {
+  fetchingBrowser,
+  localEnv,
+  runPup,
+  tempDir,
+  testDeps,
+  withFakeDatadog,
+} from "./helpers.ts";
+
 import { configScopes, loadConfig, MAX_CONFIG_BYTES } from "../lib/session/config.ts";
 import { PupError } from "../lib/errors.ts";
 
@@ -152,10 +159,8 @@ test("a world-readable config.yaml is tightened to 0600 when read", async () => 
   });
 });
 
-test("profiles.<org>.scopes is what a login of that org requests", async () => {
-  const fake = await startFakeDatadog();
-  const dir = await tempDir();
-  try {
+test("profiles.<org>.scopes is what a login of that org requests", () =>
+  withFakeDatadog(async (fake, dir) => {
     await writeFile(
       join(dir.path, "config.yaml"),
       "scopes: [dashboards_read]\nprofiles:\n  prod:\n    scopes: [monitors_read, logs_read_data]\n",
@@ -166,11 +171,7 @@ test("profiles.<org>.scopes is what a login of that org requests", async () => {
     assert.equal(fake.state.authorizations[0].scope, "monitors_read logs_read_data");
     assert.equal((await runPup(["auth", "login", "--org", "other"], deps())).code, 0);
     assert.equal(fake.state.authorizations[1].scope, "dashboards_read");
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
-});
+  }));
 
 test("a planted site in config.yaml is a config error naming the file (exit 2)", async () => {
   for (const site of ["127.0.0.1#.datadoghq.com", "evil/.datadoghq.com", "u@datadoghq.com"]) {

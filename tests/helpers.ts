@@ -14,7 +14,7 @@ import { launchProgram, spawnProgram } from "../lib/runtime/spawn.ts";
 import { run } from "../lib/cli/run.ts";
 import type { ClientCredentials, Token } from "../lib/auth/types.ts";
 import { FileStateStore } from "../lib/store/file_state_store.ts";
-import type { IssuedTokens } from "./fakes/datadog.ts";
+import type { FakeDatadog, IssuedTokens, startFakeDatadog } from "./fakes/datadog.ts";
 
 /** A Deps whose output is captured and whose stdin is a list of lines. */
 export interface TestDeps extends Deps {
@@ -78,6 +78,29 @@ export async function tempDir(
 ): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Runs `fn` with the fake Datadog on a real socket (options as `startFakeDatadog`'s) and a
+ * fresh temporary folder ({@link tempDir}, `prefix`), then stops the fake and removes the
+ * folder; resolves with what `fn` does.
+ *
+ * @example
+ * test("…", () => withFakeDatadog(async (fake, dir) => { await seedSession(dir.path, fake.site, fake.issueTokens()); }));
+ */
+export async function withFakeDatadog<T>(
+  fn: (fake: FakeDatadog, dir: { path: string; remove: () => Promise<void> }) => Promise<T>,
+  options: { prefix?: string; fake?: Parameters<typeof startFakeDatadog>[0] } = {},
+): Promise<T> {
+  const { startFakeDatadog } = await import("./fakes/datadog.ts");
+  const fake = await startFakeDatadog(options.fake);
+  const dir = await tempDir(options.prefix);
+  try {
+    return await fn(fake, dir);
+  } finally {
+    await fake.close();
+    await dir.remove();
+  }
 }
 
 /** `tests/fakes/bin/visit`: GETs its last argument and follows redirects, like a browser. */

@@ -19,6 +19,7 @@ import {
   storedToken,
   tempDir,
   testDeps,
+  withFakeDatadog,
 } from "./helpers.ts";
 import { guardOutput } from "../lib/cli/output.ts";
 import { siteKey } from "../lib/store/state_store.ts";
@@ -75,9 +76,7 @@ async function hostileWorld(
     dir: string,
   ) => Promise<void>,
 ) {
-  const fake = await startFakeDatadog();
-  const dir = await tempDir();
-  try {
+  return await withFakeDatadog(async (fake, dir) => {
     const issued = fake.issueTokens({ scope: "monitors_read logs_read_data timeseries_query" });
     // The files hold hostile text too: a scope, an org_uuid, a refresh error.
     const tokensPath = join(dir.path, `tokens_${siteKey(fake.site)}.json`);
@@ -110,10 +109,7 @@ async function hostileWorld(
       return { argv, stdout: r.stdout, stderr: r.stderr };
     };
     await fn(run, fake, dir.path);
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
+  });
 }
 
 const COMMANDS: string[][] = [

@@ -3,8 +3,15 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmod, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
-import { startFakeDatadog } from "./fakes/datadog.ts";
+import {
+  fetchingBrowser,
+  localEnv,
+  runPup,
+  tempDir,
+  testDeps,
+  withFakeDatadog,
+} from "./helpers.ts";
+
 import { FakeClock } from "./fakes/clock.ts";
 import { PupError } from "../lib/errors.ts";
 import {
@@ -166,10 +173,8 @@ test("an invalid --org is a usage error before anything is read or sent", async 
   });
 });
 
-test("login records each session with site, org and org_uuid, and no secret", async () => {
-  const fake = await startFakeDatadog();
-  const dir = await tempDir();
-  try {
+test("login records each session with site, org and org_uuid, and no secret", () =>
+  withFakeDatadog(async (fake, dir) => {
     const env = localEnv(fake.site, dir.path);
     const deps = () => testDeps(env, { launch: fetchingBrowser });
     const uuid = "11111111-2222-3333-4444-555555555555";
@@ -189,16 +194,10 @@ test("login records each session with site, org and org_uuid, and no secret", as
       assert.ok(!text.includes(t.access_token));
     }
     for (const c of fake.state.clients.values()) assert.ok(!text.includes(c.client_secret!));
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
-});
+  }));
 
-test("a session survives in its own process: a new run reads it back from sessions.json", async () => {
-  const fake = await startFakeDatadog();
-  const dir = await tempDir();
-  try {
+test("a session survives in its own process: a new run reads it back from sessions.json", () =>
+  withFakeDatadog(async (fake, dir) => {
     const env = localEnv(fake.site, dir.path);
     assert.equal(
       (await runPup(["auth", "login", "--org", "keep"], testDeps(env, { launch: fetchingBrowser })))
@@ -215,11 +214,7 @@ test("a session survives in its own process: a new run reads it back from sessio
       await readFile(join(dir.path, `tokens_${siteKey(fake.site)}.json`), "utf8"),
     );
     assert.equal(r.stdout, tokens.keep.access_token + "\n");
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
-});
+  }));
 
 // Issue 9, defect 1: a site recorded in sessions.json passes CONTRACT §1 validation before use.
 const PLANTED_SITES = [

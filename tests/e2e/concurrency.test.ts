@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
-import { NO_BINARY, runBinary, storedClient, storedToken, tempDir } from "../helpers.ts";
+import { type FakeDatadog } from "../fakes/datadog.ts";
+import { NO_BINARY, runBinary, storedClient, storedToken, withFakeDatadog } from "../helpers.ts";
 import { siteKey } from "../../lib/store/state_store.ts";
 import { tally } from "../fuzz/tally.ts";
 import { binaryEnv } from "./signal_helpers.ts";
@@ -22,12 +22,10 @@ const pup = (args: string[], env: Record<string, string>, killAfterMs?: number) 
  * Runs `body` with a fake Datadog, a config folder for the binary and the environment of
  * CONTRACT §10; stops the fake and removes the folder afterwards.
  */
-async function withSetup(body: (t: Setup) => Promise<void>): Promise<void> {
-  const fake = await startFakeDatadog();
-  const dir = await tempDir("pup-e2e-");
-  const key = siteKey(fake.site);
-  try {
-    await body({
+function withSetup(body: (t: Setup) => Promise<void>): Promise<void> {
+  return withFakeDatadog((fake, dir) => {
+    const key = siteKey(fake.site);
+    return body({
       fake,
       dir: dir.path,
       env: binaryEnv(fake.site, dir.path),
@@ -35,10 +33,7 @@ async function withSetup(body: (t: Setup) => Promise<void>): Promise<void> {
       clientPath: join(dir.path, `client_${key}.json`),
       sessionsPath: join(dir.path, "sessions.json"),
     });
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
+  }, { prefix: "pup-e2e-" });
 }
 
 interface Setup {

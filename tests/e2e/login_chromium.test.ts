@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, NO_BINARY, runBinary as pup, tempDir } from "../helpers.ts";
+
+import { localEnv, NO_BINARY, runBinary as pup, withFakeDatadog } from "../helpers.ts";
 
 const VISIT = new URL("../fakes/bin/chromium-visit", import.meta.url).pathname;
 const hasChromium = spawnSync("sh", ["-c", "command -v chromium"]).status === 0;
@@ -21,10 +21,8 @@ const skip = NO_BINARY
 test(
   "the binary logs in through headless Chromium and auth status reports the session",
   { skip },
-  async () => {
-    const fake = await startFakeDatadog();
-    const dir = await tempDir();
-    try {
+  () =>
+    withFakeDatadog(async (fake, dir) => {
       const env = { ...localEnv(fake.site, dir.path), BROWSER: VISIT };
       const login = await pup(["auth", "login", "--org", "e2e", "--timeout", "60"], env);
       assert.equal(login.code, 0, login.stderr);
@@ -81,9 +79,5 @@ test(
         }
       }
       assert.equal(fake.count("POST", "/oauth2/v1/token"), 1);
-    } finally {
-      await fake.close();
-      await dir.remove();
-    }
-  },
+    }),
 );

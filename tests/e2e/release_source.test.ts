@@ -9,8 +9,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, tempDir } from "../helpers.ts";
+
+import { localEnv, withFakeDatadog } from "../helpers.ts";
 import { ROOT } from "../../scripts/build.ts";
 
 const VISIT = join(ROOT, "tests/fakes/bin/visit");
@@ -34,10 +34,8 @@ function run(cmd: string, args: string[], env: Record<string, string>) {
 for (const [name, cmd, prefix] of RUNTIMES) {
   test(`from source under ${name}: login, status, token and logout against the fake Datadog`, {
     timeout: 300_000,
-  }, async () => {
-    const fake = await startFakeDatadog();
-    const dir = await tempDir(`pup-source-${name}-`);
-    try {
+  }, () =>
+    withFakeDatadog(async (fake, dir) => {
       const env = localEnv(fake.site, join(dir.path, "config"), { BROWSER: VISIT });
       const pup = (...args: string[]) => run(cmd, [...prefix, ...args], env);
       const login = await pup("auth", "login", "--timeout", "60");
@@ -55,9 +53,5 @@ for (const [name, cmd, prefix] of RUNTIMES) {
       const logout = await pup("auth", "logout");
       assert.equal(logout.code, 0, logout.stderr);
       assert.equal((await pup("auth", "status")).code, 4);
-    } finally {
-      await fake.close();
-      await dir.remove();
-    }
-  });
+    }, { prefix: `pup-source-${name}-` }));
 }
