@@ -249,12 +249,8 @@ async function leakWorld(fn: (w: LeakWorld) => Promise<void>) {
 
 /** Every secret the fake issued or the test set, with where it may legitimately be. */
 function knownSecrets(fake: FakeDatadog): string[] {
-  const out = [KEYS.DD_API_KEY, KEYS.DD_APP_KEY, ACCESS_TOKEN_ENV];
-  for (const c of fake.state.clients.values()) if (c.client_secret) out.push(c.client_secret);
-  for (const t of fake.state.accessTokens.keys()) out.push(t);
-  for (const t of fake.state.refreshTokens.keys()) out.push(t);
-  for (const code of fake.state.codes.keys()) out.push(code);
-  return out.filter((s) => s.length >= 8);
+  return [KEYS.DD_API_KEY, KEYS.DD_APP_KEY, ACCESS_TOKEN_ENV, ...fake.secrets()]
+    .filter((s) => s.length >= 8);
 }
 
 /** Every file under `dir` (recursively) but the store's own token and client files. */
@@ -446,7 +442,7 @@ test("no known secret reaches stdout, stderr or -v output of any API family's co
   withInProcessFake(async (w) => {
     w.fake.knobs.apiKey = FAMILY_KEYS.DD_API_KEY;
     w.fake.knobs.appKey = FAMILY_KEYS.DD_APP_KEY;
-    const issued = await w.login();
+    await w.login();
     const bodyFile = join(w.dir, "..", `pup-leak-body-${Date.now()}.json`);
     await writeFile(bodyFile, JSON.stringify({ name: "leak test", type: "metric alert" }));
     const samples = familySamples(bodyFile);
@@ -481,11 +477,7 @@ test("no known secret reaches stdout, stderr or -v output of any API family's co
         FAMILY_KEYS.DD_API_KEY,
         FAMILY_KEYS.DD_APP_KEY,
         FAMILY_ACCESS_TOKEN,
-        issued.access_token,
-        issued.refresh_token,
-        issued.client_secret ?? "",
-        ...w.fake.state.accessTokens.keys(),
-        ...w.fake.state.refreshTokens.keys(),
+        ...w.fake.secrets(),
       ].filter((s) => s.length >= 8);
       const leaks: string[] = [];
       for (const r of runs) {

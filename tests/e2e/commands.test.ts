@@ -30,17 +30,8 @@ async function storeSession(fake: FakeDatadog, dir: string, ttlSeconds = 3600) {
   return t;
 }
 
-/** Every secret the fake or the test knows of. */
-function secrets(fake: FakeDatadog): string[] {
-  const out = [KEYS.DD_API_KEY, KEYS.DD_APP_KEY];
-  for (const c of fake.state.clients.values()) if (c.client_secret) out.push(c.client_secret);
-  for (const t of fake.state.accessTokens.keys()) out.push(t);
-  for (const t of fake.state.refreshTokens.keys()) out.push(t);
-  return out;
-}
-
 function assertNoSecrets(fake: FakeDatadog, runs: BinaryRun[]) {
-  for (const s of secrets(fake)) {
+  for (const s of [KEYS.DD_API_KEY, KEYS.DD_APP_KEY, ...fake.secrets()]) {
     for (const r of runs) {
       assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), "a secret was printed");
     }

@@ -100,7 +100,7 @@ test(
       assert.match(help.stdout, /Scopes: {2}security_monitoring_signals_read/);
 
       for (const r of runs) {
-        for (const secret of [issued.access_token, issued.refresh_token, issued.client_secret!]) {
+        for (const secret of fake.secrets()) {
           assert.ok(
             !r.stdout.includes(secret) && !r.stderr.includes(secret),
             "a secret was printed",
