@@ -3,6 +3,7 @@
  * Test helpers: a {@link Deps} with captured output and scripted input, temporary config
  * folders, and the environment that points pup at a local server (CONTRACT §10).
  */
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -100,6 +101,24 @@ export async function withFakeDatadog<T>(
   } finally {
     await fake.close();
     await dir.remove();
+  }
+}
+
+/**
+ * Fails when any of `secrets` appears in the stdout or stderr of any of `runs` (the message
+ * never names the secret).
+ *
+ * @example
+ * assertNoSecretPrinted([r], fake.secrets());
+ */
+export function assertNoSecretPrinted(
+  runs: readonly { stdout: string; stderr: string }[],
+  secrets: Iterable<string>,
+): void {
+  for (const secret of secrets) {
+    for (const r of runs) {
+      assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "a secret was printed");
+    }
   }
 }
 

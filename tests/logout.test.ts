@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, oauthMetadata, startFakeDatadog } from "./fakes/datadog.ts";
-import { fetchingBrowser, localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import {
+  assertNoSecretPrinted,
+  fetchingBrowser,
+  localEnv,
+  runPup,
+  tempDir,
+  testDeps,
+} from "./helpers.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 
 /** A fake Datadog and a config folder where `logins` (org names, "" = default) logged in. */
@@ -276,9 +283,7 @@ test("logout revokes the refresh token first where the server's metadata offers 
     assert.equal(form.get("client_id"), client.client_id);
     assert.equal(form.get("client_secret"), client.client_secret);
     assert.equal(t.fake.state.refreshTokens.get(token.refresh_token)!.status, "revoked");
-    for (const s of [token.refresh_token, token.access_token, client.client_secret]) {
-      assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), "a secret was printed");
-    }
+    assertNoSecretPrinted([r], [token.refresh_token, token.access_token, client.client_secret!]);
   } finally {
     await t.done();
   }

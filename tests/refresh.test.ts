@@ -4,7 +4,15 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
-import { localEnv, runPup, storedClient, storedToken, tempDir, testDeps } from "./helpers.ts";
+import {
+  assertNoSecretPrinted,
+  localEnv,
+  runPup,
+  storedClient,
+  storedToken,
+  tempDir,
+  testDeps,
+} from "./helpers.ts";
 import { Context } from "../lib/cli/context.ts";
 import { lockPath } from "../lib/store/lock.ts";
 import { siteKey, type StateStore } from "../lib/store/state_store.ts";
@@ -101,9 +109,7 @@ test("pup auth refresh refreshes a valid token now and prints the new expiry but
     const now = (await t.tokens()).__default__;
     assert.match(r.stdout, /Refreshed: the default session on 127\.0\.0\.1:\d+/);
     assert.ok(r.stdout.includes(`Token expires ${now.expires_at}`));
-    for (const secret of [now.access_token, now.refresh_token, t.issued.client_secret!]) {
-      assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "a secret was printed");
-    }
+    assertNoSecretPrinted([r], [now.access_token, now.refresh_token!, t.issued.client_secret!]);
   } finally {
     await t.done();
   }

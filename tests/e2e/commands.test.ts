@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog } from "../fakes/datadog.ts";
 import {
+  assertNoSecretPrinted,
   type BinaryRun,
   localEnv,
   NO_BINARY,
@@ -31,11 +32,7 @@ async function storeSession(fake: FakeDatadog, dir: string, ttlSeconds = 3600) {
 }
 
 function assertNoSecrets(fake: FakeDatadog, runs: BinaryRun[]) {
-  for (const s of [KEYS.DD_API_KEY, KEYS.DD_APP_KEY, ...fake.secrets()]) {
-    for (const r of runs) {
-      assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), "a secret was printed");
-    }
-  }
+  assertNoSecretPrinted(runs, [KEYS.DD_API_KEY, KEYS.DD_APP_KEY, ...fake.secrets()]);
 }
 
 test(

@@ -10,6 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import {
+  assertNoSecretPrinted,
   type BinaryRun,
   localEnv,
   NO_BINARY,
@@ -99,14 +100,7 @@ test(
       assert.match(help.stdout, /Request: POST \/api\/v2\/security_monitoring\/signals\/search/);
       assert.match(help.stdout, /Scopes: {2}security_monitoring_signals_read/);
 
-      for (const r of runs) {
-        for (const secret of fake.secrets()) {
-          assert.ok(
-            !r.stdout.includes(secret) && !r.stderr.includes(secret),
-            "a secret was printed",
-          );
-        }
-      }
+      assertNoSecretPrinted(runs, fake.secrets());
     }),
 );
 

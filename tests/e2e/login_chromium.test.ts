@@ -8,7 +8,13 @@ import { spawnSync } from "node:child_process";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 
-import { localEnv, NO_BINARY, runBinary as pup, withFakeDatadog } from "../helpers.ts";
+import {
+  assertNoSecretPrinted,
+  localEnv,
+  NO_BINARY,
+  runBinary as pup,
+  withFakeDatadog,
+} from "../helpers.ts";
 
 const VISIT = new URL("../fakes/bin/chromium-visit", import.meta.url).pathname;
 const hasChromium = spawnSync("sh", ["-c", "command -v chromium"]).status === 0;
@@ -58,14 +64,7 @@ test(
         }
       }
       // Nothing secret in any output.
-      for (const out of [login, status, human, none]) {
-        for (const secret of fake.secrets()) {
-          assert.ok(
-            !out.stdout.includes(secret) && !out.stderr.includes(secret),
-            "a secret was printed",
-          );
-        }
-      }
+      assertNoSecretPrinted([login, status, human, none], fake.secrets());
       assert.equal(fake.count("POST", "/oauth2/v1/token"), 1);
     }),
 );
