@@ -198,6 +198,26 @@ export function runBinary(
   });
 }
 
+/**
+ * {@link runBinary} with `env`, keeping every run, so a test can check them all at the end
+ * (e.g. with {@link assertNoSecretPrinted}).
+ *
+ * @example
+ * const { run, runs } = recordingBinary(env);
+ * await run(["monitors", "list"]);
+ */
+export function recordingBinary(
+  env: Record<string, string>,
+): { run: (args: string[]) => Promise<BinaryRun>; runs: BinaryRun[] } {
+  const runs: BinaryRun[] = [];
+  const run = async (args: string[]) => {
+    const r = await runBinary(args, env);
+    runs.push(r);
+    return r;
+  };
+  return { run, runs };
+}
+
 /** The token pup stores for tokens the fake issued, expiring `expiresInMs` from now. */
 export function storedToken(issued: IssuedTokens, expiresInMs = issued.expires_in * 1000): Token {
   return {

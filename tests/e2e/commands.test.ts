@@ -13,6 +13,7 @@ import {
   type BinaryRun,
   localEnv,
   NO_BINARY,
+  recordingBinary,
   runBinary as pup,
   seedSession,
   withFakeDatadog,
@@ -41,13 +42,7 @@ test(
   () =>
     withFakeDatadog(async (fake, dir) => {
       await storeSession(fake, dir.path);
-      const env = localEnv(fake.site, dir.path);
-      const runs: BinaryRun[] = [];
-      const run = async (args: string[]) => {
-        const r = await pup(args, env);
-        runs.push(r);
-        return r;
-      };
+      const { run, runs } = recordingBinary(localEnv(fake.site, dir.path));
 
       const api = await run(["api", "/api/v1/validate"]);
       assert.equal(api.code, 0, api.stderr);

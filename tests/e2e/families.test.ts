@@ -11,9 +11,9 @@ import { join } from "node:path";
 
 import {
   assertNoSecretPrinted,
-  type BinaryRun,
   localEnv,
   NO_BINARY,
+  recordingBinary,
   runBinary as pup,
   seedSession,
   withFakeDatadog,
@@ -36,13 +36,7 @@ test(
     withFakeDatadog(async (fake, dir) => {
       const issued = fake.issueTokens();
       await seedSession(dir.path, fake.site, issued);
-      const env = localEnv(fake.site, dir.path);
-      const runs: BinaryRun[] = [];
-      const run = async (args: string[]) => {
-        const r = await pup(args, env);
-        runs.push(r);
-        return r;
-      };
+      const { run, runs } = recordingBinary(localEnv(fake.site, dir.path));
 
       const list = await run(["dashboards", "list"]);
       assert.equal(list.code, 0, list.stderr);
