@@ -6,13 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type InProcessFake, withInProcessFake } from "./helpers.ts";
-
-/**
- * An end a minute ahead: the fake seeds its logs back from its clock at each request, so a
- * `--to now` fixed when pup starts could miss the newest log once the fake's second ticks.
- */
-const soon = () => new Date(Date.now() + 60_000).toISOString();
+import { type InProcessFake, lastHourOfLogs, withInProcessFake } from "./helpers.ts";
 
 type T = InProcessFake;
 
@@ -109,19 +103,7 @@ test("offsets: --limit over a v2 list asks for one page of that size", () =>
 test("cursors: --all follows meta.page.after until the API gives none", () =>
   withFake(async (t) => {
     t.fake.knobs.pageCap["/api/v2/logs/events/search"] = 10;
-    const r = await t.pup([
-      "logs",
-      "query",
-      "--query",
-      "*",
-      "--from",
-      "1h",
-      "--to",
-      soon(),
-      "--all",
-      "-o",
-      "json",
-    ]);
+    const r = await t.pup(lastHourOfLogs("--all", "-o", "json"));
     assert.equal(r.code, 0, r.stderr);
     const bodies = sent(t, "/api/v2/logs/events/search").map((q) => JSON.parse(q.body));
     assert.equal(bodies.length, 4);
@@ -135,18 +117,7 @@ test("cursors: --all follows meta.page.after until the API gives none", () =>
 test("cursors: --limit asks each page for only what is left", () =>
   withFake(async (t) => {
     t.fake.knobs.pageCap["/api/v2/logs/events/search"] = 10;
-    const r = await t.pup([
-      "logs",
-      "query",
-      "--query",
-      "*",
-      "--from",
-      "1h",
-      "--to",
-      soon(),
-      "--limit",
-      "25",
-    ]);
+    const r = await t.pup(lastHourOfLogs("--limit", "25"));
     assert.equal(r.code, 0, r.stderr);
     const limits = sent(t, "/api/v2/logs/events/search").map((q) => JSON.parse(q.body).page.limit);
     assert.deepEqual(limits, [25, 15, 5]);

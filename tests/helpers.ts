@@ -122,6 +122,19 @@ export function assertNoSecretPrinted(
   }
 }
 
+/**
+ * `pup logs query` over the fake's last hour of logs, then `extra`. Its end is a minute ahead:
+ * the fake seeds its logs back from its clock at each request, so a `--to now` fixed when pup
+ * starts could miss the newest log once the fake's second ticks.
+ *
+ * @example
+ * await t.pup(lastHourOfLogs("--all", "-o", "json"));
+ */
+export function lastHourOfLogs(...extra: string[]): string[] {
+  const soon = new Date(Date.now() + 60_000).toISOString();
+  return ["logs", "query", "--query", "*", "--from", "1h", "--to", soon, ...extra];
+}
+
 /** `tests/fakes/bin/visit`: GETs its last argument and follows redirects, like a browser. */
 export const VISIT_BROWSER = new URL("./fakes/bin/visit", import.meta.url).pathname;
 

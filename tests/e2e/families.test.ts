@@ -11,6 +11,7 @@ import { join } from "node:path";
 
 import {
   assertNoSecretPrinted,
+  lastHourOfLogs,
   localEnv,
   NO_BINARY,
   recordingBinary,
@@ -18,12 +19,6 @@ import {
   seedSession,
   withFakeDatadog,
 } from "../helpers.ts";
-
-/**
- * An end a minute ahead: the fake seeds its logs back from its clock at each request, so a
- * `--to now` fixed when pup starts could miss the newest log once the fake's second ticks.
- */
-const soon = () => new Date(Date.now() + 60_000).toISOString();
 
 const skip = NO_BINARY;
 // deno-lint-ignore no-control-regex
@@ -50,19 +45,7 @@ test(
 
       fake.knobs.pageCap["/api/v2/logs/events/search"] = 10;
       const before = fake.requests.length;
-      const all = await run([
-        "logs",
-        "query",
-        "--query",
-        "*",
-        "--from",
-        "1h",
-        "--to",
-        soon(),
-        "--all",
-        "-o",
-        "json",
-      ]);
+      const all = await run(lastHourOfLogs("--all", "-o", "json"));
       assert.equal(all.code, 0, all.stderr);
       assert.equal(JSON.parse(all.stdout).data.length, 40);
       assert.equal(fake.requests.length - before, 4);
