@@ -28,6 +28,7 @@ import {
 import { KeychainStateStore, stateAccount } from "../lib/store/keychain_state_store.ts";
 import {
   type FakeTool,
+  removeNamed,
   RUN,
   type ToolCall,
   type ToolMode,
@@ -97,12 +98,7 @@ function withFake(
     try {
       await fn(fake);
     } finally {
-      if (REAL) {
-        const { accounts, sites } = tool.named();
-        const doomed = [...accounts];
-        for (const site of sites) doomed.push(...await fake.items(site));
-        await Promise.all(doomed.map((a) => store().delete(a).catch(() => false)));
-      }
+      if (REAL) await removeNamed(tool, fake.items, (a) => store().delete(a));
     }
   });
 }

@@ -27,6 +27,7 @@ import {
 } from "../lib/store/keychain_windows.ts";
 import {
   type FakeTool,
+  removeNamed,
   type ToolCall,
   type ToolMode,
   withFakeTool,
@@ -100,11 +101,10 @@ function withFake(
       await fn(fake);
     } finally {
       if (REAL) {
-        const { accounts, sites } = tool.named();
-        const doomed = [...accounts];
-        for (const site of sites) doomed.push(...(await fake.items(site)).map((t) => t.slice(4)));
-        const s = store();
-        await Promise.all(doomed.map((a) => s.delete(a).catch(() => false)));
+        const s = store(); // one batch: one PowerShell process
+        const accountsOf = async (site: string) =>
+          (await fake.items(site)).map((target) => target.slice("pup:".length));
+        await removeNamed(tool, accountsOf, (a) => s.delete(a));
       }
     }
   });

@@ -97,6 +97,21 @@ export interface FakeTool {
   named(): { accounts: string[]; sites: string[] };
 }
 
+/**
+ * Against a real keychain, after a test: removes every account `tool` named and every item of
+ * each site it named (`itemsOf`), ignoring failures.
+ */
+export async function removeNamed(
+  tool: FakeTool,
+  itemsOf: (site: string) => Promise<string[]>,
+  remove: (account: string) => Promise<unknown>,
+): Promise<void> {
+  const { accounts, sites } = tool.named();
+  const doomed = [...accounts];
+  for (const site of sites) doomed.push(...await itemsOf(site));
+  await Promise.all(doomed.map((a) => remove(a).catch(() => false)));
+}
+
 /** Runs `fn` against a fresh fake tool, and removes its folder afterwards. */
 export async function withFakeTool(
   options: ToolOptions,
