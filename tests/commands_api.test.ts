@@ -7,52 +7,19 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { createFakeDatadogCore, fakeDatadogApp, type FakeDatadogCore } from "./fakes/datadog.ts";
+import type { FakeDatadogCore } from "./fakes/datadog.ts";
 import { FakeClock } from "./fakes/clock.ts";
-import { localEnv, runPup, seedSession, tempDir, testDeps } from "./helpers.ts";
-import type { Deps } from "../lib/deps.ts";
+import { inProcessFake } from "./helpers.ts";
 
 const KEYS = { DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" };
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
-/** A loopback site no socket listens on: requests reach the fake through `deps.fetch`. */
-const SITE = "127.0.0.1:9";
 
-/** A fetch that hands each request to `app`, and rejects as a real fetch does on abort. */
-function inProcessFetch(app: ReturnType<typeof fakeDatadogApp>): typeof fetch {
-  return (input, init) =>
-    new Promise((resolve, reject) => {
-      const signal = init?.signal;
-      if (signal?.aborted) return reject(signal.reason);
-      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
-      Promise.resolve(app.request(input instanceof Request ? input : String(input), init))
-        .then(resolve, reject);
-    });
-}
-
+/** The fake in process with API keys (by default) and a clock that starts now and stands still. */
 async function setup(env: Record<string, string> = KEYS) {
-  const fake = createFakeDatadogCore();
-  const app = fakeDatadogApp(fake);
   // The fake dates its logs from the real clock; pup's clock starts there and then stands still.
   const clock = new FakeClock(Date.now());
-  const dir = await tempDir();
-  const fullEnv = localEnv(SITE, dir.path, env);
-  return {
-    fake,
-    clock,
-    dir: dir.path,
-    pup: (argv: string[], overrides: Partial<Deps> & { stdinLines?: string[] } = {}) =>
-      runPup(argv, testDeps(fullEnv, { fetch: inProcessFetch(app), clock, ...overrides })),
-    async login(scope?: string) {
-      const t = fake.issueTokens({ scope });
-      await seedSession(dir.path, SITE, t);
-      return t;
-    },
-    async done() {
-      fake.cancelDelays();
-      await dir.remove();
-    },
-  };
+  return { ...(await inProcessFake(env, { clock })), clock };
 }
 
 function lastRequest(fake: FakeDatadogCore, path: string) {

@@ -265,29 +265,44 @@ export async function seedSession(
   });
 }
 
+/** Statuses whose response has no body (a `Response` refuses one). */
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
 /**
- * The fake Datadog with no socket: `deps.fetch` goes to the fake app's `request()`. `pup` runs
- * pup in-process with the CONTRACT §10 environment (`env` adds to it, e.g. API keys); `bodies`
- * holds each answer's raw text, to compare `-o json` with what the API sent.
+ * The fake Datadog with no socket: `deps.fetch` goes to the fake app's `request()` (and
+ * rejects as a real fetch does when its signal aborts). `pup` runs pup in-process with the
+ * CONTRACT §10 environment (`env` adds to it, e.g. API keys) and `options.clock` if given;
+ * `bodies` holds each answer's raw text, to compare `-o json` with what the API sent.
  */
-export async function inProcessFake(env: Record<string, string> = {}) {
+export async function inProcessFake(
+  env: Record<string, string> = {},
+  options: { clock?: Deps["clock"] } = {},
+) {
   const { createFakeDatadogCore, fakeDatadogApp } = await import("./fakes/datadog.ts");
   const fake = createFakeDatadogCore();
   const app = fakeDatadogApp(fake);
   const site = "127.0.0.1:9";
-  const dir = await tempDir("pup-families-");
+  const dir = await tempDir("pup-in-process-");
   const bodies: string[] = [];
-  const fetchFake: typeof fetch = async (input, init) => {
-    const res = await app.request(String(input instanceof Request ? input.url : input), init);
+  const answer = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const res = await app.request(input instanceof Request ? input : String(input), init);
     const text = await res.text();
     bodies.push(text);
-    return new Response(res.status === 204 ? null : text, {
+    return new Response(NULL_BODY.has(res.status) ? null : text, {
       status: res.status,
       statusText: res.statusText,
       headers: res.headers,
     });
   };
+  const fetchFake: typeof fetch = (input, init) =>
+    new Promise((resolve, reject) => {
+      const signal = init?.signal;
+      if (signal?.aborted) return reject(signal.reason);
+      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+      answer(input, init).then(resolve, reject);
+    });
   const fullEnv = localEnv(site, dir.path, env);
+  const clock = options.clock ? { clock: options.clock } : {};
   return {
     fake,
     app,
@@ -300,7 +315,7 @@ export async function inProcessFake(env: Record<string, string> = {}) {
       overrides: Partial<Deps> & { stdinLines?: string[] } = {},
       tty: { stdin?: boolean; stdout?: boolean; stderr?: boolean } = {},
     ) => {
-      const deps = testDeps(fullEnv, { fetch: fetchFake, ...overrides });
+      const deps = testDeps(fullEnv, { fetch: fetchFake, ...clock, ...overrides });
       deps.io.stdinIsTTY = tty.stdin ?? false;
       deps.io.stdoutIsTTY = tty.stdout ?? false;
       deps.io.stderrIsTTY = tty.stderr ?? false;
@@ -312,7 +327,11 @@ export async function inProcessFake(env: Record<string, string> = {}) {
       await seedSession(dir.path, site, t);
       return t;
     },
-    done: () => dir.remove(),
+    /** Releases any request the fake holds (`delayMs`) and removes the folder. */
+    async done() {
+      fake.cancelDelays();
+      await dir.remove();
+    },
   };
 }
 
