@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "./fakes/datadog.ts";
-import { localEnv, runPup, seedSession, tempDir, type TestDeps, testDeps } from "./helpers.ts";
+import {
+  localEnv,
+  runPup,
+  seedSession,
+  tempDir,
+  type TestDeps,
+  testDeps,
+  withTempDir,
+} from "./helpers.ts";
 import { FakeClock } from "./fakes/clock.ts";
 import { Context, type GlobalOptions } from "../lib/cli/context.ts";
 import { type Deps, systemClock } from "../lib/deps.ts";
@@ -360,8 +368,7 @@ test("a malformed JSON answer is an exit 1 that shows what came", async () => {
 
 test("a slow server hits the timeout and fails with exit 1", async () => {
   // On the fake clock: the server never answers, and time moves only when the test says.
-  const dir = await tempDir();
-  try {
+  return await withTempDir(async (dir) => {
     const clock = new FakeClock();
     const hang: typeof fetch = (_input, init) =>
       new Promise((_resolve, reject) =>
@@ -386,9 +393,7 @@ test("a slow server hits the timeout and fails with exit 1", async () => {
     );
     await clock.advance(200);
     await pending;
-  } finally {
-    await dir.remove();
-  }
+  });
 });
 
 test("PUP_HTTP_TIMEOUT sets the timeout in seconds and rejects nonsense", () => {
@@ -410,8 +415,7 @@ test("PUP_HTTP_TIMEOUT above what a timer can wait (~2^31 ms) is a usage error, 
       big,
     );
   }
-  const dir = await tempDir();
-  try {
+  return await withTempDir(async (dir) => {
     const env = localEnv("127.0.0.1:9", dir.path, {
       DD_API_KEY: "test-api-key",
       DD_APP_KEY: "test-app-key",
@@ -428,9 +432,7 @@ test("PUP_HTTP_TIMEOUT above what a timer can wait (~2^31 ms) is a usage error, 
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /invalid PUP_HTTP_TIMEOUT "3000000": expected at most/);
     assert.equal(sent, 0);
-  } finally {
-    await dir.remove();
-  }
+  });
 });
 
 test("a network failure names the origin and fails with exit 1", async () => {
@@ -620,9 +622,8 @@ test("redaction keeps the scheme of Authorization and hides key-like names", () 
   );
 });
 
-test("a header value that is not printable ASCII is a usage error, not 'cannot reach'", async () => {
-  const dir = await tempDir();
-  try {
+test("a header value that is not printable ASCII is a usage error, not 'cannot reach'", () =>
+  withTempDir(async (dir) => {
     const env = localEnv("127.0.0.1:9", dir.path, {
       DD_API_KEY: "test-api-key",
       DD_APP_KEY: "test-app-key",
@@ -642,10 +643,7 @@ test("a header value that is not printable ASCII is a usage error, not 'cannot r
       assert.doesNotMatch(r.stderr, /cannot reach/);
     }
     assert.equal(sent, 0);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
 test("every failure of an answer carries its HTTP status, for -o json's error object", () => {
   const failed = (status: number) => ({

@@ -4,7 +4,15 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeDatadogCore, fakeDatadogApp } from "./fakes/datadog.ts";
 import { fetchVia } from "./fakes/serve.ts";
-import { localEnv, runPup, storedToken, tempDir, type TestDeps, testDeps } from "./helpers.ts";
+import {
+  localEnv,
+  runPup,
+  storedToken,
+  tempDir,
+  type TestDeps,
+  testDeps,
+  withTempDir,
+} from "./helpers.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 
 const MIN = 60_000;
@@ -153,17 +161,13 @@ test("auth token without a session exits 4 with guidance and prints nothing on s
   }
 });
 
-test("auth token with nothing stored at all exits 4", async () => {
-  const dir = await tempDir();
-  try {
+test("auth token with nothing stored at all exits 4", () =>
+  withTempDir(async (dir) => {
     const r = await runPup(["auth", "token"], testDeps(localEnv("127.0.0.1:9", dir.path)));
     assert.equal(r.code, 4);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /pup auth login/);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
 test("auth token does not send a refresh token to an untrusted site", async () => {
   const t = await seeded(-5 * MIN);
@@ -327,8 +331,7 @@ test("a site planted in sessions.json gets no refresh token from auth token or a
   // as Datadog's, and the refresh went to 127.0.0.1.
   const planted = "127.0.0.1#.datadoghq.com";
   const fake = createFakeDatadogCore();
-  const dir = await tempDir();
-  try {
+  return await withTempDir(async (dir) => {
     const issued = fake.issueTokens();
     const key = siteKey(planted);
     await writeFile(
@@ -361,7 +364,5 @@ test("a site planted in sessions.json gets no refresh token from auth token or a
     assert.equal(status.code, 1, status.stderr);
     assert.ok(status.stderr.includes("sessions.json"), status.stderr);
     assert.deepEqual(sent, [], "nothing may be sent anywhere");
-  } finally {
-    await dir.remove();
-  }
+  });
 });

@@ -7,22 +7,19 @@ import {
   fetchingBrowser,
   localEnv,
   runPup,
-  tempDir,
   testDeps,
   withFakeDatadog,
+  withTempDir,
 } from "./helpers.ts";
 
 import { configScopes, loadConfig, MAX_CONFIG_BYTES } from "../lib/session/config.ts";
 import { PupError } from "../lib/errors.ts";
 
 async function withConfig(text: string | undefined, fn: (dir: string) => Promise<void>) {
-  const dir = await tempDir();
-  try {
+  return await withTempDir(async (dir) => {
     if (text !== undefined) await writeFile(join(dir.path, "config.yaml"), text);
     await fn(dir.path);
-  } finally {
-    await dir.remove();
-  }
+  });
 }
 
 async function configError(text: string): Promise<PupError> {

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { seedSession, tempDir, withInProcessFake } from "./helpers.ts";
+import { seedSession, withInProcessFake, withTempDir } from "./helpers.ts";
 import { FileStateStore } from "../lib/store/file_state_store.ts";
 import type { Token } from "../lib/auth/types.ts";
 import { DEFAULT_SCOPES, READ_ONLY_SCOPES } from "../lib/auth/scopes.ts";
@@ -176,9 +176,8 @@ test("a required flag given blank is as missing as an absent one", () => {
   }
 });
 
-test("the scope check and the credentials share one read of the state files (reuse)", async () => {
-  const dir = await tempDir();
-  try {
+test("the scope check and the credentials share one read of the state files (reuse)", () =>
+  withTempDir(async (dir) => {
     const site = "datadoghq.com";
     const token = (access_token: string): Token => ({
       access_token,
@@ -210,10 +209,7 @@ test("the scope check and the credentials share one read of the state files (reu
     await mine.write(site, { tokens: {}, client: null });
     assert.ok(isEmpty(await mine.read(site, { reuse: true })));
     assert.equal(Object.getPrototypeOf((await mine.read(site, { reuse: true })).tokens), null);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
 test("a family command resolves its site once: an ambiguous sessions.json warns once, as pup api does", () =>
   withInProcessFake(async (t) => {

@@ -82,6 +82,25 @@ export async function tempDir(
 }
 
 /**
+ * Runs `fn` with a fresh temporary folder ({@link tempDir}, `prefix`), then removes it;
+ * resolves with what `fn` does.
+ *
+ * @example
+ * test("…", () => withTempDir(async (dir) => { await writeFile(join(dir.path, "x"), ""); }));
+ */
+export async function withTempDir<T>(
+  fn: (dir: { path: string; remove: () => Promise<void> }) => Promise<T> | T,
+  prefix?: string,
+): Promise<T> {
+  const dir = await tempDir(prefix);
+  try {
+    return await fn(dir);
+  } finally {
+    await dir.remove();
+  }
+}
+
+/**
  * Runs `fn` with the fake Datadog on a real socket (options as `startFakeDatadog`'s) and a
  * fresh temporary folder ({@link tempDir}, `prefix`), then stops the fake and removes the
  * folder; resolves with what `fn` does.

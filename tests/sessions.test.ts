@@ -7,9 +7,9 @@ import {
   fetchingBrowser,
   localEnv,
   runPup,
-  tempDir,
   testDeps,
   withFakeDatadog,
+  withTempDir,
 } from "./helpers.ts";
 
 import { FakeClock } from "./fakes/clock.ts";
@@ -56,12 +56,9 @@ async function drive<T>(clock: FakeClock, work: Promise<T>): Promise<T> {
 }
 
 async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await tempDir();
-  try {
+  return await withTempDir(async (dir) => {
     await fn(dir.path);
-  } finally {
-    await dir.remove();
-  }
+  });
 }
 
 test("a missing sessions.json is an empty registry", async () => {

@@ -21,7 +21,7 @@ import {
   SHELLS,
 } from "../../lib/commands/completion.ts";
 import { PupError } from "../../lib/errors.ts";
-import { NO_BINARY, PUP_BIN, tempDir } from "../helpers.ts";
+import { NO_BINARY, PUP_BIN, withTempDir } from "../helpers.ts";
 
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
@@ -93,8 +93,7 @@ test("every script names every command word and every flag of the table", () => 
 });
 
 test("each script passes its shell's parser (bash -n, zsh -n, fish -n, PowerShell)", async (t) => {
-  const dir = await tempDir("pup-completion-");
-  try {
+  return await withTempDir((dir) => {
     const parsers: [Shell, string, string[]][] = [
       ["bash", "bash", ["-n"]],
       ["zsh", "zsh", ["-n"]],
@@ -124,15 +123,12 @@ test("each script passes its shell's parser (bash -n, zsh -n, fish -n, PowerShel
       ], { encoding: "utf8" });
       assert.equal(r.status, 0, r.stdout + r.stderr);
     }
-  } finally {
-    await dir.remove();
-  }
+  }, "pup-completion-");
 });
 
 test("bash completes commands, subcommands, flags and values, skipping a flag's value", async (t) => {
   if (!has("bash")) return t.skip("bash is not installed");
-  const dir = await tempDir("pup-completion-bash-");
-  try {
+  return await withTempDir((dir) => {
     const file = join(dir.path, "pup.bash");
     writeFileSync(file, script("bash"));
     const ask = (...words: string[]) => {
@@ -153,15 +149,12 @@ test("bash completes commands, subcommands, flags and values, skipping a flag's 
     assert.deepEqual(ask("-o", ""), ["json", "table", "yaml"]);
     assert.deepEqual(ask("auth", "login", "--site", "datadoghq.eu", "--no"), ["--no-browser"]);
     assert.deepEqual(ask("--vers"), ["--version"]);
-  } finally {
-    await dir.remove();
-  }
+  }, "pup-completion-bash-");
 });
 
 test("fish completes the same, with descriptions", async (t) => {
   if (!has("fish")) return t.skip("fish is not installed");
-  const dir = await tempDir("pup-completion-fish-");
-  try {
+  return await withTempDir((dir) => {
     const file = join(dir.path, "pup.fish");
     writeFileSync(file, script("fish"));
     const ask = (line: string) => {
@@ -178,9 +171,7 @@ test("fish completes the same, with descriptions", async (t) => {
     assert.deepEqual(ask("pup --org prod monitors list --li"), ["--limit"]);
     assert.ok(ask("pup auth status --").includes("--site"));
     assert.ok(!ask("pup auth status --").includes("--no-browser"), "login's flags stay with login");
-  } finally {
-    await dir.remove();
-  }
+  }, "pup-completion-fish-");
 });
 
 const binSkip = NO_BINARY;
