@@ -11,7 +11,6 @@ import {
   withFakeDatadog,
   withTempDir,
 } from "./helpers.ts";
-
 import { configScopes, loadConfig, MAX_CONFIG_BYTES } from "../lib/session/config.ts";
 import { PupError } from "../lib/errors.ts";
 

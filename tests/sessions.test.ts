@@ -11,7 +11,6 @@ import {
   withFakeDatadog,
   withTempDir,
 } from "./helpers.ts";
-
 import { FakeClock } from "./fakes/clock.ts";
 import { PupError } from "../lib/errors.ts";
 import {

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-
 import {
   assertNoSecretPrinted,
   localEnv,

@@ -9,7 +9,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-
 import { localEnv, withFakeDatadog } from "../helpers.ts";
 import { ROOT } from "../../scripts/build.ts";
 
