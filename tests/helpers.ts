@@ -193,7 +193,7 @@ export const fetchingBrowser: Deps["launch"] = (_cmd, args) => {
   return Promise.resolve({ exited });
 };
 
-/** What a run of the compiled binary left. */
+/** What a run of a program (the compiled binary, a shell script) left. */
 export interface BinaryRun {
   pid: number;
   code: number | null;
@@ -212,8 +212,21 @@ export function runBinary(
   env: Record<string, string>,
   options: { killAfterMs?: number } = {},
 ): Promise<BinaryRun> {
+  return runProgram(PUP_BIN, args, { ...options, env: { PATH: process.env.PATH ?? "", ...env } });
+}
+
+/**
+ * Runs `command` with exactly `env` (in `cwd`), stdin closed, and collects its output;
+ * `killAfterMs` sends SIGKILL after that long if it is still running. Rejects when the program
+ * cannot be started.
+ */
+export function runProgram(
+  command: string,
+  args: string[],
+  options: { env: Record<string, string>; cwd?: string; killAfterMs?: number },
+): Promise<BinaryRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PUP_BIN, args, { env: { PATH: process.env.PATH ?? "", ...env } });
+    const child = spawn(command, args, { env: options.env, cwd: options.cwd });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += c));

@@ -6,11 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import { tempDir } from "../helpers.ts";
+import { runProgram, tempDir } from "../helpers.ts";
 import { gitCommit, ROOT } from "../../scripts/build.ts";
 import { ensureRelease } from "../../scripts/release.ts";
 import { tarGz } from "../../scripts/archive.ts";
@@ -55,15 +55,7 @@ function releaseFiles(): Map<string, Uint8Array> {
 }
 
 function install(env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(SHELL, [INSTALL_SH], { env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.stdin.end();
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProgram(SHELL, [INSTALL_SH], { env });
 }
 
 test(

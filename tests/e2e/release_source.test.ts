@@ -7,9 +7,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { localEnv, withFakeDatadog } from "../helpers.ts";
+import { localEnv, runProgram, withFakeDatadog } from "../helpers.ts";
 import { ROOT } from "../../scripts/build.ts";
 
 const VISIT = join(ROOT, "tests/fakes/bin/visit");
@@ -19,15 +18,7 @@ const RUNTIMES: [string, string, string[]][] = [
 ];
 
 function run(cmd: string, args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.stdin.end();
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProgram(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
 }
 
 for (const [name, cmd, prefix] of RUNTIMES) {
