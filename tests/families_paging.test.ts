@@ -126,34 +126,24 @@ test("cursors: --limit asks each page for only what is left", () =>
 
 test("cursors: --cursor continues where an earlier answer stopped", () =>
   withFake(async (t) => {
-    const first = await t.pup([
-      "logs",
-      "query",
-      "--query",
-      "*",
-      "--from",
-      "1h",
-      "--limit",
-      "5",
-      "-o",
-      "json",
-    ]);
+    const five = (...extra: string[]) =>
+      t.pup([
+        "logs",
+        "query",
+        "--query",
+        "*",
+        "--from",
+        "1h",
+        "--limit",
+        "5",
+        ...extra,
+        "-o",
+        "json",
+      ]);
+    const first = await five();
     const after = JSON.parse(first.stdout).meta.page.after;
     assert.equal(typeof after, "string");
-    const next = await t.pup([
-      "logs",
-      "query",
-      "--query",
-      "*",
-      "--from",
-      "1h",
-      "--limit",
-      "5",
-      "--cursor",
-      after,
-      "-o",
-      "json",
-    ]);
+    const next = await five("--cursor", after);
     assert.equal(next.code, 0, next.stderr);
     const ids = (s: string) => JSON.parse(s).data.map((l: { id: string }) => l.id);
     assert.equal(new Set([...ids(first.stdout), ...ids(next.stdout)]).size, 10);
