@@ -10,6 +10,7 @@ import {
   tempDir,
   type TestDeps,
   testDeps,
+  withFixture,
   withTempDir,
 } from "./helpers.ts";
 import { FakeClock } from "./fakes/clock.ts";
@@ -97,9 +98,8 @@ async function rejectsWith(
 
 // ---- Credentials and their order
 
-test("DD_ACCESS_TOKEN is sent as a bearer token", async () => {
-  const t = await setup();
-  try {
+test("DD_ACCESS_TOKEN is sent as a bearer token", () =>
+  withFixture(setup(), async (t) => {
     const token = t.fake.issueTokens().access_token;
     const ctx = new Context(testDeps({ ...t.deps.env, DD_ACCESS_TOKEN: token }), {
       trustSite: false,
@@ -109,35 +109,24 @@ test("DD_ACCESS_TOKEN is sent as a bearer token", async () => {
     const [req] = apiCalls(t.fake);
     assert.equal(req.headers.authorization, `Bearer ${token}`);
     assert.equal(req.headers["dd-api-key"], undefined);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("the OAuth session is used when DD_ACCESS_TOKEN is not set", async () => {
-  const t = await setup();
-  try {
+test("the OAuth session is used when DD_ACCESS_TOKEN is not set", () =>
+  withFixture(setup(), async (t) => {
     const token = await t.login();
     assert.deepEqual(await t.client().json({ path: "/api/v1/validate" }), { valid: true });
     assert.equal(apiCalls(t.fake)[0].headers.authorization, `Bearer ${token}`);
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("API keys are sent as DD-API-KEY and DD-APPLICATION-KEY when there is no token", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("API keys are sent as DD-API-KEY and DD-APPLICATION-KEY when there is no token", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     assert.deepEqual(await t.client().json({ path: "/api/v1/validate" }), { valid: true });
     const [req] = apiCalls(t.fake);
     assert.equal(req.headers["dd-api-key"], "test-api-key");
     assert.equal(req.headers["dd-application-key"], "test-app-key");
     assert.equal(req.headers.authorization, undefined);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("DD_ACCESS_TOKEN wins over the session, and the session wins over API keys", async () => {
   const keys = { DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" };
@@ -160,9 +149,8 @@ test("DD_ACCESS_TOKEN wins over the session, and the session wins over API keys"
   }
 });
 
-test("with no credentials at all the client fails with exit 4 and says how to log in", async () => {
-  const t = await setup();
-  try {
+test("with no credentials at all the client fails with exit 4 and says how to log in", () =>
+  withFixture(setup(), async (t) => {
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
       exitCode: 4,
       code: "not_authenticated",
@@ -170,28 +158,20 @@ test("with no credentials at all the client fails with exit 4 and says how to lo
       hint: /pup auth login.*DD_API_KEY and DD_APP_KEY/,
     });
     assert.equal(apiCalls(t.fake).length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("with only one API key set the error names the missing one", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key" });
-  try {
+test("with only one API key set the error names the missing one", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key" }), async (t) => {
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
       exitCode: 4,
       message: /DD_APP_KEY is not set/,
     });
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 // ---- Refresh
 
-test("a session token within 5 minutes of expiry is refreshed before the call", async () => {
-  const t = await setup();
-  try {
+test("a session token within 5 minutes of expiry is refreshed before the call", () =>
+  withFixture(setup(), async (t) => {
     const old = await t.login({ ttlSeconds: 120 });
     await t.client().json({ path: "/api/v1/validate" });
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 1);
@@ -201,14 +181,10 @@ test("a session token within 5 minutes of expiry is refreshed before the call", 
       await readFile(join(t.dir, `tokens_${siteKey(t.fake.site)}.json`), "utf8"),
     );
     assert.equal(req.headers.authorization, `Bearer ${stored.__default__.access_token}`);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("an API 401 with a session refreshes once and retries once", async () => {
-  const t = await setup();
-  try {
+test("an API 401 with a session refreshes once and retries once", () =>
+  withFixture(setup(), async (t) => {
     const old = await t.login();
     t.fake.expireAccessToken(old);
     assert.deepEqual(await t.client().json({ path: "/api/v1/validate" }), { valid: true });
@@ -217,14 +193,10 @@ test("an API 401 with a session refreshes once and retries once", async () => {
     assert.equal(calls.length, 2);
     assert.equal(calls[0].headers.authorization, `Bearer ${old}`);
     assert.notEqual(calls[1].headers.authorization, `Bearer ${old}`);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a 401 that survives the refresh fails with exit 4 after exactly one retry", async () => {
-  const t = await setup();
-  try {
+test("a 401 that survives the refresh fails with exit 4 after exactly one retry", () =>
+  withFixture(setup(), async (t) => {
     await t.login();
     t.fake.knobs.failNext.push({ path: "/api/v1/validate", status: 401, times: 5 });
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
@@ -234,14 +206,10 @@ test("a 401 that survives the refresh fails with exit 4 after exactly one retry"
     });
     assert.equal(apiCalls(t.fake).length, 2);
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a rejected DD_ACCESS_TOKEN fails with exit 4 and no refresh", async () => {
-  const t = await setup({ DD_ACCESS_TOKEN: "fake_at_not_a_real_token" });
-  try {
+test("a rejected DD_ACCESS_TOKEN fails with exit 4 and no refresh", () =>
+  withFixture(setup({ DD_ACCESS_TOKEN: "fake_at_not_a_real_token" }), async (t) => {
     await t.login();
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
       exitCode: 4,
@@ -250,42 +218,30 @@ test("a rejected DD_ACCESS_TOKEN fails with exit 4 and no refresh", async () => 
     });
     assert.equal(apiCalls(t.fake).length, 1);
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 // ---- 403, 429, 5xx, bodies, timeouts
 
-test("a 403 names the missing scope and the login that grants it, exit 1", async () => {
-  const t = await setup();
-  try {
+test("a 403 names the missing scope and the login that grants it, exit 1", () =>
+  withFixture(setup(), async (t) => {
     await t.login({ scope: "timeseries_query logs_read_data" });
     await rejectsWith(t.client().json({ path: "/api/v1/monitor" }), {
       exitCode: 1,
       message: /403.*missing scope monitors_read/,
       hint: /pup auth login --extra-scopes monitors_read/,
     });
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a 429 waits as Retry-After asks, through the clock, then succeeds", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("a 429 waits as Retry-After asks, through the clock, then succeeds", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.rateLimitNext = 2;
     assert.deepEqual(await t.client().json({ path: "/api/v1/validate" }), { valid: true });
     assert.deepEqual(t.waits, [1000, 1000]);
     assert.equal(apiCalls(t.fake).length, 3);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("X-RateLimit-Reset sets the wait when Retry-After is absent", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("X-RateLimit-Reset sets the wait when Retry-After is absent", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({
       path: "/api/v1/validate",
       status: 429,
@@ -293,14 +249,10 @@ test("X-RateLimit-Reset sets the wait when Retry-After is absent", async () => {
     });
     await t.client().json({ path: "/api/v1/validate" });
     assert.deepEqual(t.waits, [7000]);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("rate limiting gives up after 3 retries with a clear exit 1", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("rate limiting gives up after 3 retries with a clear exit 1", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.rateLimitNext = 100;
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
       exitCode: 1,
@@ -309,14 +261,10 @@ test("rate limiting gives up after 3 retries with a clear exit 1", async () => {
     });
     assert.equal(apiCalls(t.fake).length, 4);
     assert.deepEqual(t.waits, [1000, 1000, 1000]);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a 429 asking for more than the longest wait fails at once", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("a 429 asking for more than the longest wait fails at once", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({
       path: "/api/v1/validate",
       status: 429,
@@ -328,14 +276,10 @@ test("a 429 asking for more than the longest wait fails at once", async () => {
     });
     assert.deepEqual(t.waits, []);
     assert.equal(apiCalls(t.fake).length, 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a 500 fails with exit 1 and Datadog's errors", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("a 500 fails with exit 1 and Datadog's errors", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({
       path: "/api/v1/validate",
       status: 500,
@@ -348,23 +292,16 @@ test("a 500 fails with exit 1 and Datadog's errors", async () => {
       hint: /try again/,
     });
     assert.equal(apiCalls(t.fake).length, 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a malformed JSON answer is an exit 1 that shows what came", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("a malformed JSON answer is an exit 1 that shows what came", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({ path: "/api/v1/validate", status: 200, body: "{not json" });
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
       exitCode: 1,
       message: /malformed JSON: expected a JSON document, found "\{not json"/,
     });
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("a slow server hits the timeout and fails with exit 1", async () => {
   // On the fake clock: the server never answers, and time moves only when the test says.
@@ -450,9 +387,8 @@ test("a network failure names the origin and fails with exit 1", async () => {
   }
 });
 
-test("redirects are not followed, so credentials stay on the site", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("redirects are not followed, so credentials stay on the site", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({
       path: "/api/v1/validate",
       status: 302,
@@ -463,25 +399,18 @@ test("redirects are not followed, so credentials stay on the site", async () => 
       exitCode: 1,
       message: /302 redirect to https:\/\/elsewhere\.example\/steal/,
     });
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 // ---- What goes on the wire and on the terminal
 
-test("the User-Agent names pup, the runtime, the OS and the architecture", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("the User-Agent names pup, the runtime, the OS and the architecture", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     await t.client().json({ path: "/api/v1/validate" });
     assert.equal(
       apiCalls(t.fake)[0].headers["user-agent"],
       "pup/0.0.0-test (test 0; os linux; arch x64)",
     );
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("verbose output shows requests and answers with credentials redacted", async () => {
   const keys = { DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" };
@@ -521,9 +450,8 @@ test("verbose output redacts API and application keys", async () => {
   }
 });
 
-test("control characters in server errors are neutralised", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("control characters in server errors are neutralised", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({
       path: "/api/v1/validate",
       status: 404,
@@ -536,10 +464,7 @@ test("control characters in server errors are neutralised", async () => {
       assert.match(msg, /gone \\u001b\[2J\\u001b\]0;pwned\\u0007 away/);
       return true;
     });
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("credentials are not sent to a site that is not Datadog's without trust", async () => {
   const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }, {

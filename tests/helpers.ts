@@ -82,6 +82,25 @@ export async function tempDir(
 }
 
 /**
+ * Runs `fn` with a test's fixture (whatever a `setup()` made: a fake, a folder, deps), then
+ * its `done()`, whether `fn` passed or threw.
+ *
+ * @example
+ * test("…", () => withFixture(setup(), async (t) => { assert.equal((await t.pup(["api", "/x"])).code, 0); }));
+ */
+export async function withFixture<T extends { done(): unknown }>(
+  fixture: T | Promise<T>,
+  fn: (t: T) => Promise<void> | void,
+): Promise<void> {
+  const t = await fixture;
+  try {
+    await fn(t);
+  } finally {
+    await t.done();
+  }
+}
+
+/**
  * Runs `fn` with a fresh temporary folder ({@link tempDir}, `prefix`), then removes it;
  * resolves with what `fn` does.
  *
@@ -382,11 +401,8 @@ export async function withInProcessFake(
   fn: (t: InProcessFake) => Promise<void>,
   options: { login?: boolean | string; env?: Record<string, string> } = {},
 ): Promise<void> {
-  const t = await inProcessFake(options.env);
-  try {
+  await withFixture(inProcessFake(options.env), async (t) => {
     if (options.login) await t.login(options.login === true ? undefined : options.login);
     await fn(t);
-  } finally {
-    await t.done();
-  }
+  });
 }
