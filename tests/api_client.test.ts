@@ -3,7 +3,16 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeDatadog, type FakeDatadog } from "./fakes/datadog.ts";
-import { localEnv, runPup, seedSession, tempDir, type TestDeps, testDeps } from "./helpers.ts";
+import {
+  localEnv,
+  runPup,
+  seedSession,
+  tempDir,
+  type TestDeps,
+  testDeps,
+  withFixture,
+  withTempDir,
+} from "./helpers.ts";
 import { FakeClock, InstantClock } from "./fakes/clock.ts";
 import { Context, type GlobalOptions } from "../lib/cli/context.ts";
 import type { Deps } from "../lib/deps.ts";
@@ -82,9 +91,8 @@ async function rejectsWith(
 
 // ---- Credentials and their order
 
-test("DD_ACCESS_TOKEN is sent as a bearer token", async () => {
-  const t = await setup();
-  try {
+test("DD_ACCESS_TOKEN is sent as a bearer token", () =>
+  withFixture(setup(), async (t) => {
     const token = t.fake.issueTokens().access_token;
     const ctx = new Context(testDeps({ ...t.deps.env, DD_ACCESS_TOKEN: token }), {
       trustSite: false,
@@ -94,35 +102,24 @@ test("DD_ACCESS_TOKEN is sent as a bearer token", async () => {
     const [req] = apiCalls(t.fake);
     assert.equal(req.headers.authorization, `Bearer ${token}`);
     assert.equal(req.headers["dd-api-key"], undefined);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("the OAuth session is used when DD_ACCESS_TOKEN is not set", async () => {
-  const t = await setup();
-  try {
+test("the OAuth session is used when DD_ACCESS_TOKEN is not set", () =>
+  withFixture(setup(), async (t) => {
     const token = await t.login();
     assert.deepEqual(await t.client().json({ path: "/api/v1/validate" }), { valid: true });
     assert.equal(apiCalls(t.fake)[0].headers.authorization, `Bearer ${token}`);
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("API keys are sent as DD-API-KEY and DD-APPLICATION-KEY when there is no token", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("API keys are sent as DD-API-KEY and DD-APPLICATION-KEY when there is no token", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     assert.deepEqual(await t.client().json({ path: "/api/v1/validate" }), { valid: true });
     const [req] = apiCalls(t.fake);
     assert.equal(req.headers["dd-api-key"], "test-api-key");
     assert.equal(req.headers["dd-application-key"], "test-app-key");
     assert.equal(req.headers.authorization, undefined);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("DD_ACCESS_TOKEN wins over the session, and the session wins over API keys", async () => {
   const keys = { DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" };
@@ -145,9 +142,8 @@ test("DD_ACCESS_TOKEN wins over the session, and the session wins over API keys"
   }
 });
 
-test("with no credentials at all the client fails with exit 4 and says how to log in", async () => {
-  const t = await setup();
-  try {
+test("with no credentials at all the client fails with exit 4 and says how to log in", () =>
+  withFixture(setup(), async (t) => {
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
       exitCode: 4,
       code: "not_authenticated",
@@ -155,28 +151,20 @@ test("with no credentials at all the client fails with exit 4 and says how to lo
       hint: /pup auth login.*DD_API_KEY and DD_APP_KEY/,
     });
     assert.equal(apiCalls(t.fake).length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("with only one API key set the error names the missing one", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key" });
-  try {
+test("with only one API key set the error names the missing one", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key" }), async (t) => {
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
       exitCode: 4,
       message: /DD_APP_KEY is not set/,
     });
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 // ---- Refresh
 
-test("a session token within 5 minutes of expiry is refreshed before the call", async () => {
-  const t = await setup();
-  try {
+test("a session token within 5 minutes of expiry is refreshed before the call", () =>
+  withFixture(setup(), async (t) => {
     const old = await t.login({ ttlSeconds: 120 });
     await t.client().json({ path: "/api/v1/validate" });
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 1);
@@ -186,14 +174,10 @@ test("a session token within 5 minutes of expiry is refreshed before the call", 
       await readFile(join(t.dir, `tokens_${siteKey(t.fake.site)}.json`), "utf8"),
     );
     assert.equal(req.headers.authorization, `Bearer ${stored.__default__.access_token}`);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("an API 401 with a session refreshes once and retries once", async () => {
-  const t = await setup();
-  try {
+test("an API 401 with a session refreshes once and retries once", () =>
+  withFixture(setup(), async (t) => {
     const old = await t.login();
     t.fake.expireAccessToken(old);
     assert.deepEqual(await t.client().json({ path: "/api/v1/validate" }), { valid: true });
@@ -202,14 +186,10 @@ test("an API 401 with a session refreshes once and retries once", async () => {
     assert.equal(calls.length, 2);
     assert.equal(calls[0].headers.authorization, `Bearer ${old}`);
     assert.notEqual(calls[1].headers.authorization, `Bearer ${old}`);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a 401 that survives the refresh fails with exit 4 after exactly one retry", async () => {
-  const t = await setup();
-  try {
+test("a 401 that survives the refresh fails with exit 4 after exactly one retry", () =>
+  withFixture(setup(), async (t) => {
     await t.login();
     t.fake.knobs.failNext.push({ path: "/api/v1/validate", status: 401, times: 5 });
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
@@ -219,14 +199,10 @@ test("a 401 that survives the refresh fails with exit 4 after exactly one retry"
     });
     assert.equal(apiCalls(t.fake).length, 2);
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a rejected DD_ACCESS_TOKEN fails with exit 4 and no refresh", async () => {
-  const t = await setup({ DD_ACCESS_TOKEN: "fake_at_not_a_real_token" });
-  try {
+test("a rejected DD_ACCESS_TOKEN fails with exit 4 and no refresh", () =>
+  withFixture(setup({ DD_ACCESS_TOKEN: "fake_at_not_a_real_token" }), async (t) => {
     await t.login();
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
       exitCode: 4,
@@ -235,42 +211,30 @@ test("a rejected DD_ACCESS_TOKEN fails with exit 4 and no refresh", async () => 
     });
     assert.equal(apiCalls(t.fake).length, 1);
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 // ---- 403, 429, 5xx, bodies, timeouts
 
-test("a 403 names the missing scope and the login that grants it, exit 1", async () => {
-  const t = await setup();
-  try {
+test("a 403 names the missing scope and the login that grants it, exit 1", () =>
+  withFixture(setup(), async (t) => {
     await t.login({ scope: "timeseries_query logs_read_data" });
     await rejectsWith(t.client().json({ path: "/api/v1/monitor" }), {
       exitCode: 1,
       message: /403.*missing scope monitors_read/,
       hint: /pup auth login --extra-scopes monitors_read/,
     });
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a 429 waits as Retry-After asks, through the clock, then succeeds", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("a 429 waits as Retry-After asks, through the clock, then succeeds", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.rateLimitNext = 2;
     assert.deepEqual(await t.client().json({ path: "/api/v1/validate" }), { valid: true });
     assert.deepEqual(t.waits, [1000, 1000]);
     assert.equal(apiCalls(t.fake).length, 3);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("X-RateLimit-Reset sets the wait when Retry-After is absent", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("X-RateLimit-Reset sets the wait when Retry-After is absent", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({
       path: "/api/v1/validate",
       status: 429,
@@ -278,14 +242,10 @@ test("X-RateLimit-Reset sets the wait when Retry-After is absent", async () => {
     });
     await t.client().json({ path: "/api/v1/validate" });
     assert.deepEqual(t.waits, [7000]);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("rate limiting gives up after 3 retries with a clear exit 1", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("rate limiting gives up after 3 retries with a clear exit 1", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.rateLimitNext = 100;
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
       exitCode: 1,
@@ -294,14 +254,10 @@ test("rate limiting gives up after 3 retries with a clear exit 1", async () => {
     });
     assert.equal(apiCalls(t.fake).length, 4);
     assert.deepEqual(t.waits, [1000, 1000, 1000]);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a 429 asking for more than the longest wait fails at once", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("a 429 asking for more than the longest wait fails at once", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({
       path: "/api/v1/validate",
       status: 429,
@@ -313,14 +269,10 @@ test("a 429 asking for more than the longest wait fails at once", async () => {
     });
     assert.deepEqual(t.waits, []);
     assert.equal(apiCalls(t.fake).length, 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a 500 fails with exit 1 and Datadog's errors", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("a 500 fails with exit 1 and Datadog's errors", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({
       path: "/api/v1/validate",
       status: 500,
@@ -333,28 +285,20 @@ test("a 500 fails with exit 1 and Datadog's errors", async () => {
       hint: /try again/,
     });
     assert.equal(apiCalls(t.fake).length, 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a malformed JSON answer is an exit 1 that shows what came", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("a malformed JSON answer is an exit 1 that shows what came", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({ path: "/api/v1/validate", status: 200, body: "{not json" });
     await rejectsWith(t.client().json({ path: "/api/v1/validate" }), {
       exitCode: 1,
       message: /malformed JSON: expected a JSON document, found "\{not json"/,
     });
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("a slow server hits the timeout and fails with exit 1", async () => {
   // On the fake clock: the server never answers, and time moves only when the test says.
-  const dir = await tempDir();
-  try {
+  return await withTempDir(async (dir) => {
     const clock = new FakeClock();
     const hang: typeof fetch = (_input, init) =>
       new Promise((_resolve, reject) =>
@@ -379,9 +323,7 @@ test("a slow server hits the timeout and fails with exit 1", async () => {
     );
     await clock.advance(200);
     await pending;
-  } finally {
-    await dir.remove();
-  }
+  });
 });
 
 test("PUP_HTTP_TIMEOUT sets the timeout in seconds and rejects nonsense", () => {
@@ -403,8 +345,7 @@ test("PUP_HTTP_TIMEOUT above what a timer can wait (~2^31 ms) is a usage error, 
       big,
     );
   }
-  const dir = await tempDir();
-  try {
+  return await withTempDir(async (dir) => {
     const env = localEnv("127.0.0.1:9", dir.path, {
       DD_API_KEY: "test-api-key",
       DD_APP_KEY: "test-app-key",
@@ -421,9 +362,7 @@ test("PUP_HTTP_TIMEOUT above what a timer can wait (~2^31 ms) is a usage error, 
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /invalid PUP_HTTP_TIMEOUT "3000000": expected at most/);
     assert.equal(sent, 0);
-  } finally {
-    await dir.remove();
-  }
+  });
 });
 
 test("a network failure names the origin and fails with exit 1", async () => {
@@ -441,9 +380,8 @@ test("a network failure names the origin and fails with exit 1", async () => {
   }
 });
 
-test("redirects are not followed, so credentials stay on the site", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("redirects are not followed, so credentials stay on the site", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({
       path: "/api/v1/validate",
       status: 302,
@@ -454,25 +392,18 @@ test("redirects are not followed, so credentials stay on the site", async () => 
       exitCode: 1,
       message: /302 redirect to https:\/\/elsewhere\.example\/steal/,
     });
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 // ---- What goes on the wire and on the terminal
 
-test("the User-Agent names pup, the runtime, the OS and the architecture", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("the User-Agent names pup, the runtime, the OS and the architecture", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     await t.client().json({ path: "/api/v1/validate" });
     assert.equal(
       apiCalls(t.fake)[0].headers["user-agent"],
       "pup/0.0.0-test (test 0; os linux; arch x64)",
     );
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("verbose output shows requests and answers with credentials redacted", async () => {
   const keys = { DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" };
@@ -512,9 +443,8 @@ test("verbose output redacts API and application keys", async () => {
   }
 });
 
-test("control characters in server errors are neutralised", async () => {
-  const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" });
-  try {
+test("control characters in server errors are neutralised", () =>
+  withFixture(setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }), async (t) => {
     t.fake.knobs.failNext.push({
       path: "/api/v1/validate",
       status: 404,
@@ -527,10 +457,7 @@ test("control characters in server errors are neutralised", async () => {
       assert.match(msg, /gone \\u001b\[2J\\u001b\]0;pwned\\u0007 away/);
       return true;
     });
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("credentials are not sent to a site that is not Datadog's without trust", async () => {
   const t = await setup({ DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" }, {
@@ -613,9 +540,8 @@ test("redaction keeps the scheme of Authorization and hides key-like names", () 
   );
 });
 
-test("a header value that is not printable ASCII is a usage error, not 'cannot reach'", async () => {
-  const dir = await tempDir();
-  try {
+test("a header value that is not printable ASCII is a usage error, not 'cannot reach'", () =>
+  withTempDir(async (dir) => {
     const env = localEnv("127.0.0.1:9", dir.path, {
       DD_API_KEY: "test-api-key",
       DD_APP_KEY: "test-app-key",
@@ -635,10 +561,7 @@ test("a header value that is not printable ASCII is a usage error, not 'cannot r
       assert.doesNotMatch(r.stderr, /cannot reach/);
     }
     assert.equal(sent, 0);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
 test("every failure of an answer carries its HTTP status, for -o json's error object", () => {
   const failed = (status: number) => ({

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeDatadog } from "./fakes/datadog.ts";
-import { runPup, tempDir, testDeps } from "./helpers.ts";
+import { runPup, tempDir, testDeps, withTempDir } from "./helpers.ts";
 import type { SessionEntry } from "../lib/session/sessions.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 
@@ -228,19 +228,15 @@ test("auth list says where tokens are stored and warns that plain files are used
   }
 });
 
-test("auth list with no sessions says how to log in and exits 0", async () => {
-  const dir = await tempDir();
-  try {
+test("auth list with no sessions says how to log in and exits 0", () =>
+  withTempDir(async (dir) => {
     const env = { PUP_CONFIG_DIR: dir.path, HOME: dir.path, DD_TOKEN_STORAGE: "file" };
     const r = await runPup(["auth", "list", "-o", "table"], testDeps(env));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /No sessions\. Run 'pup auth login' to log in\./);
     const j = await listJson(env);
     assert.deepEqual(j.sessions, []);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
 test("auth list -o yaml prints YAML", async () => {
   const f = await folder([{ site: US1, org: null }], { [US1]: { __default__: token(50 * MIN) } });

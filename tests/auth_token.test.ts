@@ -4,7 +4,16 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeDatadogCore, fakeDatadogApp } from "./fakes/datadog.ts";
 import { fetchVia } from "./fakes/serve.ts";
-import { localEnv, runPup, storedToken, tempDir, type TestDeps, testDeps } from "./helpers.ts";
+import {
+  localEnv,
+  runPup,
+  storedToken,
+  tempDir,
+  type TestDeps,
+  testDeps,
+  withFixture,
+  withTempDir,
+} from "./helpers.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 import type { Deps } from "../lib/deps.ts";
 import { FakeClock } from "./fakes/clock.ts";
@@ -54,21 +63,16 @@ function ttyDeps(t: { deps: (e?: Record<string, string | undefined>) => TestDeps
   return deps;
 }
 
-test("auth token into a pipe prints the access token and a newline, and nothing else", async () => {
-  const t = await seeded();
-  try {
+test("auth token into a pipe prints the access token and a newline, and nothing else", () =>
+  withFixture(seeded(), async (t) => {
     const r = await runPup(["auth", "token"], t.deps());
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `${t.main.access_token}\n`);
     assert.equal(r.stderr, "");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth token on a terminal prints no token, says how to use it and exits 0", async () => {
-  const t = await seeded();
-  try {
+test("auth token on a terminal prints no token, says how to use it and exits 0", () =>
+  withFixture(seeded(), async (t) => {
     const r = await runPup(["auth", "token"], ttyDeps(t));
     assert.equal(r.code, 0);
     assert.equal(r.stdout, "");
@@ -77,73 +81,49 @@ test("auth token on a terminal prints no token, says how to use it and exits 0",
     for (const s of [t.main.access_token, t.main.refresh_token, t.prod.access_token]) {
       assert.ok(!r.stderr.includes(s), "a token was printed to the terminal");
     }
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth token on a terminal with an expired token neither prints nor refreshes it", async () => {
-  const t = await seeded(-5 * MIN);
-  try {
+test("auth token on a terminal with an expired token neither prints nor refreshes it", () =>
+  withFixture(seeded(-5 * MIN), async (t) => {
     const r = await runPup(["auth", "token"], ttyDeps(t));
     assert.equal(r.code, 0);
     assert.equal(r.stdout, "");
     assert.equal(t.fake.requests.length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth token --show prints the token even on a terminal", async () => {
-  const t = await seeded();
-  try {
+test("auth token --show prints the token even on a terminal", () =>
+  withFixture(seeded(), async (t) => {
     const r = await runPup(["auth", "token", "--show"], ttyDeps(t));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `${t.main.access_token}\n`);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth token --org prints that named session's token", async () => {
-  const t = await seeded();
-  try {
+test("auth token --org prints that named session's token", () =>
+  withFixture(seeded(), async (t) => {
     const r = await runPup(["auth", "token", "--org", "prod"], t.deps());
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `${t.prod.access_token}\n`);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("DD_ORG selects the session for auth token like --org", async () => {
-  const t = await seeded();
-  try {
+test("DD_ORG selects the session for auth token like --org", () =>
+  withFixture(seeded(), async (t) => {
     const r = await runPup(["auth", "token"], t.deps({ ...t.env, DD_ORG: "prod" }));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `${t.prod.access_token}\n`);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth token refreshes a token within five minutes of expiry and prints the new one", async () => {
-  const t = await seeded(2 * MIN);
-  try {
+test("auth token refreshes a token within five minutes of expiry and prints the new one", () =>
+  withFixture(seeded(2 * MIN), async (t) => {
     const r = await runPup(["auth", "token"], t.deps());
     assert.equal(r.code, 0, r.stderr);
     const now = JSON.parse(await readFile(t.tokensPath, "utf8")).__default__;
     assert.notEqual(now.access_token, t.main.access_token);
     assert.equal(r.stdout, `${now.access_token}\n`);
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth token without a session exits 4 with guidance and prints nothing on stdout", async () => {
-  const t = await seeded();
-  try {
+test("auth token without a session exits 4 with guidance and prints nothing on stdout", () =>
+  withFixture(seeded(), async (t) => {
     for (const deps of [t.deps(), ttyDeps(t)]) {
       const r = await runPup(["auth", "token", "--org", "staging"], deps);
       assert.equal(r.code, 4);
@@ -151,46 +131,31 @@ test("auth token without a session exits 4 with guidance and prints nothing on s
       assert.match(r.stderr, /not logged in: no session for org "staging"/);
       assert.match(r.stderr, /pup auth login --org staging/);
     }
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth token with nothing stored at all exits 4", async () => {
-  const dir = await tempDir();
-  try {
+test("auth token with nothing stored at all exits 4", () =>
+  withTempDir(async (dir) => {
     const r = await runPup(["auth", "token"], testDeps(localEnv("127.0.0.1:9", dir.path)));
     assert.equal(r.code, 4);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /pup auth login/);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
-test("auth token does not send a refresh token to an untrusted site", async () => {
-  const t = await seeded(-5 * MIN);
-  try {
+test("auth token does not send a refresh token to an untrusted site", () =>
+  withFixture(seeded(-5 * MIN), async (t) => {
     const r = await runPup(["auth", "token"], t.deps({ ...t.env, PUP_TRUST_SITE: undefined }));
     assert.equal(r.code, 2);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /refusing to send credentials/);
     assert.equal(t.fake.requests.length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth token rejects a positional argument as a usage error", async () => {
-  const t = await seeded();
-  try {
+test("auth token rejects a positional argument as a usage error", () =>
+  withFixture(seeded(), async (t) => {
     const r = await runPup(["auth", "token", "extra"], t.deps());
     assert.equal(r.code, 2);
     assert.equal(r.stdout, "");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 /** Runs `pup auth token` through its parse + run (the flags --json and --min-ttl are parsed
  * here directly until the command table declares them). */
@@ -208,9 +173,8 @@ async function token(deps: TestDeps, values: Record<string, string | boolean>) {
   return { code, stdout: deps.stdout(), stderr: deps.stderr() };
 }
 
-test("auth token --json prints one object with the token, expiry, site, org and scopes", async () => {
-  const t = await seeded();
-  try {
+test("auth token --json prints one object with the token, expiry, site, org and scopes", () =>
+  withFixture(seeded(), async (t) => {
     const r = await token(t.deps(), { json: true });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdout.endsWith("}\n") && r.stdout.split("\n").length === 2);
@@ -221,26 +185,18 @@ test("auth token --json prints one object with the token, expiry, site, org and 
     assert.equal(doc.org, null);
     assert.deepEqual(doc.scopes, t.main.scope.split(" "));
     assert.equal(r.stderr, "");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth token --json on a terminal prints nothing secret, like the plain token", async () => {
-  const t = await seeded();
-  try {
+test("auth token --json on a terminal prints nothing secret, like the plain token", () =>
+  withFixture(seeded(), async (t) => {
     const r = await token(ttyDeps(t), { json: true });
     assert.equal(r.code, 0);
     assert.equal(r.stdout, "");
     assert.ok(!r.stderr.includes(t.main.access_token));
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth token --min-ttl refreshes first when the token expires sooner, once", async () => {
-  const t = await seeded(20 * MIN);
-  try {
+test("auth token --min-ttl refreshes first when the token expires sooner, once", () =>
+  withFixture(seeded(20 * MIN), async (t) => {
     const keep = await token(t.deps(), { "min-ttl": "600" });
     assert.equal(keep.stdout, `${t.main.access_token}\n`, "20 minutes left is more than 600 s");
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 0);
@@ -254,10 +210,7 @@ test("auth token --min-ttl refreshes first when the token expires sooner, once",
     const again = await token(t.deps(), { "min-ttl": "1800" });
     assert.equal(again.stdout, `${now.access_token}\n`);
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("five concurrent auth token --min-ttl callers make exactly one refresh", async () => {
   // --min-ttl is judged under the site's lock after the re-read (usableToken's minTtlMs), so
@@ -284,9 +237,8 @@ test("five concurrent auth token --min-ttl callers make exactly one refresh", as
   }
 });
 
-test("auth token --min-ttl longer than the server's tokens live says so on stderr", async () => {
-  const t = await seeded(20 * MIN);
-  try {
+test("auth token --min-ttl longer than the server's tokens live says so on stderr", () =>
+  withFixture(seeded(20 * MIN), async (t) => {
     const r = await token(t.deps(), { "min-ttl": "7200" });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /sooner than --min-ttl 7200/);
@@ -296,23 +248,16 @@ test("auth token --min-ttl longer than the server's tokens live says so on stder
     assert.equal(again.code, 0, again.stderr);
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 1);
     assert.match(again.stderr, /sooner than --min-ttl 7200/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a bad --min-ttl is a usage error naming the value", async () => {
-  const t = await seeded();
-  try {
+test("a bad --min-ttl is a usage error naming the value", () =>
+  withFixture(seeded(), async (t) => {
     for (const v of ["-1", "abc", "1.5", "99999999999"]) {
       const r = await token(t.deps(), { "min-ttl": v });
       assert.equal(r.code, 2, v);
       assert.match(r.stderr, /invalid --min-ttl/);
     }
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("auth token --org constructor is not logged in and leaves the tokens file as it was", async () => {
   // Issue 9, second pass: it wrote into the site's tokens file, breaking every session there.
@@ -335,8 +280,7 @@ test("a site planted in sessions.json gets no refresh token from auth token or a
   // as Datadog's, and the refresh went to 127.0.0.1.
   const planted = "127.0.0.1#.datadoghq.com";
   const fake = createFakeDatadogCore();
-  const dir = await tempDir();
-  try {
+  return await withTempDir(async (dir) => {
     const issued = fake.issueTokens();
     const key = siteKey(planted);
     await writeFile(
@@ -369,7 +313,5 @@ test("a site planted in sessions.json gets no refresh token from auth token or a
     assert.equal(status.code, 1, status.stderr);
     assert.ok(status.stderr.includes("sessions.json"), status.stderr);
     assert.deepEqual(sent, [], "nothing may be sent anywhere");
-  } finally {
-    await dir.remove();
-  }
+  });
 });

@@ -7,52 +7,19 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { createFakeDatadogCore, fakeDatadogApp, type FakeDatadogCore } from "./fakes/datadog.ts";
+import type { FakeDatadogCore } from "./fakes/datadog.ts";
 import { FakeClock } from "./fakes/clock.ts";
-import { localEnv, runPup, seedSession, tempDir, testDeps } from "./helpers.ts";
-import type { Deps } from "../lib/deps.ts";
+import { inProcessFake, withFixture } from "./helpers.ts";
 
 const KEYS = { DD_API_KEY: "test-api-key", DD_APP_KEY: "test-app-key" };
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
-/** A loopback site no socket listens on: requests reach the fake through `deps.fetch`. */
-const SITE = "127.0.0.1:9";
 
-/** A fetch that hands each request to `app`, and rejects as a real fetch does on abort. */
-function inProcessFetch(app: ReturnType<typeof fakeDatadogApp>): typeof fetch {
-  return (input, init) =>
-    new Promise((resolve, reject) => {
-      const signal = init?.signal;
-      if (signal?.aborted) return reject(signal.reason);
-      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
-      Promise.resolve(app.request(input instanceof Request ? input : String(input), init))
-        .then(resolve, reject);
-    });
-}
-
+/** The fake in process with API keys (by default) and a clock that starts now and stands still. */
 async function setup(env: Record<string, string> = KEYS) {
-  const fake = createFakeDatadogCore();
-  const app = fakeDatadogApp(fake);
   // The fake dates its logs from the real clock; pup's clock starts there and then stands still.
   const clock = new FakeClock(Date.now());
-  const dir = await tempDir();
-  const fullEnv = localEnv(SITE, dir.path, env);
-  return {
-    fake,
-    clock,
-    dir: dir.path,
-    pup: (argv: string[], overrides: Partial<Deps> & { stdinLines?: string[] } = {}) =>
-      runPup(argv, testDeps(fullEnv, { fetch: inProcessFetch(app), clock, ...overrides })),
-    async login(scope?: string) {
-      const t = fake.issueTokens({ scope });
-      await seedSession(dir.path, SITE, t);
-      return t;
-    },
-    async done() {
-      fake.cancelDelays();
-      await dir.remove();
-    },
-  };
+  return { ...(await inProcessFake(env, { clock })), clock };
 }
 
 function lastRequest(fake: FakeDatadogCore, path: string) {
@@ -62,47 +29,34 @@ function lastRequest(fake: FakeDatadogCore, path: string) {
 
 // ---- pup api
 
-test("pup api prints the answer as pretty JSON", async () => {
-  const t = await setup();
-  try {
+test("pup api prints the answer as pretty JSON", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup(["api", "/api/v1/validate"]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, '{\n  "valid": true\n}\n');
     assert.equal(r.stderr, "");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup api --raw prints the body as received, and -o yaml prints YAML", async () => {
-  const t = await setup();
-  try {
+test("pup api --raw prints the body as received, and -o yaml prints YAML", () =>
+  withFixture(setup(), async (t) => {
     const raw = await t.pup(["api", "/api/v1/validate", "--raw"]);
     assert.equal(raw.code, 0);
     assert.equal(raw.stdout, '{"valid":true}');
     const yaml = await t.pup(["api", "/api/v1/validate", "-o", "yaml"]);
     assert.equal(yaml.code, 0);
     assert.equal(yaml.stdout, "valid: true\n");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup api allows a query string in the path", async () => {
-  const t = await setup();
-  try {
+test("pup api allows a query string in the path", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup(["api", "/api/v1/monitor?name=cpu"]);
     assert.equal(r.code, 0, r.stderr);
     const monitors = JSON.parse(r.stdout);
     assert.deepEqual(monitors.map((m: { id: number }) => m.id), [1001]);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup api --data sends JSON text as a POST, byte for byte", async () => {
-  const t = await setup();
-  try {
+test("pup api --data sends JSON text as a POST, byte for byte", () =>
+  withFixture(setup(), async (t) => {
     const body =
       '{"filter": {"query": "service:payments", "from": "now-1h"}, "page": {"limit": 2}}';
     const r = await t.pup(["api", "/api/v2/logs/events/search", "-d", body]);
@@ -112,14 +66,10 @@ test("pup api --data sends JSON text as a POST, byte for byte", async () => {
     assert.equal(req.method, "POST");
     assert.equal(req.body, body);
     assert.match(req.headers["content-type"], /^application\/json/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup api reads --data from @file and from stdin", async () => {
-  const t = await setup();
-  try {
+test("pup api reads --data from @file and from stdin", () =>
+  withFixture(setup(), async (t) => {
     const file = join(t.dir, "search.json");
     await writeFile(file, '{"page": {"limit": 3}, "filter": {"from": "now-1h"}}');
     const fromFile = await t.pup(["api", "/api/v2/logs/events/search", "-d", `@${file}`]);
@@ -131,14 +81,10 @@ test("pup api reads --data from @file and from stdin", async () => {
     );
     assert.equal(fromStdin.code, 0, fromStdin.stderr);
     assert.equal(JSON.parse(fromStdin.stdout).data.length, 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup api refuses invalid JSON with exit 2, naming where it came from, and sends nothing", async () => {
-  const t = await setup();
-  try {
+test("pup api refuses invalid JSON with exit 2, naming where it came from, and sends nothing", () =>
+  withFixture(setup(), async (t) => {
     const inline = await t.pup(["api", "/api/v1/monitor", "-d", "{nope"]);
     assert.equal(inline.code, 2);
     assert.match(inline.stderr, /invalid JSON in --data:/);
@@ -154,14 +100,10 @@ test("pup api refuses invalid JSON with exit 2, naming where it came from, and s
     assert.equal(stdin.code, 2);
     assert.match(stdin.stderr, /invalid JSON in --data from stdin: expected JSON, found nothing/);
     assert.equal(t.fake.requests.length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup api sends -H headers and lets them replace Accept", async () => {
-  const t = await setup();
-  try {
+test("pup api sends -H headers and lets them replace Accept", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup([
       "api",
       "/api/v1/validate",
@@ -174,14 +116,10 @@ test("pup api sends -H headers and lets them replace Accept", async () => {
     const req = lastRequest(t.fake, "/api/v1/validate");
     assert.equal(req.headers.accept, "application/json; charset=utf-8");
     assert.equal(req.headers["x-pup-test"], "yes");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup api refuses headers that would replace pup's credentials, and malformed ones", async () => {
-  const t = await setup();
-  try {
+test("pup api refuses headers that would replace pup's credentials, and malformed ones", () =>
+  withFixture(setup(), async (t) => {
     for (
       const h of ["Authorization: Bearer x", "dd-api-key: x", "DD-APPLICATION-KEY: x", "Host: x"]
     ) {
@@ -193,14 +131,10 @@ test("pup api refuses headers that would replace pup's credentials, and malforme
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /expected 'Name: value'/);
     assert.equal(t.fake.requests.length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup api needs one path that starts with /", async () => {
-  const t = await setup();
-  try {
+test("pup api needs one path that starts with /", () =>
+  withFixture(setup(), async (t) => {
     const none = await t.pup(["api"]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /needs an API path/);
@@ -210,26 +144,18 @@ test("pup api needs one path that starts with /", async () => {
     const method = await t.pup(["api", "/api/v1/validate", "-X", "GE T"]);
     assert.equal(method.code, 2);
     assert.match(method.stderr, /invalid --method/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup api exits 1 on a non-2xx answer and shows Datadog's errors on stderr", async () => {
-  const t = await setup();
-  try {
+test("pup api exits 1 on a non-2xx answer and shows Datadog's errors on stderr", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup(["api", "/api/v1/monitor/424242"]);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /GET \/api\/v1\/monitor\/424242 failed: 404.*Monitor not found/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("every API command exits 4 with guidance when not authenticated", async () => {
-  const t = await setup({});
-  try {
+test("every API command exits 4 with guidance when not authenticated", () =>
+  withFixture(setup({}), async (t) => {
     for (
       const argv of [
         ["api", "/api/v1/validate"],
@@ -245,16 +171,12 @@ test("every API command exits 4 with guidance when not authenticated", async () 
       assert.match(r.stderr, /DD_API_KEY and DD_APP_KEY/);
     }
     assert.equal(t.fake.requests.length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 // ---- pup monitors list
 
-test("monitors list prints a table of ID, NAME, TYPE, STATE and TAGS with escapes shown inert", async () => {
-  const t = await setup();
-  try {
+test("monitors list prints a table of ID, NAME, TYPE, STATE and TAGS with escapes shown inert", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup(["monitors", "list"]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split("\n");
@@ -270,14 +192,10 @@ test("monitors list prints a table of ID, NAME, TYPE, STATE and TAGS with escape
     const q = new URL(req.url).searchParams;
     assert.equal(q.get("page_size"), "100");
     assert.equal(q.get("page"), "0");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("monitors list -o json and -o yaml print the monitors as Datadog sent them", async () => {
-  const t = await setup();
-  try {
+test("monitors list -o json and -o yaml print the monitors as Datadog sent them", () =>
+  withFixture(setup(), async (t) => {
     const json = await t.pup(["monitors", "list", "-o", "json"]);
     assert.equal(json.code, 0, json.stderr);
     const monitors = JSON.parse(json.stdout);
@@ -288,14 +206,10 @@ test("monitors list -o json and -o yaml print the monitors as Datadog sent them"
     assert.equal(yaml.code, 0, yaml.stderr);
     assert.deepEqual(parseYaml(yaml.stdout), monitors);
     assert.ok(!CONTROL.test(yaml.stdout));
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("monitors list passes --name, --tags and --limit to Datadog", async () => {
-  const t = await setup();
-  try {
+test("monitors list passes --name, --tags and --limit to Datadog", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup([
       "monitors",
       "list",
@@ -315,54 +229,38 @@ test("monitors list passes --name, --tags and --limit to Datadog", async () => {
       new URL(lastRequest(t.fake, "/api/v1/monitor").url).searchParams.get("name"),
       "disk",
     );
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("monitors list rejects a --limit that is not a positive integer", async () => {
-  const t = await setup();
-  try {
+test("monitors list rejects a --limit that is not a positive integer", () =>
+  withFixture(setup(), async (t) => {
     for (const bad of ["0", "-3", "ten", "2.5"]) {
       const r = await t.pup(["monitors", "list", `--limit=${bad}`]);
       assert.equal(r.code, 2, bad);
       assert.match(r.stderr, /invalid --limit .*expected a positive integer/);
     }
     assert.equal(t.fake.requests.length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("monitors list with a session lacking monitors_read says which scope to log in with", async () => {
-  const t = await setup({});
-  try {
+test("monitors list with a session lacking monitors_read says which scope to log in with", () =>
+  withFixture(setup({}), async (t) => {
     await t.login("timeseries_query");
     const r = await t.pup(["monitors", "list"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /missing scope monitors_read/);
     assert.match(r.stderr, /pup auth login --extra-scopes monitors_read/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 // ---- pup logs query
 
-test("logs query needs --query", async () => {
-  const t = await setup();
-  try {
+test("logs query needs --query", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup(["logs", "query"]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /needs --query/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logs query searches newest first with the time range and limit it was given", async () => {
-  const t = await setup();
-  try {
+test("logs query searches newest first with the time range and limit it was given", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup([
       "logs",
       "query",
@@ -389,14 +287,10 @@ test("logs query searches newest first with the time range and limit it was give
     assert.equal(body.page.limit, 3);
     assert.equal(body.filter.to, new Date(t.clock.now()).toISOString());
     assert.equal(body.filter.from, new Date(t.clock.now() - 3_600_000).toISOString());
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logs query prints TIMESTAMP, STATUS, SERVICE, HOST and MESSAGE with escapes shown inert", async () => {
-  const t = await setup();
-  try {
+test("logs query prints TIMESTAMP, STATUS, SERVICE, HOST and MESSAGE with escapes shown inert", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup(["logs", "query", "--query", "status:error", "--from", "1h"]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split("\n");
@@ -404,14 +298,10 @@ test("logs query prints TIMESTAMP, STATUS, SERVICE, HOST and MESSAGE with escape
     assert.match(lines[1], /^\d{4}-\d\d-\d\dT[\d:.]+Z\s+error\s+\S+\s+web-\d\s+\S/);
     assert.ok(!CONTROL.test(r.stdout));
     assert.match(r.stdout, /template render failed: \\u001b\[31mnil/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logs query rejects bad times and limits with exit 2, naming the flag", async () => {
-  const t = await setup();
-  try {
+test("logs query rejects bad times and limits with exit 2, naming the flag", () =>
+  withFixture(setup(), async (t) => {
     const from = await t.pup(["logs", "query", "--query", "*", "--from", "yesterday"]);
     assert.equal(from.code, 2);
     assert.match(from.stderr, /invalid --from "yesterday": expected now, a duration/);
@@ -421,14 +311,10 @@ test("logs query rejects bad times and limits with exit 2, naming the flag", asy
     const limit = await t.pup(["logs", "query", "--query", "*", "--limit", "0"]);
     assert.equal(limit.code, 2);
     assert.equal(t.fake.requests.length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logs query against a server that never answers times out with exit 1 (PUP_HTTP_TIMEOUT)", async () => {
-  const t = await setup({ ...KEYS, PUP_HTTP_TIMEOUT: "0.2" });
-  try {
+test("logs query against a server that never answers times out with exit 1 (PUP_HTTP_TIMEOUT)", () =>
+  withFixture(setup({ ...KEYS, PUP_HTTP_TIMEOUT: "0.2" }), async (t) => {
     const silent: typeof fetch = (_input, init) =>
       new Promise((_resolve, reject) => {
         init?.signal?.addEventListener("abort", () => reject(init.signal!.reason), { once: true });
@@ -441,16 +327,12 @@ test("logs query against a server that never answers times out with exit 1 (PUP_
     const r = await running;
     assert.equal(r.code, 1);
     assert.match(r.stderr, /timed out after 200 ms/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 // ---- pup metrics query
 
-test("metrics query asks for epoch seconds and prints one row per series", async () => {
-  const t = await setup();
-  try {
+test("metrics query asks for epoch seconds and prints one row per series", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup(["metrics", "query", "--query", "avg:system.cpu.user{*}"]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split("\n");
@@ -464,14 +346,10 @@ test("metrics query asks for epoch seconds and prints one row per series", async
     assert.equal(q.get("query"), "avg:system.cpu.user{*}");
     assert.match(q.get("from")!, /^\d{10}$/);
     assert.equal(Number(q.get("to")) - Number(q.get("from")), 3600);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("metrics query with a group-by prints a row per group, and -o json the whole answer", async () => {
-  const t = await setup();
-  try {
+test("metrics query with a group-by prints a row per group, and -o json the whole answer", () =>
+  withFixture(setup(), async (t) => {
     const q = "max:system.load.1{env:prod} by {host}";
     const table = await t.pup(["metrics", "query", "--query", q, "--from", "4h"]);
     assert.equal(table.code, 0, table.stderr);
@@ -481,30 +359,22 @@ test("metrics query with a group-by prints a row per group, and -o json the whol
     const answer = JSON.parse(json.stdout);
     assert.equal(answer.series.length, 2);
     assert.equal(answer.status, "ok");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("metrics query reports Datadog's error for a bad query with exit 1", async () => {
-  const t = await setup();
-  try {
+test("metrics query reports Datadog's error for a bad query with exit 1", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup(["metrics", "query", "--query", "not a query"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /400.*Error parsing query: not a query/);
     const missing = await t.pup(["metrics", "query"]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /needs --query/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 // ---- the command line's shape: positionals and typed flags are data, failures as JSON
 
-test("pup api takes exactly one path: the table's positionals, checked by the runner", async () => {
-  const t = await setup();
-  try {
+test("pup api takes exactly one path: the table's positionals, checked by the runner", () =>
+  withFixture(setup(), async (t) => {
     const two = await t.pup(["api", "/api/v1/validate", "/api/v1/monitor"]);
     assert.equal(two.code, 2);
     assert.match(
@@ -519,14 +389,10 @@ test("pup api takes exactly one path: the table's positionals, checked by the ru
     assert.equal(list.code, 2);
     assert.match(list.stderr, /unexpected argument "extra" for 'pup auth list'/);
     assert.equal(t.fake.requests.length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("with -o json a failure is one JSON object on stderr with code, message, hint and status", async () => {
-  const t = await setup();
-  try {
+test("with -o json a failure is one JSON object on stderr with code, message, hint and status", () =>
+  withFixture(setup(), async (t) => {
     const api = await t.pup(["api", "/api/v1/monitor/424242", "-o", "json"]);
     assert.equal(api.code, 1);
     assert.equal(api.stdout, "");
@@ -546,49 +412,34 @@ test("with -o json a failure is one JSON object on stderr with code, message, hi
     const unknown = await t.pup(["-o", "json", "nope"]);
     assert.equal(unknown.code, 2);
     assert.equal(JSON.parse(unknown.stderr).error.code, "usage");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("without -o json failures stay text", async () => {
-  const t = await setup();
-  try {
+test("without -o json failures stay text", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup(["api", "/api/v1/monitor/424242", "-o", "yaml"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^Error: request GET/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("with -o json a 403 reports its status and the scope hint", async () => {
-  const t = await setup({});
-  try {
+test("with -o json a 403 reports its status and the scope hint", () =>
+  withFixture(setup({}), async (t) => {
     await t.login("timeseries_query");
     const r = await t.pup(["monitors", "list", "-o", "json"]);
     assert.equal(r.code, 1);
     const { error } = JSON.parse(r.stderr);
     assert.equal(error.status, 403);
     assert.match(error.hint, /pup auth login --extra-scopes monitors_read/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a non-ASCII -H value is a usage error, not a network failure, and sends nothing", async () => {
-  const t = await setup();
-  try {
+test("a non-ASCII -H value is a usage error, not a network failure, and sends nothing", () =>
+  withFixture(setup(), async (t) => {
     const r = await t.pup(["api", "/api/v1/validate", "-H", "X-Team: café"]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /invalid --header "X-Team": expected printable ASCII in the value/);
     assert.match(r.stderr, /found U\+00E9/);
     assert.doesNotMatch(r.stderr, /cannot reach/);
     assert.equal(t.fake.requests.length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("terminal escapes in values the user gave reach error messages inert", async () => {
   const t = await setup();

@@ -3,19 +3,15 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmod, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
-import { createFakeDatadog } from "./fakes/datadog.ts";
+import { localEnv, runPup, testDeps, withFakeDatadog, withTempDir } from "./helpers.ts";
 import { configScopes, loadConfig, MAX_CONFIG_BYTES } from "../lib/session/config.ts";
 import { PupError } from "../lib/errors.ts";
 
 async function withConfig(text: string | undefined, fn: (dir: string) => Promise<void>) {
-  const dir = await tempDir();
-  try {
+  return await withTempDir(async (dir) => {
     if (text !== undefined) await writeFile(join(dir.path, "config.yaml"), text);
     await fn(dir.path);
-  } finally {
-    await dir.remove();
-  }
+  });
 }
 
 async function configError(text: string): Promise<PupError> {
@@ -152,10 +148,8 @@ test("a world-readable config.yaml is tightened to 0600 when read", async () => 
   });
 });
 
-test("profiles.<org>.scopes is what a login of that org requests", async () => {
-  const fake = createFakeDatadog();
-  const dir = await tempDir();
-  try {
+test("profiles.<org>.scopes is what a login of that org requests", () =>
+  withFakeDatadog(async (fake, dir) => {
     await writeFile(
       join(dir.path, "config.yaml"),
       "scopes: [dashboards_read]\nprofiles:\n  prod:\n    scopes: [monitors_read, logs_read_data]\n",
@@ -166,11 +160,7 @@ test("profiles.<org>.scopes is what a login of that org requests", async () => {
     assert.equal(fake.state.authorizations[0].scope, "monitors_read logs_read_data");
     assert.equal((await runPup(["auth", "login", "--org", "other"], deps())).code, 0);
     assert.equal(fake.state.authorizations[1].scope, "dashboards_read");
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
-});
+  }));
 
 test("a planted site in config.yaml is a config error naming the file (exit 2)", async () => {
   for (const site of ["127.0.0.1#.datadoghq.com", "evil/.datadoghq.com", "u@datadoghq.com"]) {

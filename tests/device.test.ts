@@ -1,23 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createFakeDatadog, oauthMetadata } from "./fakes/datadog.ts";
-import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { localEnv, runPup, tempDir, testDeps, withFakeDatadog } from "./helpers.ts";
 import { InstantClock } from "./fakes/clock.ts";
 
-test("--device without a device endpoint in the metadata says so and suggests --no-browser (exit 2)", async () => {
-  const fake = createFakeDatadog();
-  const dir = await tempDir();
-  try {
+test("--device without a device endpoint in the metadata says so and suggests --no-browser (exit 2)", () =>
+  withFakeDatadog(async (fake, dir) => {
     const r = await runPup(["auth", "login", "--device"], testDeps(localEnv(fake.site, dir.path)));
     assert.equal(r.code, 2);
     assert.match(r.stderr, /does not offer a device login/);
     assert.match(r.stderr, /--no-browser/);
     assert.equal(fake.count("GET", "/.well-known/oauth-authorization-server"), 1);
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
-});
+  }));
 
 /**
  * Runs `pup auth login --device …` against a fake that offers device login; the "user"
@@ -74,17 +68,11 @@ test("--device that the user denies ends with exit 4", async () => {
   }
 });
 
-test("--device refuses metadata whose endpoints are on another host", async () => {
-  const fake = createFakeDatadog();
-  const dir = await tempDir();
-  try {
+test("--device refuses metadata whose endpoints are on another host", () =>
+  withFakeDatadog(async (fake, dir) => {
     fake.knobs.metadata = oauthMetadata("https://evil.example");
     const r = await runPup(["auth", "login", "--device"], testDeps(localEnv(fake.site, dir.path)));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /another host/);
     assert.equal(fake.count("POST", "/api/v2/oauth2/register"), 0);
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
-});
+  }));

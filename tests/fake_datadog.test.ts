@@ -607,6 +607,28 @@ describe("direct helpers", () => {
     assert.throws(() => fake.expireAccessToken("unknown"));
   });
 
+  test("secrets lists every client secret, token and code the fake handed out", async () => {
+    const { app, fake } = setup();
+    assert.deepEqual(fake.secrets(), []);
+    const issued = fake.issueTokens();
+    const { client, tokens, code } = await login(app);
+    const secrets = fake.secrets();
+    for (
+      const s of [
+        issued.client_secret!,
+        issued.access_token,
+        issued.refresh_token,
+        client.client_secret!,
+        tokens.access_token,
+        tokens.refresh_token,
+        code,
+      ]
+    ) {
+      assert.ok(secrets.includes(s));
+    }
+    assert.ok(!secrets.includes(""));
+  });
+
   test("access tokens expire after accessTokenTtlSeconds on the fake's clock", async () => {
     const { app, fake } = setup({ accessTokenTtlSeconds: 120 });
     const { tokens } = await login(app);

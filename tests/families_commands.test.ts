@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
-import { inProcessFake } from "./helpers.ts";
+import { type InProcessFake, withInProcessFake } from "./helpers.ts";
 import { API_COMMANDS } from "../lib/commands/families/index.ts";
 
 // deno-lint-ignore no-control-regex
@@ -401,7 +401,7 @@ const CASES: Case[] = [
 ];
 
 /** Runs a case's command (writing its --file first), with `extra` arguments. */
-async function runCase(t: Awaited<ReturnType<typeof inProcessFake>>, c: Case, extra: string[]) {
+async function runCase(t: InProcessFake, c: Case, extra: string[]) {
   const argv = [...c.argv];
   if (c.file !== undefined) {
     const file = join(t.dir, "body.json");
@@ -428,10 +428,8 @@ test("every command of the family table has a case here", () => {
 for (const c of CASES) {
   const name = commandOf(c);
   describe(`pup ${name}`, () => {
-    test(`${name}: the request on the wire`, async () => {
-      const t = await inProcessFake();
-      try {
-        await t.login();
+    test(`${name}: the request on the wire`, () =>
+      withInProcessFake(async (t) => {
         const r = await runCase(t, c, ["-o", "json"]);
         assert.equal(r.code, 0, r.stderr);
         const apiCalls = t.fake.requests.filter((q) => q.path.startsWith("/api/"));
@@ -447,15 +445,10 @@ for (const c of CASES) {
         }
         if (c.file !== undefined) assert.equal(req.body, c.file, "the file is sent unchanged");
         if (c.body) c.body(JSON.parse(req.body));
-      } finally {
-        await t.done();
-      }
-    });
+      }, { login: true }));
 
-    test(`${name}: -o json prints the body as the API sent it`, async () => {
-      const t = await inProcessFake();
-      try {
-        await t.login();
+    test(`${name}: -o json prints the body as the API sent it`, () =>
+      withInProcessFake(async (t) => {
         const r = await runCase(t, c, ["-o", "json"]);
         assert.equal(r.code, 0, r.stderr);
         const sent = t.bodies.at(-1)!;
@@ -464,29 +457,19 @@ for (const c of CASES) {
           assert.deepEqual(JSON.parse(r.stdout), JSON.parse(sent));
           assert.equal(r.stdout, JSON.stringify(JSON.parse(sent), null, 2) + "\n");
         }
-      } finally {
-        await t.done();
-      }
-    });
+      }, { login: true }));
 
-    test(`${name}: the table shows its columns, server text inert`, async () => {
-      const t = await inProcessFake();
-      try {
-        await t.login();
+    test(`${name}: the table shows its columns, server text inert`, () =>
+      withInProcessFake(async (t) => {
         const r = await runCase(t, c, []);
         assert.equal(r.code, 0, r.stderr);
         const lines = r.stdout.trimEnd().split("\n");
         assert.match(lines[0], c.header);
         assert.ok(!CONTROL.test(r.stdout), "a control character reached the terminal");
-      } finally {
-        await t.done();
-      }
-    });
+      }, { login: true }));
 
-    test(`${name}: a session without ${c.scope} is warned before the call and told after the 403`, async () => {
-      const t = await inProcessFake();
-      try {
-        await t.login("apps_run");
+    test(`${name}: a session without ${c.scope} is warned before the call and told after the 403`, () =>
+      withInProcessFake(async (t) => {
         const r = await runCase(t, c, []);
         assert.equal(r.code, 1, r.stderr);
         assert.equal(r.stdout, "");
@@ -497,9 +480,6 @@ for (const c of CASES) {
         assert.match(r.stderr, /failed: 403/);
         assert.ok(r.stderr.includes(`pup auth login --extra-scopes ${c.scope}`), r.stderr);
         assert.equal(t.fake.requests.at(-1)!.path, c.path);
-      } finally {
-        await t.done();
-      }
-    });
+      }, { login: "apps_run" }));
   });
 }

@@ -6,25 +6,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { inProcessFake } from "./helpers.ts";
+import { type InProcessFake, lastHourOfLogs, withInProcessFake } from "./helpers.ts";
 
-/**
- * An end a minute ahead: the fake seeds its logs back from its clock at each request, so a
- * `--to now` fixed when pup starts could miss the newest log once the fake's second ticks.
- */
-const soon = () => new Date(Date.now() + 60_000).toISOString();
+type T = InProcessFake;
 
-type T = Awaited<ReturnType<typeof inProcessFake>>;
-
-async function withFake(fn: (t: T) => Promise<void>) {
-  const t = await inProcessFake();
-  try {
-    await t.login();
-    await fn(t);
-  } finally {
-    await t.done();
-  }
-}
+/** Runs `fn` logged in with every default scope. */
+const withFake = (fn: (t: T) => Promise<void>) => withInProcessFake(fn, { login: true });
 
 function sent(t: T, path: string) {
   return t.fake.requests.filter((r) => r.path === path);
@@ -116,19 +103,7 @@ test("offsets: --limit over a v2 list asks for one page of that size", () =>
 test("cursors: --all follows meta.page.after until the API gives none", () =>
   withFake(async (t) => {
     t.fake.knobs.pageCap["/api/v2/logs/events/search"] = 10;
-    const r = await t.pup([
-      "logs",
-      "query",
-      "--query",
-      "*",
-      "--from",
-      "1h",
-      "--to",
-      soon(),
-      "--all",
-      "-o",
-      "json",
-    ]);
+    const r = await t.pup(lastHourOfLogs("--all", "-o", "json"));
     assert.equal(r.code, 0, r.stderr);
     const bodies = sent(t, "/api/v2/logs/events/search").map((q) => JSON.parse(q.body));
     assert.equal(bodies.length, 4);
@@ -142,18 +117,7 @@ test("cursors: --all follows meta.page.after until the API gives none", () =>
 test("cursors: --limit asks each page for only what is left", () =>
   withFake(async (t) => {
     t.fake.knobs.pageCap["/api/v2/logs/events/search"] = 10;
-    const r = await t.pup([
-      "logs",
-      "query",
-      "--query",
-      "*",
-      "--from",
-      "1h",
-      "--to",
-      soon(),
-      "--limit",
-      "25",
-    ]);
+    const r = await t.pup(lastHourOfLogs("--limit", "25"));
     assert.equal(r.code, 0, r.stderr);
     const limits = sent(t, "/api/v2/logs/events/search").map((q) => JSON.parse(q.body).page.limit);
     assert.deepEqual(limits, [25, 15, 5]);
@@ -162,34 +126,24 @@ test("cursors: --limit asks each page for only what is left", () =>
 
 test("cursors: --cursor continues where an earlier answer stopped", () =>
   withFake(async (t) => {
-    const first = await t.pup([
-      "logs",
-      "query",
-      "--query",
-      "*",
-      "--from",
-      "1h",
-      "--limit",
-      "5",
-      "-o",
-      "json",
-    ]);
+    const five = (...extra: string[]) =>
+      t.pup([
+        "logs",
+        "query",
+        "--query",
+        "*",
+        "--from",
+        "1h",
+        "--limit",
+        "5",
+        ...extra,
+        "-o",
+        "json",
+      ]);
+    const first = await five();
     const after = JSON.parse(first.stdout).meta.page.after;
     assert.equal(typeof after, "string");
-    const next = await t.pup([
-      "logs",
-      "query",
-      "--query",
-      "*",
-      "--from",
-      "1h",
-      "--limit",
-      "5",
-      "--cursor",
-      after,
-      "-o",
-      "json",
-    ]);
+    const next = await five("--cursor", after);
     assert.equal(next.code, 0, next.stderr);
     const ids = (s: string) => JSON.parse(s).data.map((l: { id: string }) => l.id);
     assert.equal(new Set([...ids(first.stdout), ...ids(next.stdout)]).size, 10);
@@ -211,10 +165,8 @@ test("--all shows a progress line on a terminal after the first page, and none i
     assert.equal(pipe.stderr, "");
   }));
 
-test("a table on a terminal fits its width (COLUMNS), cutting the widest column", async () => {
-  const t = await inProcessFake({ COLUMNS: "60" });
-  try {
-    await t.login();
+test("a table on a terminal fits its width (COLUMNS), cutting the widest column", () =>
+  withInProcessFake(async (t) => {
     const r = await t.pup(["monitors", "list"], {}, { stdout: true });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split("\n");
@@ -222,10 +174,7 @@ test("a table on a terminal fits its width (COLUMNS), cutting the widest column"
     assert.match(r.stdout, /…/);
     const wide = await t.pup(["monitors", "list"]);
     assert.ok(wide.stdout.split("\n").some((l) => l.length > 60), "a pipe is not cut");
-  } finally {
-    await t.done();
-  }
-});
+  }, { login: true, env: { COLUMNS: "60" } }));
 
 test("--all is bounded: it stops after 1000 pages and says so", () =>
   withFake(async (t) => {

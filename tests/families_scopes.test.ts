@@ -5,16 +5,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { inProcessFake, seedSession, tempDir } from "./helpers.ts";
+import { seedSession, withInProcessFake, withTempDir } from "./helpers.ts";
 import { FileStateStore } from "../lib/store/file_state_store.ts";
 import type { Token } from "../lib/auth/types.ts";
 import { DEFAULT_SCOPES, READ_ONLY_SCOPES } from "../lib/auth/scopes.ts";
 import { API_COMMANDS, requestText } from "../lib/commands/families/index.ts";
 import { parseCommand } from "../lib/commands/families/runner.ts";
 
-test("pup auth scopes -o json lists the default and read-only sets and every command's scopes", async () => {
-  const t = await inProcessFake();
-  try {
+test("pup auth scopes -o json lists the default and read-only sets and every command's scopes", () =>
+  withInProcessFake(async (t) => {
     const r = await t.pup(["auth", "scopes", "-o", "json"]);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
@@ -39,14 +38,10 @@ test("pup auth scopes -o json lists the default and read-only sets and every com
     const table = await t.pup(["auth", "scopes"]);
     assert.match(table.stdout, /^Default scopes \(\d+\):/);
     assert.match(table.stdout, /^monitors list\s+monitors_read\s+yes$/m);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("every family command's --help shows its request, scope and an example", async () => {
-  const t = await inProcessFake();
-  try {
+test("every family command's --help shows its request, scope and an example", () =>
+  withInProcessFake(async (t) => {
     for (const def of API_COMMANDS) {
       const r = await t.pup([...def.path, "--help"]);
       assert.equal(r.code, 0, def.path.join(" "));
@@ -55,15 +50,10 @@ test("every family command's --help shows its request, scope and an example", as
       assert.match(r.stdout, new RegExp(`Examples:\\n  pup ${def.path.join(" ")}`));
       for (const p of def.positionals ?? []) assert.ok(r.stdout.includes(`<${p}>`));
     }
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a session lacking a write scope is warned and the 403 names the login; read-only works", async () => {
-  const t = await inProcessFake();
-  try {
-    await t.login(READ_ONLY_SCOPES.join(" "));
+test("a session lacking a write scope is warned and the 403 names the login; read-only works", () =>
+  withInProcessFake(async (t) => {
     const read = await t.pup(["monitors", "get", "1001", "-o", "json"]);
     assert.equal(read.code, 0, read.stderr);
     assert.equal(read.stderr, "", "no warning when the scope is granted");
@@ -72,24 +62,17 @@ test("a session lacking a write scope is warned and the 403 names the login; rea
     assert.match(write.stderr, /^warning: your session lacks the scope monitors_write/);
     assert.match(write.stderr, /'pup monitors delete' needs the scope monitors_write/);
     assert.match(write.stderr, /pup auth login --extra-scopes monitors_write/);
-  } finally {
-    await t.done();
-  }
-});
+  }, { login: READ_ONLY_SCOPES.join(" ") }));
 
-test("with --org the hint names the org's login", async () => {
-  const t = await inProcessFake();
-  try {
+test("with --org the hint names the org's login", () =>
+  withInProcessFake(async (t) => {
     const issued = t.fake.issueTokens({ scope: "apps_run" });
     const { seedSession } = await import("./helpers.ts");
     await seedSession(t.dir, t.site, issued, { org: "prod-child" });
     const r = await t.pup(["users", "me", "--org", "prod-child"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /pup auth login --org prod-child --extra-scopes user_access_read/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("parse checks required flags, integers and ids before anything runs", () => {
   const def = (path: string) => API_COMMANDS.find((d) => d.path.join(" ") === path)!;
@@ -115,10 +98,8 @@ test("parse checks required flags, integers and ids before anything runs", () =>
   });
 });
 
-test("bad times are usage errors naming the flag, before anything is sent", async () => {
-  const t = await inProcessFake();
-  try {
-    await t.login();
+test("bad times are usage errors naming the flag, before anything is sent", () =>
+  withInProcessFake(async (t) => {
     const r = await t.pup(["events", "list", "--from", "yesterday"]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /invalid --from "yesterday": expected now, a duration/);
@@ -136,15 +117,10 @@ test("bad times are usage errors naming the flag, before anything is sent", asyn
     assert.equal(order.code, 2);
     assert.match(order.stderr, /--from must be before --to/);
     assert.equal(t.fake.requests.filter((q) => q.path.startsWith("/api/")).length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }, { login: true }));
 
-test("an error inside a 200 answer (metrics query status: error) fails with Datadog's words", async () => {
-  const t = await inProcessFake();
-  try {
-    await t.login();
+test("an error inside a 200 answer (metrics query status: error) fails with Datadog's words", () =>
+  withInProcessFake(async (t) => {
     t.fake.knobs.failNext.push({
       path: "/api/v1/query",
       status: 200,
@@ -153,14 +129,10 @@ test("an error inside a 200 answer (metrics query status: error) fails with Data
     const r = await t.pup(["metrics", "query", "--query", "avg:system.cpu.user{*}"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^Error: the metric query failed: Rate of \\u001b\[31m queries\n$/);
-  } finally {
-    await t.done();
-  }
-});
+  }, { login: true }));
 
-test("with -o json the scope warning never mixes with the JSON error, and follows a success", async () => {
-  const t = await inProcessFake();
-  try {
+test("with -o json the scope warning never mixes with the JSON error, and follows a success", () =>
+  withInProcessFake(async (t) => {
     // The fake grants every scope, while the stored session says it lacks monitors_read: the
     // call succeeds and the warning still comes, after the answer.
     const issued = t.fake.issueTokens();
@@ -185,10 +157,7 @@ test("with -o json the scope warning never mixes with the JSON error, and follow
     const table = await t.pup(["monitors", "list"]);
     assert.equal(table.code, 1);
     assert.match(table.stderr, /^warning: your session lacks the scope monitors_read/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("a required flag given blank is as missing as an absent one", () => {
   const def = API_COMMANDS.find((d) => d.path.join(" ") === "logs query")!;
@@ -207,9 +176,8 @@ test("a required flag given blank is as missing as an absent one", () => {
   }
 });
 
-test("the scope check and the credentials share one read of the state files (reuse)", async () => {
-  const dir = await tempDir();
-  try {
+test("the scope check and the credentials share one read of the state files (reuse)", () =>
+  withTempDir(async (dir) => {
     const site = "datadoghq.com";
     const token = (access_token: string): Token => ({
       access_token,
@@ -241,14 +209,10 @@ test("the scope check and the credentials share one read of the state files (reu
     await mine.write(site, { tokens: {}, client: null });
     assert.ok(isEmpty(await mine.read(site, { reuse: true })));
     assert.equal(Object.getPrototypeOf((await mine.read(site, { reuse: true })).tokens), null);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
-test("a family command resolves its site once: an ambiguous sessions.json warns once, as pup api does", async () => {
-  const t = await inProcessFake({ DD_SITE: "" });
-  try {
+test("a family command resolves its site once: an ambiguous sessions.json warns once, as pup api does", () =>
+  withInProcessFake(async (t) => {
     const { writeFile } = await import("node:fs/promises");
     const { join } = await import("node:path");
     const sessions = [{ site: "datadoghq.eu", org: null }, {
@@ -261,7 +225,4 @@ test("a family command resolves its site once: an ambiguous sessions.json warns 
       const r = await t.pup(argv);
       assert.equal(r.stderr.match(warning)?.length, 1, `${argv.join(" ")}: ${r.stderr}`);
     }
-  } finally {
-    await t.done();
-  }
-});
+  }, { env: { DD_SITE: "" } }));

@@ -7,19 +7,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
-import { inProcessFake } from "./helpers.ts";
+import { type InProcessFake, withInProcessFake } from "./helpers.ts";
 
-type T = Awaited<ReturnType<typeof inProcessFake>>;
+type T = InProcessFake;
 
-async function withFake(fn: (t: T) => Promise<void>) {
-  const t = await inProcessFake();
-  try {
-    await t.login();
-    await fn(t);
-  } finally {
-    await t.done();
-  }
-}
+/** Runs `fn` logged in with every default scope. */
+const withFake = (fn: (t: T) => Promise<void>) => withInProcessFake(fn, { login: true });
 
 const apiCalls = (t: T) => t.fake.requests.filter((r) => r.path.startsWith("/api/"));
 
@@ -87,20 +80,15 @@ for (
     ["downtime", "cancel", "00000000-0000-0000-0000-000000000001"],
   ]
 ) {
-  test(`${argv.slice(0, 2).join(" ")} with no terminal and no --yes sends nothing and exits 2`, async () => {
-    const t = await inProcessFake();
-    try {
-      await t.login();
+  test(`${argv.slice(0, 2).join(" ")} with no terminal and no --yes sends nothing and exits 2`, () =>
+    withInProcessFake(async (t) => {
       t.fake.requests.length = 0;
       const r = await t.pup(argv);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /refusing to (delete|cancel) .*: no terminal to confirm on/);
       assert.match(r.stderr, /pass --yes/);
       assert.equal(t.fake.requests.length, 0, "nothing was sent, not even a token refresh");
-    } finally {
-      await t.done();
-    }
-  });
+    }, { login: true }));
 }
 
 test("on a terminal, delete asks; y sends it, anything else sends nothing", () =>

@@ -12,14 +12,12 @@
 import assert from "node:assert/strict";
 import type { Clock } from "../lib/deps.ts";
 import { FakeClock } from "./fakes/clock.ts";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { SiteState, Token } from "../lib/auth/types.ts";
 import { PupError } from "../lib/errors.ts";
-import { type Spawner, spawnProgram } from "../lib/runtime/spawn.ts";
+import type { Spawner } from "../lib/runtime/spawn.ts";
 import { MacKeychain } from "../lib/store/keychain_macos.ts";
 import {
   MAC_LINE_LIMIT,
@@ -28,136 +26,81 @@ import {
   macCommandLine,
 } from "../lib/store/keychain_macos_lines.ts";
 import { KeychainStateStore, stateAccount } from "../lib/store/keychain_state_store.ts";
+import {
+  type FakeTool,
+  removeNamed,
+  RUN,
+  type ToolCall,
+  type ToolMode,
+  withFakeTool,
+} from "./fakes/keychain_tool.ts";
 import { runSecurity } from "./fakes/security.mjs";
+import { bigState, sizedToken } from "./fakes/site_states.ts";
 
 const FAKE = fileURLToPath(new URL("./fakes/bin/security", import.meta.url));
 /** Against the real `security` (CI on macOS): `PUP_TEST_REAL_KEYCHAIN=1`. */
 const REAL = process.env.PUP_TEST_REAL_KEYCHAIN === "1";
 /** For tests that need the fake: its argv log, or a tool that hangs. */
 const fakeOnly = REAL ? "needs the fake security (PUP_TEST_REAL_KEYCHAIN=1 is set)" : false;
-/** Names this run's items apart from anything else in a real keychain. */
-const RUN = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-interface Fake {
-  dir: string;
-  log: string;
-  spawn: Spawner;
+interface Fake extends Pick<FakeTool, "dir" | "log" | "spawn" | "account" | "site"> {
   store(options?: { timeoutMs?: number; program?: string; clock?: Clock }): MacKeychain;
   calls(): { argv: string[]; stdinLineBytes?: number[] }[];
   /** Runs the tool directly, as a naive client would. */
   raw(args: string[], stdin?: string): ReturnType<Spawner>;
-  /** An account name of this test (unique per run against the real keychain). */
-  account(name: string): string;
-  /** A site name of this test (unique per run against the real keychain). */
-  site(name: string): string;
   /** The pup items of a site that exist now: whole, count record and chunks. */
   items(site: string): Promise<string[]>;
 }
 
 /**
- * The fake `security` in process: `program` runs {@link runSecurity} over `env`, any other
- * program is missing (ENOENT, as from a real spawn), and a hanging call never answers (the back
- * end's timeout on `deps.clock` ends it).
+ * Runs `fn` against a fresh fake keychain: in process (the fake `security` run by
+ * {@link runSecurity}), or with `spawned` through the program tests/fakes/bin/security as a
+ * real process (against the real keychain, always a process).
  */
-function inProcessSecurity(program: string, env: Record<string, string>): Spawner {
-  return (command, args, options) => {
-    if (command !== program) {
-      const err = Object.assign(new Error(`spawn ${command} ENOENT`), { code: "ENOENT" });
-      return Promise.reject(err);
-    }
-    const r = runSecurity({ argv: args, env: { ...env, ...options.env }, stdin: options.stdin });
-    if (r.hang) return new Promise(() => {});
-    return Promise.resolve({ code: r.code, stdout: r.stdout, stderr: r.stderr, timedOut: false });
-  };
-}
-
-/**
- * Runs `fn` against a fresh fake keychain: in process, or with `spawned` through the program
- * tests/fakes/bin/security as a real process (against the real keychain, always a process).
- */
-async function withFake(
+function withFake(
   fn: (fake: Fake) => Promise<void>,
   env: Record<string, string> = {},
-  mode: "in-process" | "spawned" = "in-process",
+  mode: ToolMode = "in-process",
 ): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "pup-security-"));
-  const log = join(dir, "argv.jsonl");
-  const fakeEnv = { PUP_FAKE_KEYCHAIN_DIR: join(dir, "keychain"), PUP_FAKE_ARGV_LOG: log, ...env };
-  const spawn: Spawner = REAL
-    ? spawnProgram
-    : mode === "in-process"
-    ? inProcessSecurity(FAKE, fakeEnv)
-    : (command, args, options) =>
-      spawnProgram(command, args, { ...options, env: { ...options.env, ...fakeEnv } });
-  const program = REAL ? "security" : FAKE;
-  const accounts = new Set<string>();
-  const sites = new Set<string>();
-  const store = (options: { timeoutMs?: number; program?: string; clock?: Clock } = {}) =>
-    new MacKeychain({ spawn, program, ...options });
-  const fake: Fake = {
-    dir,
-    log,
-    spawn,
-    store,
-    calls: () =>
-      existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [],
-    raw: (args, stdin) => spawn(program, args, { stdin, timeoutMs: 10_000 }),
-    account: (name) => {
-      const account = REAL ? `${name}.${RUN}` : name;
-      accounts.add(account);
-      return account;
-    },
-    site: (name) => {
-      const site = REAL ? `${RUN}.${name}` : name;
-      sites.add(site);
-      return site;
-    },
-    items: async (site) => {
-      const base = stateAccount(site);
-      if (!REAL) {
-        const folder = join(dir, "keychain");
-        const all = existsSync(folder)
-          ? readdirSync(folder).filter((f) => f.endsWith(".json")).map((f) =>
-            JSON.parse(readFileSync(join(folder, f), "utf8")).account as string
-          )
-          : [];
-        return all.filter((a) => a === base || a.startsWith(`${base}_`)).sort();
-      }
-      const names = [base, `${base}_c`, ...Array.from({ length: 40 }, (_, i) => `${base}_${i}`)];
-      const found = await Promise.all(names.map((a) => store().get(a)));
-      return names.filter((_, i) => found[i] !== null).sort();
-    },
+  const setup = {
+    prefix: "pup-security-",
+    dataDir: "keychain",
+    programs: [FAKE],
+    run: (_program: string, call: ToolCall) => runSecurity(call),
+    real: REAL,
+    mode,
+    env,
   };
-  try {
-    await fn(fake);
-  } finally {
-    if (REAL) {
-      const doomed = [...accounts];
-      for (const site of sites) doomed.push(...await fake.items(site));
-      await Promise.all(doomed.map((a) => store().delete(a).catch(() => false)));
+  return withFakeTool(setup, async (tool) => {
+    const program = REAL ? "security" : FAKE;
+    const store = (options: { timeoutMs?: number; program?: string; clock?: Clock } = {}) =>
+      new MacKeychain({ spawn: tool.spawn, program, ...options });
+    const fake: Fake = {
+      ...tool,
+      store,
+      calls: () => tool.calls(),
+      raw: (args, stdin) => tool.spawn(program, args, { stdin, timeoutMs: 10_000 }),
+      items: async (site) => {
+        const base = stateAccount(site);
+        if (!REAL) {
+          const all = existsSync(tool.dataDir)
+            ? readdirSync(tool.dataDir).filter((f) => f.endsWith(".json")).map((f) =>
+              JSON.parse(readFileSync(join(tool.dataDir, f), "utf8")).account as string
+            )
+            : [];
+          return all.filter((a) => a === base || a.startsWith(`${base}_`)).sort();
+        }
+        const names = [base, `${base}_c`, ...Array.from({ length: 40 }, (_, i) => `${base}_${i}`)];
+        const found = await Promise.all(names.map((a) => store().get(a)));
+        return names.filter((_, i) => found[i] !== null).sort();
+      },
+    };
+    try {
+      await fn(fake);
+    } finally {
+      if (REAL) await removeNamed(tool, fake.items, (a) => store().delete(a));
     }
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function token(org: string, size: number): Token {
-  return {
-    access_token: `at_${org}_` + "A".repeat(size),
-    refresh_token: `rt_${org}_` + "R".repeat(size),
-    token_type: "Bearer",
-    expires_in: 3600,
-    expires_at: "2030-01-01T00:00:00.000Z",
-    scope: "dashboards_read metrics_read monitors_read",
-  };
-}
-
-function bigState(orgs: number, tokenSize: number): SiteState {
-  const tokens: Record<string, Token> = {};
-  for (let i = 0; i < orgs; i++) tokens[`org-${i}`] = token(`org-${i}`, tokenSize);
-  return {
-    tokens,
-    client: { client_id: "client-123", registered_at: "2024-01-01T00:00:00.000Z" },
-  };
+  });
 }
 
 test("a value written to the macOS keychain reads back unchanged", () =>
@@ -453,7 +396,7 @@ test(
       const read = await store.read(site);
       assert.equal(Object.keys(read.tokens).length, 41);
       assert.equal(fake.calls().length - before, 1, "one security -i session for the read");
-      read.tokens["org-37"] = token("org-37", 300); // same length, as a refresh
+      read.tokens["org-37"] = sizedToken("org-37", 300); // same length, as a refresh
       read.tokens["org-37"].scope = big.tokens["org-37"].scope;
       read.tokens["org-37"].access_token = read.tokens["org-37"].access_token.replace("A", "B");
       before = fake.calls().length;

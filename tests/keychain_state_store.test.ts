@@ -118,9 +118,8 @@ test("a write after a read under the same lock sends only the chunks that change
 test("a write whose read came before a lock was taken rewrites the value whole", async () => {
   const { withSiteLock } = await import("../lib/store/lock.ts");
   const { FakeClock } = await import("./fakes/clock.ts");
-  const { tempDir } = await import("./helpers.ts");
-  const dir = await tempDir();
-  try {
+  const { withTempDir } = await import("./helpers.ts");
+  return await withTempDir(async (dir) => {
     const secrets = new MemorySecretStore(200);
     await new KeychainStateStore(secrets).write(SITE, many(20));
     const store = new KeychainStateStore(secrets);
@@ -134,9 +133,7 @@ test("a write whose read came before a lock was taken rewrites the value whole",
     });
     const chunks = secrets.callsOf("set").filter((c) => /_\d+$/.test(c.account));
     assert.equal(chunks.length, secrets.items.size - 1, "every chunk was written");
-  } finally {
-    await dir.remove();
-  }
+  });
 });
 
 test("shrinking a sharded state removes exactly the chunks past its new end", async () => {

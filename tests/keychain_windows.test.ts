@@ -13,14 +13,11 @@ import assert from "node:assert/strict";
 import type { Clock } from "../lib/deps.ts";
 import { FakeClock } from "./fakes/clock.ts";
 import { Buffer } from "node:buffer";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { SiteState, Token } from "../lib/auth/types.ts";
 import { PupError } from "../lib/errors.ts";
-import { type Spawner, spawnProgram } from "../lib/runtime/spawn.ts";
 import { KeychainStateStore, stateAccount } from "../lib/store/keychain_state_store.ts";
 import {
   WINCRED_SCRIPT,
@@ -28,7 +25,15 @@ import {
   WINDOWS_MAX_VALUE_BYTES,
   WindowsCredentialManager,
 } from "../lib/store/keychain_windows.ts";
+import {
+  type FakeTool,
+  removeNamed,
+  type ToolCall,
+  type ToolMode,
+  withFakeTool,
+} from "./fakes/keychain_tool.ts";
 import { runPowerShell } from "./fakes/powershell.mjs";
+import { bigState } from "./fakes/site_states.ts";
 
 const BIN = fileURLToPath(new URL("./fakes/bin/", import.meta.url));
 const FAKE = join(BIN, "powershell");
@@ -36,140 +41,73 @@ const FAKE = join(BIN, "powershell");
 const REAL = process.env.PUP_TEST_REAL_KEYCHAIN === "1";
 /** For tests that need the fake: its argv log, a hang, or an injected Windows failure. */
 const fakeOnly = REAL ? "needs the fake powershell (PUP_TEST_REAL_KEYCHAIN=1 is set)" : false;
-/** Names this run's credentials apart from anything else on a real machine. */
-const RUN = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const POWERSHELL = REAL ? "powershell.exe" : FAKE;
 const PWSH = REAL ? "pwsh.exe" : join(BIN, "pwsh");
 
-interface Fake {
-  dir: string;
-  log: string;
-  spawn: Spawner;
+interface Fake extends Pick<FakeTool, "dir" | "log" | "spawn" | "account" | "site"> {
   store(
     options?: { timeoutMs?: number; program?: string; clock?: Clock },
   ): WindowsCredentialManager;
   calls(): { tool: string; argv: string[] }[];
-  /** An account name of this test (unique per run against the real Credential Manager). */
-  account(name: string): string;
-  /** A site name of this test (unique per run against the real Credential Manager). */
-  site(name: string): string;
   /** The targets (`pup:<account>`) of a site's credentials that exist now. */
   items(site: string): Promise<string[]>;
 }
 
 /**
- * The fake PowerShell in process: `programs` (the fake powershell and pwsh) run
- * {@link runPowerShell} over `env`, any other program is missing (ENOENT, as from a real
- * spawn), and a hanging call never answers (the back end's timeout on `deps.clock` ends it).
+ * Runs `fn` against a fresh fake Credential Manager: in process (the fake powershell and pwsh
+ * run by {@link runPowerShell}), or with `spawned` through the programs in tests/fakes/bin as
+ * real processes (against the real one, always processes).
  */
-function inProcessPowerShell(programs: string[], env: Record<string, string>): Spawner {
-  return (command, args, options) => {
-    if (!programs.includes(command)) {
-      const err = Object.assign(new Error(`spawn ${command} ENOENT`), { code: "ENOENT" });
-      return Promise.reject(err);
-    }
-    const tool = command.split("/").pop() ?? command;
-    const r = runPowerShell({
-      tool,
-      argv: args,
-      env: { ...env, ...options.env },
-      stdin: options.stdin,
-    });
-    if (r.hang) return new Promise(() => {});
-    return Promise.resolve({ code: r.code, stdout: r.stdout, stderr: r.stderr, timedOut: false });
-  };
-}
-
-/**
- * Runs `fn` against a fresh fake Credential Manager: in process, or with `spawned` through the
- * programs in tests/fakes/bin as real processes (against the real one, always processes).
- */
-async function withFake(
+function withFake(
   fn: (fake: Fake) => Promise<void>,
   env: Record<string, string> = {},
-  mode: "in-process" | "spawned" = "in-process",
+  mode: ToolMode = "in-process",
 ): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "pup-wincred-"));
-  const log = join(dir, "argv.jsonl");
-  const fakeEnv = {
-    PUP_FAKE_KEYCHAIN_DIR: join(dir, "credentials"),
-    PUP_FAKE_ARGV_LOG: log,
-    ...env,
+  const setup = {
+    prefix: "pup-wincred-",
+    dataDir: "credentials",
+    programs: [POWERSHELL, PWSH],
+    run: (program: string, call: ToolCall) =>
+      runPowerShell({ tool: program.split("/").pop() ?? program, ...call }),
+    real: REAL,
+    mode,
+    env,
   };
-  const spawn: Spawner = REAL
-    ? spawnProgram
-    : mode === "in-process"
-    ? inProcessPowerShell([POWERSHELL, PWSH], fakeEnv)
-    : (command, args, options) =>
-      spawnProgram(command, args, { ...options, env: { ...options.env, ...fakeEnv } });
-  const accounts = new Set<string>();
-  const sites = new Set<string>();
-  const store = (options: { timeoutMs?: number; program?: string; clock?: Clock } = {}) =>
-    new WindowsCredentialManager({ spawn, program: POWERSHELL, ...options });
-  const fake: Fake = {
-    dir,
-    log,
-    spawn,
-    store,
-    calls: () =>
-      existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l)) : [],
-    account: (name) => {
-      const account = REAL ? `${name}.${RUN}` : name;
-      accounts.add(account);
-      return account;
-    },
-    site: (name) => {
-      const site = REAL ? `${RUN}.${name}` : name;
-      sites.add(site);
-      return site;
-    },
-    items: async (site) => {
-      const base = stateAccount(site);
-      const mine = (target: string) =>
-        target === `pup:${base}` || target.startsWith(`pup:${base}_`);
-      if (!REAL) {
-        const folder = join(dir, "credentials");
-        return existsSync(folder)
-          ? readdirSync(folder).map((f) =>
-            JSON.parse(readFileSync(join(folder, f), "utf8")).target as string
-          ).filter(mine).sort()
-          : [];
-      }
-      const names = [base, `${base}_c`, ...Array.from({ length: 60 }, (_, i) => `${base}_${i}`)];
-      const s = store(); // one batch: one PowerShell process
-      const found = await Promise.all(names.map((a) => s.get(a)));
-      return names.filter((_, i) => found[i] !== null).map((a) => `pup:${a}`).sort();
-    },
-  };
-  try {
-    await fn(fake);
-  } finally {
-    if (REAL) {
-      const doomed = [...accounts];
-      for (const site of sites) doomed.push(...(await fake.items(site)).map((t) => t.slice(4)));
-      const s = store();
-      await Promise.all(doomed.map((a) => s.delete(a).catch(() => false)));
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function bigState(orgs: number, tokenSize: number): SiteState {
-  const tokens: Record<string, Token> = {};
-  for (let i = 0; i < orgs; i++) {
-    tokens[`org-${i}`] = {
-      access_token: `at_org-${i}_` + "A".repeat(tokenSize),
-      refresh_token: `rt_org-${i}_` + "R".repeat(tokenSize),
-      token_type: "Bearer",
-      expires_in: 3600,
-      expires_at: "2030-01-01T00:00:00.000Z",
-      scope: "dashboards_read metrics_read monitors_read",
+  return withFakeTool(setup, async (tool) => {
+    const store = (options: { timeoutMs?: number; program?: string; clock?: Clock } = {}) =>
+      new WindowsCredentialManager({ spawn: tool.spawn, program: POWERSHELL, ...options });
+    const fake: Fake = {
+      ...tool,
+      store,
+      calls: () => tool.calls(),
+      items: async (site) => {
+        const base = stateAccount(site);
+        const mine = (target: string) =>
+          target === `pup:${base}` || target.startsWith(`pup:${base}_`);
+        if (!REAL) {
+          return existsSync(tool.dataDir)
+            ? readdirSync(tool.dataDir).map((f) =>
+              JSON.parse(readFileSync(join(tool.dataDir, f), "utf8")).target as string
+            ).filter(mine).sort()
+            : [];
+        }
+        const names = [base, `${base}_c`, ...Array.from({ length: 60 }, (_, i) => `${base}_${i}`)];
+        const s = store(); // one batch: one PowerShell process
+        const found = await Promise.all(names.map((a) => s.get(a)));
+        return names.filter((_, i) => found[i] !== null).map((a) => `pup:${a}`).sort();
+      },
     };
-  }
-  return {
-    tokens,
-    client: { client_id: "client-123", registered_at: "2024-01-01T00:00:00.000Z" },
-  };
+    try {
+      await fn(fake);
+    } finally {
+      if (REAL) {
+        const s = store(); // one batch: one PowerShell process
+        const accountsOf = async (site: string) =>
+          (await fake.items(site)).map((target) => target.slice("pup:".length));
+        await removeNamed(tool, accountsOf, (a) => s.delete(a));
+      }
+    }
+  });
 }
 
 test("a value written to Credential Manager reads back unchanged", () =>

@@ -9,8 +9,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createFakeDatadog, type FakeDatadog } from "./fakes/datadog.ts";
-import { localEnv, runPup, storedClient, storedToken, tempDir, testDeps } from "./helpers.ts";
+import type { FakeDatadog } from "./fakes/datadog.ts";
+import {
+  localEnv,
+  runPup,
+  storedClient,
+  storedToken,
+  tempDir,
+  testDeps,
+  withFakeDatadog,
+} from "./helpers.ts";
 import { guardOutput } from "../lib/cli/output.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 import { tally } from "./fuzz/tally.ts";
@@ -68,9 +76,7 @@ async function hostileWorld(
     dir: string,
   ) => Promise<void>,
 ) {
-  const fake = createFakeDatadog();
-  const dir = await tempDir();
-  try {
+  return await withFakeDatadog(async (fake, dir) => {
     const issued = fake.issueTokens({ scope: "monitors_read logs_read_data timeseries_query" });
     // The files hold hostile text too: a scope, an org_uuid, a refresh error.
     const tokensPath = join(dir.path, `tokens_${siteKey(fake.site)}.json`);
@@ -103,10 +109,7 @@ async function hostileWorld(
       return { argv, stdout: r.stdout, stderr: r.stderr };
     };
     await fn(run, fake, dir.path);
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
+  });
 }
 
 const COMMANDS: string[][] = [
@@ -207,7 +210,7 @@ import { METRICS } from "../lib/commands/families/metrics.ts";
 import { USAGE } from "../lib/commands/families/usage.ts";
 import { APM } from "../lib/commands/families/apm.ts";
 import type { ApiCommandDef } from "../lib/commands/families/types.ts";
-import { inProcessFake } from "./helpers.ts";
+import { withInProcessFake } from "./helpers.ts";
 import { fetchVia } from "./fakes/serve.ts";
 
 const FAMILY_FILES: Record<string, ApiCommandDef[]> = {
@@ -263,12 +266,11 @@ const FAMILY_KEYS = {
 };
 const FAMILY_ACCESS_TOKEN = "leak-test-families-access-token-6a7f";
 
-test("no known secret reaches stdout, stderr or -v output of any API family's commands, or a file outside the store", async () => {
-  const w = await inProcessFake();
-  try {
+test("no known secret reaches stdout, stderr or -v output of any API family's commands, or a file outside the store", () =>
+  withInProcessFake(async (w) => {
     w.fake.knobs.apiKey = FAMILY_KEYS.DD_API_KEY;
     w.fake.knobs.appKey = FAMILY_KEYS.DD_APP_KEY;
-    const issued = await w.login();
+    await w.login();
     const bodyFile = join(w.dir, "..", `pup-leak-body-${Date.now()}.json`);
     await writeFile(bodyFile, JSON.stringify({ name: "leak test", type: "metric alert" }));
     const samples = familySamples(bodyFile);
@@ -303,11 +305,7 @@ test("no known secret reaches stdout, stderr or -v output of any API family's co
         FAMILY_KEYS.DD_API_KEY,
         FAMILY_KEYS.DD_APP_KEY,
         FAMILY_ACCESS_TOKEN,
-        issued.access_token,
-        issued.refresh_token,
-        issued.client_secret ?? "",
-        ...w.fake.state.accessTokens.keys(),
-        ...w.fake.state.refreshTokens.keys(),
+        ...w.fake.secrets(),
       ].filter((s) => s.length >= 8);
       const leaks: string[] = [];
       for (const r of runs) {
@@ -327,7 +325,4 @@ test("no known secret reaches stdout, stderr or -v output of any API family's co
       await empty.remove();
       await rm(bodyFile, { force: true });
     }
-  } finally {
-    await w.done();
-  }
-});
+  }));

@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeDatadog, type FakeDatadog, oauthMetadata } from "./fakes/datadog.ts";
-import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import {
+  assertNoSecretPrinted,
+  localEnv,
+  runPup,
+  tempDir,
+  testDeps,
+  withFixture,
+} from "./helpers.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 
 /** A fake Datadog and a config folder where `logins` (org names, "" = default) logged in. */
@@ -54,9 +61,8 @@ function login(env: Record<string, string>, org?: string) {
   );
 }
 
-test("logout of the default session deletes its token and the site's client credentials", async () => {
-  const t = await loggedIn(["", "prod"]);
-  try {
+test("logout of the default session deletes its token and the site's client credentials", () =>
+  withFixture(loggedIn(["", "prod"]), async (t) => {
     const prodBefore = (await json(t.tokensPath)).prod;
     const r = await runPup(["auth", "logout"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
@@ -64,39 +70,27 @@ test("logout of the default session deletes its token and the site's client cred
     assert.equal(await exists(t.clientPath), false);
     assert.deepEqual(await json(t.tokensPath), { prod: prodBefore });
     assert.deepEqual(await json(t.sessionsPath), [{ site: t.fake.site, org: "prod" }]);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logout of the default session warns that named sessions on the site cannot refresh", async () => {
-  const t = await loggedIn(["", "prod", "staging"]);
-  try {
+test("logout of the default session warns that named sessions on the site cannot refresh", () =>
+  withFixture(loggedIn(["", "prod", "staging"]), async (t) => {
     const r = await runPup(["auth", "logout"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Removed pup's client registration/);
     assert.match(r.stderr, /\(prod, staging\) keep their access tokens but cannot refresh/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logout of the only session removes the tokens file and the client file", async () => {
-  const t = await loggedIn([""]);
-  try {
+test("logout of the only session removes the tokens file and the client file", () =>
+  withFixture(loggedIn([""]), async (t) => {
     const r = await runPup(["auth", "logout"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await exists(t.tokensPath), false);
     assert.equal(await exists(t.clientPath), false);
     assert.deepEqual(await json(t.sessionsPath), []);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logout --org deletes that session only and leaves the client credentials untouched", async () => {
-  const t = await loggedIn(["", "prod", "staging"]);
-  try {
+test("logout --org deletes that session only and leaves the client credentials untouched", () =>
+  withFixture(loggedIn(["", "prod", "staging"]), async (t) => {
     const clientBefore = await readFile(t.clientPath);
     const before = await json(t.tokensPath);
     const r = await runPup(["auth", "logout", "--org", "staging"], testDeps(t.env));
@@ -114,34 +108,23 @@ test("logout --org deletes that session only and leaves the client credentials u
     // The others still work, refresh included.
     assert.equal((await runPup(["auth", "refresh", "--org", "prod"], testDeps(t.env))).code, 0);
     assert.equal((await runPup(["auth", "refresh"], testDeps(t.env))).code, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("DD_ORG selects the session to log out like --org", async () => {
-  const t = await loggedIn(["", "prod"]);
-  try {
+test("DD_ORG selects the session to log out like --org", () =>
+  withFixture(loggedIn(["", "prod"]), async (t) => {
     const r = await runPup(["auth", "logout"], testDeps({ ...t.env, DD_ORG: "prod" }));
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(Object.keys(await json(t.tokensPath)), ["__default__"]);
     assert.equal(await exists(t.clientPath), true);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logout takes no --site flag: it is a usage error that names the flag", async () => {
-  const t = await loggedIn([""]);
-  try {
+test("logout takes no --site flag: it is a usage error that names the flag", () =>
+  withFixture(loggedIn([""]), async (t) => {
     const r = await runPup(["auth", "logout", "--site", t.fake.site], testDeps(t.env));
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--site/);
     assert.equal(await exists(t.tokensPath), true);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("DD_SITE picks which site's default session logout clears", async () => {
   const a = await loggedIn([""]);
@@ -180,9 +163,8 @@ test("without DD_SITE logout finds a named session's site in sessions.json", asy
   }
 });
 
-test("after the default logout a named sibling's next refresh fails, without a network call", async () => {
-  const t = await loggedIn(["", "prod"]);
-  try {
+test("after the default logout a named sibling's next refresh fails, without a network call", () =>
+  withFixture(loggedIn(["", "prod"]), async (t) => {
     assert.equal((await runPup(["auth", "logout"], testDeps(t.env))).code, 0);
     const requests = t.fake.requests.length;
     // Its access token is still there and still printed...
@@ -194,14 +176,10 @@ test("after the default logout a named sibling's next refresh fails, without a n
     assert.match(r.stderr, /⚠️ Token expired/);
     assert.match(r.stderr, /client credentials are gone/);
     assert.equal(t.fake.requests.length, requests);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("the next login on the site, of any org, registers pup again and the siblings' refresh is sent with it", async () => {
-  const t = await loggedIn(["", "prod"]);
-  try {
+test("the next login on the site, of any org, registers pup again and the siblings' refresh is sent with it", () =>
+  withFixture(loggedIn(["", "prod"]), async (t) => {
     assert.equal((await runPup(["auth", "logout"], testDeps(t.env))).code, 0);
     assert.equal((await runPup(["auth", "refresh", "--org", "prod"], testDeps(t.env))).code, 4);
     // A login of another named org re-registers (a second DCR request) and stores the client.
@@ -225,14 +203,10 @@ test("the next login on the site, of any org, registers pup again and the siblin
     assert.equal((await login(t.env, "prod")).code, 0);
     assert.equal((await runPup(["auth", "refresh", "--org", "prod"], testDeps(t.env))).code, 0);
     assert.equal(t.fake.count("POST", "/api/v2/oauth2/register"), 2);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("as the document promises, siblings refresh again after the next login re-registers, where the server accepts the new client", async () => {
-  const t = await loggedIn(["", "prod"]);
-  try {
+test("as the document promises, siblings refresh again after the next login re-registers, where the server accepts the new client", () =>
+  withFixture(loggedIn(["", "prod"]), async (t) => {
     t.fake.knobs.bindRefreshTokensToClient = false;
     assert.equal((await runPup(["auth", "logout"], testDeps(t.env))).code, 0);
     assert.equal((await runPup(["auth", "refresh", "--org", "prod"], testDeps(t.env))).code, 4);
@@ -241,26 +215,18 @@ test("as the document promises, siblings refresh again after the next login re-r
     assert.equal(r.code, 0, r.stderr);
     const sent = new URLSearchParams(t.fake.requests.at(-1)!.body);
     assert.equal(sent.get("client_id"), (await json(t.clientPath)).client_id);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a default login after the default logout registers again too", async () => {
-  const t = await loggedIn([""]);
-  try {
+test("a default login after the default logout registers again too", () =>
+  withFixture(loggedIn([""]), async (t) => {
     assert.equal((await runPup(["auth", "logout"], testDeps(t.env))).code, 0);
     assert.equal((await login(t.env)).code, 0);
     assert.equal(t.fake.count("POST", "/api/v2/oauth2/register"), 2);
     assert.equal((await runPup(["auth", "refresh"], testDeps(t.env))).code, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logout revokes the refresh token first where the server's metadata offers revocation", async () => {
-  const t = await loggedIn(["prod"]);
-  try {
+test("logout revokes the refresh token first where the server's metadata offers revocation", () =>
+  withFixture(loggedIn(["prod"]), async (t) => {
     t.fake.knobs.metadata = oauthMetadata(t.fake.url);
     const token = (await json(t.tokensPath)).prod;
     const client = await json(t.clientPath);
@@ -276,17 +242,11 @@ test("logout revokes the refresh token first where the server's metadata offers 
     assert.equal(form.get("client_id"), client.client_id);
     assert.equal(form.get("client_secret"), client.client_secret);
     assert.equal(t.fake.state.refreshTokens.get(token.refresh_token)!.status, "revoked");
-    for (const s of [token.refresh_token, token.access_token, client.client_secret]) {
-      assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), "a secret was printed");
-    }
-  } finally {
-    await t.done();
-  }
-});
+    assertNoSecretPrinted([r], [token.refresh_token, token.access_token, client.client_secret!]);
+  }));
 
-test("a failed revocation only warns: the session is still logged out locally", async () => {
-  const t = await loggedIn([""]);
-  try {
+test("a failed revocation only warns: the session is still logged out locally", () =>
+  withFixture(loggedIn([""]), async (t) => {
     t.fake.knobs.metadata = oauthMetadata(t.fake.url);
     t.fake.knobs.failNext.push({ path: "/oauth2/v1/revoke", status: 503 });
     const r = await runPup(["auth", "logout"], testDeps(t.env));
@@ -294,26 +254,18 @@ test("a failed revocation only warns: the session is still logged out locally", 
     assert.match(r.stderr, /⚠️ Could not revoke the token .*HTTP 503/);
     assert.equal(await exists(t.tokensPath), false);
     assert.equal(await exists(t.clientPath), false);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("without metadata (as Datadog today) logout makes no revocation request", async () => {
-  const t = await loggedIn([""]);
-  try {
+test("without metadata (as Datadog today) logout makes no revocation request", () =>
+  withFixture(loggedIn([""]), async (t) => {
     const r = await runPup(["auth", "logout"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(t.fake.count("POST", "/oauth2/v1/revoke"), 0);
     assert.equal(t.fake.count("GET", "/.well-known/oauth-authorization-server"), 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a revocation endpoint on another host is not sent the refresh token", async () => {
-  const t = await loggedIn([""]);
-  try {
+test("a revocation endpoint on another host is not sent the refresh token", () =>
+  withFixture(loggedIn([""]), async (t) => {
     t.fake.knobs.metadata = {
       ...oauthMetadata(t.fake.url),
       revocation_endpoint: "http://127.0.0.1:9/oauth2/v1/revoke",
@@ -322,14 +274,10 @@ test("a revocation endpoint on another host is not sent the refresh token", asyn
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Not revoking/);
     assert.equal(await exists(t.tokensPath), false);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logging out of a session that does not exist says so, changes nothing and exits 0", async () => {
-  const t = await loggedIn([""]);
-  try {
+test("logging out of a session that does not exist says so, changes nothing and exits 0", () =>
+  withFixture(loggedIn([""]), async (t) => {
     const tokens = await readFile(t.tokensPath);
     const client = await readFile(t.clientPath);
     const sessions = await readFile(t.sessionsPath);
@@ -339,39 +287,27 @@ test("logging out of a session that does not exist says so, changes nothing and 
     assert.deepEqual(await readFile(t.tokensPath), tokens);
     assert.deepEqual(await readFile(t.clientPath), client);
     assert.deepEqual(await readFile(t.sessionsPath), sessions);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logging out twice is idempotent: the second time exits 0 too", async () => {
-  const t = await loggedIn(["", "prod"]);
-  try {
+test("logging out twice is idempotent: the second time exits 0 too", () =>
+  withFixture(loggedIn(["", "prod"]), async (t) => {
     assert.equal((await runPup(["auth", "logout", "--org", "prod"], testDeps(t.env))).code, 0);
     const again = await runPup(["auth", "logout", "--org", "prod"], testDeps(t.env));
     assert.equal(again.code, 0);
     assert.match(again.stdout, /nothing to log out/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a default logout with no default session keeps the client the named sessions need", async () => {
-  const t = await loggedIn(["prod"]);
-  try {
+test("a default logout with no default session keeps the client the named sessions need", () =>
+  withFixture(loggedIn(["prod"]), async (t) => {
     const r = await runPup(["auth", "logout"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /nothing to log out/);
     assert.equal(await exists(t.clientPath), true);
     assert.equal((await runPup(["auth", "refresh", "--org", "prod"], testDeps(t.env))).code, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a session recorded in sessions.json without a token leaves the registry on logout", async () => {
-  const t = await loggedIn([""]);
-  try {
+test("a session recorded in sessions.json without a token leaves the registry on logout", () =>
+  withFixture(loggedIn([""]), async (t) => {
     await writeFile(
       t.sessionsPath,
       JSON.stringify([{ site: t.fake.site, org: null }, { site: t.fake.site, org: "stale" }]),
@@ -380,14 +316,10 @@ test("a session recorded in sessions.json without a token leaves the registry on
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /removed its entry from sessions\.json/);
     assert.deepEqual(await json(t.sessionsPath), [{ site: t.fake.site, org: null }]);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logout -o json reports what it removed", async () => {
-  const t = await loggedIn(["", "prod"]);
-  try {
+test("logout -o json reports what it removed", () =>
+  withFixture(loggedIn(["", "prod"]), async (t) => {
     const r = await runPup(["auth", "logout", "-o", "json"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), {
@@ -398,14 +330,10 @@ test("logout -o json reports what it removed", async () => {
       client_removed: true,
       sessions_without_client: ["prod"],
     });
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("logout from a site that is not trusted still removes the session, without revoking", async () => {
-  const t = await loggedIn([""]);
-  try {
+test("logout from a site that is not trusted still removes the session, without revoking", () =>
+  withFixture(loggedIn([""]), async (t) => {
     t.fake.knobs.metadata = oauthMetadata(t.fake.url);
     const requests = t.fake.requests.length;
     const r = await runPup(["auth", "logout"], testDeps({ ...t.env, PUP_TRUST_SITE: undefined }));
@@ -413,14 +341,10 @@ test("logout from a site that is not trusted still removes the session, without 
     assert.match(r.stderr, /Not revoking .*not trusted/);
     assert.equal(t.fake.requests.length, requests);
     assert.equal(await exists(t.tokensPath), false);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a malformed tokens file stops logout with its path, and the file is not touched", async () => {
-  const t = await loggedIn([""]);
-  try {
+test("a malformed tokens file stops logout with its path, and the file is not touched", () =>
+  withFixture(loggedIn([""]), async (t) => {
     await writeFile(t.tokensPath, "{torn");
     const r = await runPup(["auth", "logout"], testDeps(t.env));
     assert.equal(r.code, 1);
@@ -429,7 +353,4 @@ test("a malformed tokens file stops logout with its path, and the file is not to
     assert.match(r.stderr, /move the file aside/);
     assert.equal(await readFile(t.tokensPath, "utf8"), "{torn");
     assert.equal(await exists(t.clientPath), true);
-  } finally {
-    await t.done();
-  }
-});
+  }));

@@ -9,7 +9,7 @@ import { PupError } from "../lib/errors.ts";
 import { FileStateStore } from "../lib/store/file_state_store.ts";
 import { FakeClock, settle } from "./fakes/clock.ts";
 import { carriesCredential, fetchStub, json } from "./protocol_fetch_stub.ts";
-import { runPup, tempDir, testDeps } from "./helpers.ts";
+import { runPup, testDeps, withTempDir } from "./helpers.ts";
 
 /** Sites a hostile sessions.json may plant: each ends in a Datadog domain as raw text. */
 const PLANTED = [
@@ -35,9 +35,8 @@ const ok = () => json(200, { valid: true });
 // ---- Defect 1: the trust gate bypassed through sessions.json
 
 for (const site of PLANTED) {
-  test(`a planted sessions.json site ${JSON.stringify(site)} gets no API keys without opt-in`, async () => {
-    const dir = await tempDir();
-    try {
+  test(`a planted sessions.json site ${JSON.stringify(site)} gets no API keys without opt-in`, () =>
+    withTempDir(async (dir) => {
       await plant(dir.path, [{ site, org: "victim" }]);
       const stub = fetchStub(ok);
       const env = plainEnv(dir.path, { DD_API_KEY: "k-api-secret", DD_APP_KEY: "k-app-secret" });
@@ -48,15 +47,11 @@ for (const site of PLANTED) {
       assert.notEqual(r.code, 0, r.stderr);
       assert.deepEqual(stub.seen.filter(carriesCredential).map((s) => s.url.href), []);
       assert.ok(!r.stderr.includes("k-api-secret") && !r.stderr.includes("k-app-secret"));
-    } finally {
-      await dir.remove();
-    }
-  });
+    }));
 }
 
-test("a planted sessions.json site gets no bearer token of a session stored for it", async () => {
-  const dir = await tempDir();
-  try {
+test("a planted sessions.json site gets no bearer token of a session stored for it", () =>
+  withTempDir(async (dir) => {
     const site = PLANTED[0];
     await plant(dir.path, [{ site, org: "victim" }]);
     await new FileStateStore(dir.path).write(site, {
@@ -79,14 +74,10 @@ test("a planted sessions.json site gets no bearer token of a session stored for 
     );
     assert.notEqual(r.code, 0, r.stderr);
     assert.deepEqual(stub.seen.filter(carriesCredential).map((s) => s.url.href), []);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
-test("a planted default session does not get DD_ACCESS_TOKEN on a bare monitors list", async () => {
-  const dir = await tempDir();
-  try {
+test("a planted default session does not get DD_ACCESS_TOKEN on a bare monitors list", () =>
+  withTempDir(async (dir) => {
     await plant(dir.path, [{ site: PLANTED[0], org: null }]);
     const stub = fetchStub(() => json(200, []));
     const r = await runPup(
@@ -97,10 +88,7 @@ test("a planted default session does not get DD_ACCESS_TOKEN on a bare monitors 
     );
     assert.notEqual(r.code, 0, r.stderr);
     assert.deepEqual(stub.seen.filter(carriesCredential).map((s) => s.url.href), []);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
 test("Datadog ownership is decided on the parsed host, never on the raw text", () => {
   for (const site of PLANTED) assert.equal(isDatadogOwned(site), false, site);
@@ -260,9 +248,8 @@ test("the egress times out through the clock, and the caller's signal aborts it"
   await assert.rejects(cancelled, (e) => e === reason);
 });
 
-test("auth login with a planted site registers nowhere and opens no browser", async () => {
-  const dir = await tempDir();
-  try {
+test("auth login with a planted site registers nowhere and opens no browser", () =>
+  withTempDir(async (dir) => {
     await plant(dir.path, [{ site: "evil.example#.datadoghq.com", org: "victim" }]);
     const stub = fetchStub(() => json(201, { client_id: "c", client_secret: "s" }));
     const launched: string[][] = [];
@@ -278,14 +265,10 @@ test("auth login with a planted site registers nowhere and opens no browser", as
     assert.deepEqual(stub.seen.map((s) => s.url.href), []);
     assert.deepEqual(launched, []);
     assert.doesNotMatch(r.stdout + r.stderr, /evil\.example\/oauth2/);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
-test("a 'y' at the trust prompt is asked once and covers the egress's own check", async () => {
-  const dir = await tempDir();
-  try {
+test("a 'y' at the trust prompt is asked once and covers the egress's own check", () =>
+  withTempDir(async (dir) => {
     const stub = fetchStub(ok);
     const env = plainEnv(dir.path, {
       DD_SITE: "127.0.0.1:9",
@@ -300,14 +283,10 @@ test("a 'y' at the trust prompt is asked once and covers the egress's own check"
     assert.equal(r.stderr.match(/is not a Datadog site/g)?.length, 1, r.stderr);
     assert.equal(stub.seen.length, 1);
     assert.equal(stub.seen[0].headers["dd-api-key"], "k-api");
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
-test("without a terminal or opt-in, a non-Datadog DD_SITE gets nothing and says how to opt in", async () => {
-  const dir = await tempDir();
-  try {
+test("without a terminal or opt-in, a non-Datadog DD_SITE gets nothing and says how to opt in", () =>
+  withTempDir(async (dir) => {
     const stub = fetchStub(ok);
     const env = plainEnv(dir.path, {
       DD_SITE: "dd.corp.example",
@@ -319,14 +298,10 @@ test("without a terminal or opt-in, a non-Datadog DD_SITE gets nothing and says 
     assert.match(r.stderr, /refusing to send credentials to dd\.corp\.example/);
     assert.match(r.stderr, /--trust-site/);
     assert.equal(stub.seen.length, 0);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
-test("trusted_sites: in config.yaml lets credentials go to that site's origin only", async () => {
-  const dir = await tempDir();
-  try {
+test("trusted_sites: in config.yaml lets credentials go to that site's origin only", () =>
+  withTempDir(async (dir) => {
     await writeFile(join(dir.path, "config.yaml"), 'trusted_sites: ["127.0.0.1:9"]\n');
     const stub = fetchStub(ok);
     const keys = { DD_API_KEY: "k-api", DD_APP_KEY: "k-app" };
@@ -341,7 +316,4 @@ test("trusted_sites: in config.yaml lets credentials go to that site's origin on
     );
     assert.equal(other.code, 2, other.stderr);
     assert.deepEqual(stub.seen.map((s) => s.url.host), ["127.0.0.1:9"]);
-  } finally {
-    await dir.remove();
-  }
-});
+  }));

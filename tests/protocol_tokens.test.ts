@@ -9,7 +9,7 @@ import { FileStateStore } from "../lib/store/file_state_store.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 import { FakeClock, settle } from "./fakes/clock.ts";
 import { fetchStub, json } from "./protocol_fetch_stub.ts";
-import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
+import { localEnv, runPup, testDeps, withTempDir } from "./helpers.ts";
 
 const SITE = "127.0.0.1:9";
 const YEAR = 365 * 24 * 3600;
@@ -109,9 +109,8 @@ async function storedTokens(dir: string) {
 }
 
 for (const [raw] of EXTREMES.slice(0, 5)) {
-  test(`a refresh answered with expires_in ${raw} stores the rotated refresh token`, async () => {
-    const dir = await tempDir();
-    try {
+  test(`a refresh answered with expires_in ${raw} stores the rotated refresh token`, () =>
+    withTempDir(async (dir) => {
       await seeded(dir.path);
       const stub = fetchStub(() =>
         json(
@@ -130,15 +129,11 @@ for (const [raw] of EXTREMES.slice(0, 5)) {
       assert.equal(t.access_token, "new-access");
       assert.equal(t.expires_in, YEAR);
       assert.ok(Number.isFinite(Date.parse(t.expires_at)));
-    } finally {
-      await dir.remove();
-    }
-  });
+    }));
 }
 
-test("a refresh answered with a control character in the token fails and keeps the session", async () => {
-  const dir = await tempDir();
-  try {
+test("a refresh answered with a control character in the token fails and keeps the session", () =>
+  withTempDir(async (dir) => {
     await seeded(dir.path);
     const stub = fetchStub(() =>
       json(200, { access_token: "new\r\nX-Evil: 1", refresh_token: "rotated", expires_in: 60 })
@@ -150,14 +145,10 @@ test("a refresh answered with a control character in the token fails and keeps t
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /token refresh failed: HTTP 200: the access_token has characters/);
     assert.equal((await storedTokens(dir.path)).__default__.refresh_token, "old-refresh");
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
-test("a refresh answered with a redirect is refused and the refresh token is not re-sent", async () => {
-  const dir = await tempDir();
-  try {
+test("a refresh answered with a redirect is refused and the refresh token is not re-sent", () =>
+  withTempDir(async (dir) => {
     await seeded(dir.path);
     const stub = fetchStub((req) =>
       req.url.host === SITE
@@ -171,10 +162,7 @@ test("a refresh answered with a redirect is refused and the refresh token is not
     assert.equal(r.code, 1, r.stderr);
     assert.deepEqual(stub.seen.map((s) => s.url.host), [SITE]);
     assert.equal((await storedTokens(dir.path)).__default__.refresh_token, "old-refresh");
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
 test("the code exchange stops at once when its signal aborts (Ctrl-C)", async () => {
   const hang: typeof fetch = (_input, init) =>

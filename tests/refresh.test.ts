@@ -4,7 +4,16 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeDatadog, type FakeDatadog } from "./fakes/datadog.ts";
-import { localEnv, runPup, storedClient, storedToken, tempDir, testDeps } from "./helpers.ts";
+import {
+  assertNoSecretPrinted,
+  localEnv,
+  runPup,
+  storedClient,
+  storedToken,
+  tempDir,
+  testDeps,
+  withFixture,
+} from "./helpers.ts";
 import { Context } from "../lib/cli/context.ts";
 import { lockPath } from "../lib/store/lock.ts";
 import { siteKey, type StateStore } from "../lib/store/state_store.ts";
@@ -47,9 +56,8 @@ function refreshes(fake: FakeDatadog): number {
   ).length;
 }
 
-test("a token within five minutes of expiry is refreshed automatically before it is used", async () => {
-  const t = await seeded(4 * MIN);
-  try {
+test("a token within five minutes of expiry is refreshed automatically before it is used", () =>
+  withFixture(seeded(4 * MIN), async (t) => {
     const r = await runPup(["auth", "token"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(refreshes(t.fake), 1);
@@ -63,55 +71,37 @@ test("a token within five minutes of expiry is refreshed automatically before it
     assert.equal(form.get("refresh_token"), t.issued.refresh_token);
     assert.equal(form.get("client_id"), t.issued.client_id);
     assert.equal(form.get("client_secret"), t.issued.client_secret);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a token with more than five minutes left is used as it is, without a refresh", async () => {
-  const t = await seeded(6 * MIN);
-  try {
+test("a token with more than five minutes left is used as it is, without a refresh", () =>
+  withFixture(seeded(6 * MIN), async (t) => {
     const r = await runPup(["auth", "token"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, t.issued.access_token + "\n");
     assert.equal(t.fake.requests.length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("an expired token is refreshed automatically before it is used", async () => {
-  const t = await seeded(-10 * MIN);
-  try {
+test("an expired token is refreshed automatically before it is used", () =>
+  withFixture(seeded(-10 * MIN), async (t) => {
     const r = await runPup(["auth", "token"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(refreshes(t.fake), 1);
     assert.equal(r.stdout, (await t.tokens()).__default__.access_token + "\n");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup auth refresh refreshes a valid token now and prints the new expiry but no token", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("pup auth refresh refreshes a valid token now and prints the new expiry but no token", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const r = await runPup(["auth", "refresh"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(refreshes(t.fake), 1);
     const now = (await t.tokens()).__default__;
     assert.match(r.stdout, /Refreshed: the default session on 127\.0\.0\.1:\d+/);
     assert.ok(r.stdout.includes(`Token expires ${now.expires_at}`));
-    for (const secret of [now.access_token, now.refresh_token, t.issued.client_secret!]) {
-      assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "a secret was printed");
-    }
-  } finally {
-    await t.done();
-  }
-});
+    assertNoSecretPrinted([r], [now.access_token, now.refresh_token!, t.issued.client_secret!]);
+  }));
 
-test("pup auth refresh -o json reports the site, org and new expiry", async () => {
-  const t = await seeded(50 * MIN, "prod");
-  try {
+test("pup auth refresh -o json reports the site, org and new expiry", () =>
+  withFixture(seeded(50 * MIN, "prod"), async (t) => {
     const r = await runPup(["auth", "refresh", "--org", "prod", "-o", "json"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
@@ -119,14 +109,10 @@ test("pup auth refresh -o json reports the site, org and new expiry", async () =
     assert.equal(j.org, "prod");
     assert.equal(j.expires_at, (await t.tokens()).prod.expires_at);
     assert.ok(j.expires_in_seconds > 3500);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a refresh answer without a refresh_token keeps the old refresh token", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("a refresh answer without a refresh_token keeps the old refresh token", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     t.fake.knobs.rotateRefreshTokens = false;
     const r = await runPup(["auth", "refresh"], testDeps(t.env));
     assert.equal(r.code, 0, r.stderr);
@@ -136,14 +122,10 @@ test("a refresh answer without a refresh_token keeps the old refresh token", asy
     // And the kept token still works.
     assert.equal((await runPup(["auth", "refresh"], testDeps(t.env))).code, 0);
     assert.equal(refreshes(t.fake), 2);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("with rotation each refresh stores the new refresh token, so the next refresh works too", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("with rotation each refresh stores the new refresh token, so the next refresh works too", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const seen = new Set([t.issued.refresh_token]);
     for (let i = 0; i < 3; i++) {
       const r = await runPup(["auth", "refresh"], testDeps(t.env));
@@ -155,14 +137,10 @@ test("with rotation each refresh stores the new refresh token, so the next refre
     assert.equal(t.fake.state.refreshTokens.get(t.issued.refresh_token)!.status, "rotated");
     // No reuse was detected: the family is alive.
     assert.equal([...t.fake.state.families.values()][0].revoked, false);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("invalid_grant ends pup auth refresh with the document's Token expired message and exit 4", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("invalid_grant ends pup auth refresh with the document's Token expired message and exit 4", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     t.fake.state.refreshTokens.get(t.issued.refresh_token)!.status = "revoked";
     const r = await runPup(["auth", "refresh"], testDeps(t.env));
     assert.equal(r.code, 4);
@@ -177,27 +155,19 @@ test("invalid_grant ends pup auth refresh with the document's Token expired mess
     assert.equal(now.refresh_error, "invalid_grant");
     assert.ok(!Number.isNaN(Date.parse(now.refresh_failed_at)));
     assert.equal(now.access_token, t.issued.access_token);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("an automatic refresh refused with invalid_grant exits 4 with the same message", async () => {
-  const t = await seeded(-1 * MIN);
-  try {
+test("an automatic refresh refused with invalid_grant exits 4 with the same message", () =>
+  withFixture(seeded(-1 * MIN), async (t) => {
     t.fake.state.refreshTokens.get(t.issued.refresh_token)!.status = "revoked";
     const r = await runPup(["auth", "token"], testDeps(t.env));
     assert.equal(r.code, 4);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /^⚠️ Token expired$/m);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("invalid_client at refresh exits 4 and says the client registration is no longer valid", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("invalid_client at refresh exits 4 and says the client registration is no longer valid", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     t.fake.knobs.failNext.push({
       path: "/oauth2/v1/token",
       status: 401,
@@ -208,14 +178,10 @@ test("invalid_client at refresh exits 4 and says the client registration is no l
     assert.match(r.stderr, /⚠️ Token expired/);
     assert.match(r.stderr, /invalid_client/);
     assert.equal((await t.tokens()).__default__.refresh_error, "invalid_client");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a 500 from the token endpoint exits 1, names the cause and leaves the stored files byte for byte", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("a 500 from the token endpoint exits 1, names the cause and leaves the stored files byte for byte", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const tokensBefore = await readFile(t.tokensPath);
     const clientBefore = await readFile(t.clientPath);
     t.fake.knobs.failNext.push({ path: "/oauth2/v1/token", status: 500 });
@@ -224,14 +190,10 @@ test("a 500 from the token endpoint exits 1, names the cause and leaves the stor
     assert.match(r.stderr, /token refresh failed: HTTP 500/);
     assert.deepEqual(await readFile(t.tokensPath), tokensBefore);
     assert.deepEqual(await readFile(t.clientPath), clientBefore);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("an unreachable token endpoint exits 1, says it cannot reach it and leaves the tokens untouched", async () => {
-  const t = await seeded(-1 * MIN);
-  try {
+test("an unreachable token endpoint exits 1, says it cannot reach it and leaves the tokens untouched", () =>
+  withFixture(seeded(-1 * MIN), async (t) => {
     await t.fake.close();
     const before = await readFile(t.tokensPath);
     const r = await runPup(["auth", "token"], testDeps(t.env));
@@ -239,27 +201,19 @@ test("an unreachable token endpoint exits 1, says it cannot reach it and leaves 
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /token refresh failed: cannot reach http:\/\/127\.0\.0\.1:\d+/);
     assert.deepEqual(await readFile(t.tokensPath), before);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup auth refresh without a session exits 4 and says how to log in, without calling the server", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("pup auth refresh without a session exits 4 and says how to log in, without calling the server", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const r = await runPup(["auth", "refresh", "--org", "nobody"], testDeps(t.env));
     assert.equal(r.code, 4);
     assert.match(r.stderr, /not logged in: no session for org "nobody"/);
     assert.match(r.stderr, /pup auth login --org nobody/);
     assert.equal(t.fake.requests.length, 0);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("pup auth refresh --org refreshes that named session and leaves the default one alone", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("pup auth refresh --org refreshes that named session and leaves the default one alone", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const other = t.fake.issueTokens({ clientId: t.issued.client_id });
     const all = await t.tokens();
     all.prod = storedToken(other, 50 * MIN);
@@ -269,14 +223,10 @@ test("pup auth refresh --org refreshes that named session and leaves the default
     const now = await t.tokens();
     assert.deepEqual(now.__default__, all.__default__);
     assert.notEqual(now.prod.access_token, other.access_token);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a successful refresh clears a recorded refresh failure", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("a successful refresh clears a recorded refresh failure", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const all = await t.tokens();
     all.__default__.refresh_error = "invalid_grant";
     all.__default__.refresh_failed_at = new Date().toISOString();
@@ -285,14 +235,10 @@ test("a successful refresh clears a recorded refresh failure", async () => {
     const now = (await t.tokens()).__default__;
     assert.equal(now.refresh_error, undefined);
     assert.equal(now.refresh_failed_at, undefined);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a token the API rejected is refreshed even though its expiry says it is good", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("a token the API rejected is refreshed even though its expiry says it is good", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const ctx = new Context(testDeps(t.env), { trustSite: false, verbose: false });
     const r = await usableToken(ctx, t.fake.site, undefined, {
       rejected: t.issued.access_token,
@@ -300,14 +246,10 @@ test("a token the API rejected is refreshed even though its expiry says it is go
     assert.equal(r.refreshed, true);
     assert.notEqual(r.token.access_token, t.issued.access_token);
     assert.equal(refreshes(t.fake), 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a rejected token another process already replaced is not refreshed again", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("a rejected token another process already replaced is not refreshed again", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const ctx = new Context(testDeps(t.env), { trustSite: false, verbose: false });
     const first = await usableToken(ctx, t.fake.site, undefined, {
       rejected: t.issued.access_token,
@@ -320,14 +262,10 @@ test("a rejected token another process already replaced is not refreshed again",
     assert.equal(second.refreshed, false);
     assert.equal(second.token.access_token, first.token.access_token);
     assert.equal(refreshes(t.fake), 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("concurrent refreshes in one process make one refresh request and agree on the token", async () => {
-  const t = await seeded(-1 * MIN);
-  try {
+test("concurrent refreshes in one process make one refresh request and agree on the token", () =>
+  withFixture(seeded(-1 * MIN), async (t) => {
     // Eight callers on one clock, as processes share the machine's: time moves only when each
     // waits (for the lock), so the race is real and nothing sleeps.
     const clock = new FakeClock(Date.now());
@@ -340,10 +278,7 @@ test("concurrent refreshes in one process make one refresh request and agree on 
     for (const r of results) assert.equal(r.code, 0, r.stderr);
     assert.equal(new Set(results.map((r) => r.stdout)).size, 1);
     assert.equal(refreshes(t.fake), 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 /**
  * A fake clock that reads 1 ms later each time it is read, shared by every context as
@@ -392,9 +327,8 @@ function recordingContext(t: Awaited<ReturnType<typeof seeded>>) {
   return { tc, events };
 }
 
-test("a forced refresh takes the site's lock first, then chooses the store and reads the entry once", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("a forced refresh takes the site's lock first, then chooses the store and reads the entry once", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const { tc, events } = recordingContext(t);
     const r = await usableToken(tc, t.fake.site, undefined, { force: true });
     assert.equal(r.refreshed, true);
@@ -404,14 +338,10 @@ test("a forced refresh takes the site's lock first, then chooses the store and r
     assert.deepEqual(events, ["choose locked", "read locked"]);
     assert.equal(refreshes(t.fake), 1);
     assert.equal((await t.tokens()).__default__.access_token, r.token.access_token);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a forced refresh of a missing session says not logged in before the trust check or any request", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("a forced refresh of a missing session says not logged in before the trust check or any request", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const { tc } = recordingContext(t);
     let checked = 0;
     await assert.rejects(
@@ -423,14 +353,10 @@ test("a forced refresh of a missing session says not logged in before the trust 
     assert.equal(checked, 0);
     assert.equal(t.fake.requests.length, 0);
     assert.ok(!existsSync(lockPath(t.dir, t.fake.site)), "the lock was left behind");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a refused trust check under the lock sends nothing and releases the lock", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("a refused trust check under the lock sends nothing and releases the lock", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const { tc } = recordingContext(t);
     const before = await readFile(t.tokensPath);
     await assert.rejects(
@@ -442,14 +368,10 @@ test("a refused trust check under the lock sends nothing and releases the lock",
     assert.equal(t.fake.requests.length, 0);
     assert.deepEqual(await readFile(t.tokensPath), before);
     assert.ok(!existsSync(lockPath(t.dir, t.fake.site)), "the lock was left behind");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("concurrent forced refreshes make one refresh request and agree on the token", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("concurrent forced refreshes make one refresh request and agree on the token", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const pending = Array.from(
       { length: 6 },
       () => refreshNow(recordingContext(t).tc, t.fake.site, undefined),
@@ -460,27 +382,19 @@ test("concurrent forced refreshes make one refresh request and agree on the toke
     assert.equal(results.filter((r) => r.refreshed).length, 1);
     assert.equal(new Set(results.map((r) => r.token.access_token)).size, 1);
     assert.notEqual(results[0].token.access_token, t.issued.access_token);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a forced refresh after another one finished refreshes again", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("a forced refresh after another one finished refreshes again", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const first = await refreshNow(recordingContext(t).tc, t.fake.site, undefined);
     const second = await refreshNow(recordingContext(t).tc, t.fake.site, undefined);
     assert.equal(first.refreshed && second.refreshed, true);
     assert.notEqual(second.token.access_token, first.token.access_token);
     assert.equal(refreshes(t.fake), 2);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a stored token whose expires_in and expires_at put its issue in the future is refreshed", async () => {
-  const t = await seeded(50 * MIN);
-  try {
+test("a stored token whose expires_in and expires_at put its issue in the future is refreshed", () =>
+  withFixture(seeded(50 * MIN), async (t) => {
     const all = await t.tokens();
     // 2 hours left on a 1-hour token: "issued" an hour from now — not another process's refresh.
     all.__default__.expires_at = new Date(Date.now() + 120 * MIN).toISOString();
@@ -488,7 +402,4 @@ test("a stored token whose expires_in and expires_at put its issue in the future
     const r = await refreshNow(recordingContext(t).tc, t.fake.site, undefined);
     assert.equal(r.refreshed, true);
     assert.equal(refreshes(t.fake), 1);
-  } finally {
-    await t.done();
-  }
-});
+  }));

@@ -3,8 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmod, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { localEnv, runPup, tempDir, testDeps } from "./helpers.ts";
-import { createFakeDatadog } from "./fakes/datadog.ts";
+import { localEnv, runPup, testDeps, withFakeDatadog, withTempDir } from "./helpers.ts";
 import { FakeClock } from "./fakes/clock.ts";
 import { PupError } from "../lib/errors.ts";
 import {
@@ -49,12 +48,9 @@ async function drive<T>(clock: FakeClock, work: Promise<T>): Promise<T> {
 }
 
 async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await tempDir();
-  try {
+  return await withTempDir(async (dir) => {
     await fn(dir.path);
-  } finally {
-    await dir.remove();
-  }
+  });
 }
 
 test("a missing sessions.json is an empty registry", async () => {
@@ -166,10 +162,8 @@ test("an invalid --org is a usage error before anything is read or sent", async 
   });
 });
 
-test("login records each session with site, org and org_uuid, and no secret", async () => {
-  const fake = createFakeDatadog();
-  const dir = await tempDir();
-  try {
+test("login records each session with site, org and org_uuid, and no secret", () =>
+  withFakeDatadog(async (fake, dir) => {
     const env = localEnv(fake.site, dir.path);
     const deps = () => testDeps(env);
     const uuid = "11111111-2222-3333-4444-555555555555";
@@ -184,21 +178,11 @@ test("login records each session with site, org and org_uuid, and no secret", as
       { site: fake.site, org: null },
       { site: fake.site, org: "a", org_uuid: uuid },
     ]);
-    const tokens = await readFile(join(dir.path, `tokens_${siteKey(fake.site)}.json`), "utf8");
-    for (const t of Object.values(JSON.parse(tokens)) as { access_token: string }[]) {
-      assert.ok(!text.includes(t.access_token));
-    }
-    for (const c of fake.state.clients.values()) assert.ok(!text.includes(c.client_secret!));
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
-});
+    for (const secret of fake.secrets()) assert.ok(!text.includes(secret));
+  }));
 
-test("a session survives in its own process: a new run reads it back from sessions.json", async () => {
-  const fake = createFakeDatadog();
-  const dir = await tempDir();
-  try {
+test("a session survives in its own process: a new run reads it back from sessions.json", () =>
+  withFakeDatadog(async (fake, dir) => {
     const env = localEnv(fake.site, dir.path);
     assert.equal(
       (await runPup(["auth", "login", "--org", "keep"], testDeps(env)))
@@ -215,11 +199,7 @@ test("a session survives in its own process: a new run reads it back from sessio
       await readFile(join(dir.path, `tokens_${siteKey(fake.site)}.json`), "utf8"),
     );
     assert.equal(r.stdout, tokens.keep.access_token + "\n");
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
-});
+  }));
 
 // Issue 9, defect 1: a site recorded in sessions.json passes CONTRACT §1 validation before use.
 const PLANTED_SITES = [

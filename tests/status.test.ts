@@ -4,7 +4,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createFakeDatadogCore, fakeDatadogApp } from "./fakes/datadog.ts";
 import { FakeServe, fetchVia } from "./fakes/serve.ts";
-import { localEnv, runPup, tempDir, type TestDeps, testDeps } from "./helpers.ts";
+import { localEnv, runPup, tempDir, type TestDeps, testDeps, withFixture } from "./helpers.ts";
 import { siteKey } from "../lib/store/state_store.ts";
 import type { Deps } from "../lib/deps.ts";
 import { safeText } from "../lib/text.ts";
@@ -33,31 +33,29 @@ async function loggedIn(args: string[] = []) {
   };
 }
 
-test("auth status -o json describes a usable session and exits 0", async () => {
-  const t = await loggedIn(["--org", "prod", "--org-uuid", "11111111-2222-3333-4444-555555555555"]);
-  try {
-    const r = await runPup(["auth", "status", "--org", "prod", "-o", "json"], t.deps());
-    assert.equal(r.code, 0, r.stderr);
-    const s = JSON.parse(r.stdout);
-    assert.equal(s.authenticated, true);
-    assert.equal(s.status, "valid");
-    assert.equal(s.site, SITE);
-    assert.equal(s.org, "prod");
-    assert.equal(s.org_uuid, "11111111-2222-3333-4444-555555555555");
-    assert.equal(s.token_storage, "file");
-    assert.equal(s.storage_location, t.dir);
-    assert.ok(s.expires_in_seconds > 3500 && s.expires_in_seconds <= 3600);
-    const tokens = JSON.parse(await readFile(t.tokensPath, "utf8"));
-    assert.ok(!r.stdout.includes(tokens.prod.access_token));
-    assert.ok(!r.stdout.includes(tokens.prod.refresh_token));
-  } finally {
-    await t.done();
-  }
-});
+test("auth status -o json describes a usable session and exits 0", () =>
+  withFixture(
+    loggedIn(["--org", "prod", "--org-uuid", "11111111-2222-3333-4444-555555555555"]),
+    async (t) => {
+      const r = await runPup(["auth", "status", "--org", "prod", "-o", "json"], t.deps());
+      assert.equal(r.code, 0, r.stderr);
+      const s = JSON.parse(r.stdout);
+      assert.equal(s.authenticated, true);
+      assert.equal(s.status, "valid");
+      assert.equal(s.site, SITE);
+      assert.equal(s.org, "prod");
+      assert.equal(s.org_uuid, "11111111-2222-3333-4444-555555555555");
+      assert.equal(s.token_storage, "file");
+      assert.equal(s.storage_location, t.dir);
+      assert.ok(s.expires_in_seconds > 3500 && s.expires_in_seconds <= 3600);
+      const tokens = JSON.parse(await readFile(t.tokensPath, "utf8"));
+      assert.ok(!r.stdout.includes(tokens.prod.access_token));
+      assert.ok(!r.stdout.includes(tokens.prod.refresh_token));
+    },
+  ));
 
-test("auth status without a session says so, tells how to log in, and exits 4", async () => {
-  const t = await loggedIn();
-  try {
+test("auth status without a session says so, tells how to log in, and exits 4", () =>
+  withFixture(loggedIn(), async (t) => {
     const r = await runPup(["auth", "status", "--org", "other"], t.deps());
     assert.equal(r.code, 4);
     assert.match(r.stdout, /Not authenticated/);
@@ -65,14 +63,10 @@ test("auth status without a session says so, tells how to log in, and exits 4", 
     const j = await runPup(["auth", "status", "--org", "other", "-o", "json"], t.deps());
     assert.equal(j.code, 4);
     assert.equal(JSON.parse(j.stdout).authenticated, false);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth status refreshes a token within five minutes of expiry and stays usable", async () => {
-  const t = await loggedIn();
-  try {
+test("auth status refreshes a token within five minutes of expiry and stays usable", () =>
+  withFixture(loggedIn(), async (t) => {
     const tokens = JSON.parse(await readFile(t.tokensPath, "utf8"));
     tokens.__default__.expires_at = new Date(Date.now() + 60_000).toISOString();
     await writeFile(t.tokensPath, JSON.stringify(tokens));
@@ -80,14 +74,10 @@ test("auth status refreshes a token within five minutes of expiry and stays usab
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).status, "valid (refreshed)");
     assert.equal(t.fake.count("POST", "/oauth2/v1/token"), 2);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth status of an expired session whose refresh token was revoked exits 4", async () => {
-  const t = await loggedIn();
-  try {
+test("auth status of an expired session whose refresh token was revoked exits 4", () =>
+  withFixture(loggedIn(), async (t) => {
     const tokens = JSON.parse(await readFile(t.tokensPath, "utf8"));
     tokens.__default__.expires_at = new Date(Date.now() - 1000).toISOString();
     tokens.__default__.refresh_token = "not-a-valid-refresh-token";
@@ -95,39 +85,27 @@ test("auth status of an expired session whose refresh token was revoked exits 4"
     const r = await runPup(["auth", "status"], t.deps());
     assert.equal(r.code, 4);
     assert.match(r.stdout, /token expired/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth status --site wins over DD_SITE", async () => {
-  const t = await loggedIn();
-  try {
+test("auth status --site wins over DD_SITE", () =>
+  withFixture(loggedIn(), async (t) => {
     const r = await runPup(
       ["auth", "status", "--site", "datadoghq.eu", "-o", "json"],
       t.deps(),
     );
     assert.equal(r.code, 4);
     assert.equal(JSON.parse(r.stdout).site, "datadoghq.eu");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth status -o yaml prints YAML", async () => {
-  const t = await loggedIn();
-  try {
+test("auth status -o yaml prints YAML", () =>
+  withFixture(loggedIn(), async (t) => {
     const r = await runPup(["auth", "status", "-o", "yaml"], t.deps());
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^authenticated: true$/m);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("a tokens file or folder open to others is tightened to 0600 / 0700 when read", async () => {
-  const t = await loggedIn();
-  try {
+test("a tokens file or folder open to others is tightened to 0600 / 0700 when read", () =>
+  withFixture(loggedIn(), async (t) => {
     const { chmod, stat } = await import("node:fs/promises");
     await chmod(t.tokensPath, 0o644);
     await chmod(t.dir, 0o755);
@@ -137,10 +115,7 @@ test("a tokens file or folder open to others is tightened to 0600 / 0700 when re
     const again = await runPup(["auth", "login"], t.deps());
     assert.equal(again.code, 0);
     assert.equal((await stat(t.dir)).mode & 0o777, 0o700);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 const HOSTILE = [
   "\u001b]52;c;SGVsbG8=\u0007", // OSC 52: write the clipboard
@@ -176,21 +151,24 @@ test("auth status neutralises terminal escapes in the server's scope and the sto
   }
 });
 
-test("auth status neutralises bidi overrides in the scope and org UUID", {
-  // The neutraliser (lib/text.ts, engineer "session") learns bidi controls in its own change;
-  // this test runs as soon as it does.
-  skip: BIDI.some((c) => safeText(c) === c) ? "safeText does not neutralise bidi yet" : false,
-}, async () => {
-  const t = await loggedIn(["--org", "prod", "--org-uuid", "11111111-2222-3333-4444-555555555555"]);
-  try {
-    await hostileSession(t, BIDI);
-    const r = await runPup(["auth", "status", "--org", "prod", "-o", "table"], t.deps());
-    assert.equal(r.code, 0, r.stderr);
-    for (const c of BIDI) assert.ok(!r.stdout.includes(c), `U+${c.charCodeAt(0).toString(16)}`);
-  } finally {
-    await t.done();
-  }
-});
+test(
+  "auth status neutralises bidi overrides in the scope and org UUID",
+  {
+    // The neutraliser (lib/text.ts, engineer "session") learns bidi controls in its own change;
+    // this test runs as soon as it does.
+    skip: BIDI.some((c) => safeText(c) === c) ? "safeText does not neutralise bidi yet" : false,
+  },
+  () =>
+    withFixture(
+      loggedIn(["--org", "prod", "--org-uuid", "11111111-2222-3333-4444-555555555555"]),
+      async (t) => {
+        await hostileSession(t, BIDI);
+        const r = await runPup(["auth", "status", "--org", "prod", "-o", "table"], t.deps());
+        assert.equal(r.code, 0, r.stderr);
+        for (const c of BIDI) assert.ok(!r.stdout.includes(c), `U+${c.charCodeAt(0).toString(16)}`);
+      },
+    ),
+);
 
 test("the table view summarises scopes; -o json keeps the full array", async () => {
   const { DEFAULT_SCOPES, READ_ONLY_SCOPES } = await import("../lib/auth/scopes.ts");
@@ -230,9 +208,8 @@ test("the table view summarises scopes; -o json keeps the full array", async () 
   );
 });
 
-test("the auth status -o json schema is stable: these fields, these types", async () => {
-  const t = await loggedIn();
-  try {
+test("the auth status -o json schema is stable: these fields, these types", () =>
+  withFixture(loggedIn(), async (t) => {
     const s = JSON.parse((await runPup(["auth", "status", "-o", "json"], t.deps())).stdout);
     assert.deepEqual(Object.keys(s), [
       "authenticated",
@@ -249,21 +226,14 @@ test("the auth status -o json schema is stable: these fields, these types", asyn
     assert.equal(typeof s.authenticated, "boolean");
     assert.equal(typeof s.expires_in_seconds, "number");
     assert.ok(Array.isArray(s.scopes));
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("auth status takes no positional argument", async () => {
-  const t = await loggedIn();
-  try {
+test("auth status takes no positional argument", () =>
+  withFixture(loggedIn(), async (t) => {
     const r = await runPup(["auth", "status", "extra"], t.deps());
     assert.equal(r.code, 2);
     assert.match(r.stderr, /unexpected argument "extra" for 'pup auth status'/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("an org named like an Object prototype key is not logged in until it logs in", async () => {
   // Issue 9, second pass: `auth status --org constructor` reported a session that does not exist.

@@ -11,7 +11,7 @@ import { FileStateStore } from "../lib/store/file_state_store.ts";
 import { KeychainStateStore } from "../lib/store/keychain_state_store.ts";
 import type { StateStore } from "../lib/store/state_store.ts";
 import { MemorySecretStore } from "./fakes/memory_secret_store.ts";
-import { tempDir } from "./helpers.ts";
+import { withTempDir } from "./helpers.ts";
 
 const SITE = "datadoghq.com";
 const PROTO_NAMES = ["constructor", "__proto__", "toString", "valueOf", "hasOwnProperty"];
@@ -28,13 +28,10 @@ function token(n: string): Token {
 }
 
 async function withStores(fn: (store: StateStore, name: string) => Promise<void>) {
-  const dir = await tempDir();
-  try {
+  return await withTempDir(async (dir) => {
     await fn(new FileStateStore(dir.path), "file");
     await fn(new KeychainStateStore(new MemorySecretStore(1000)), "keychain");
-  } finally {
-    await dir.remove();
-  }
+  });
 }
 
 test("an org not stored is not found, even when its name is an Object prototype key", async () => {
@@ -76,9 +73,8 @@ test("orgs named like Object prototype keys are stored, read back and kept besid
   });
 });
 
-test("a tokens file holding a __proto__ org is read as that org, and written back as it was", async () => {
-  const dir = await tempDir();
-  try {
+test("a tokens file holding a __proto__ org is read as that org, and written back as it was", () =>
+  withTempDir(async (dir) => {
     const store = new FileStateStore(dir.path);
     const path = store.tokensPath(SITE);
     const { writeFile } = await import("node:fs/promises");
@@ -98,7 +94,4 @@ test("a tokens file holding a __proto__ org is read as that org, and written bac
     const written = JSON.parse(await readFile(join(dir.path, `tokens_${SITE}.json`), "utf8"));
     assert.ok(Object.hasOwn(written, "__proto__"), "the __proto__ org was lost");
     assert.equal(written.prod.access_token, "at_prod2");
-  } finally {
-    await dir.remove();
-  }
-});
+  }));

@@ -11,10 +11,13 @@ import { readdirSync, readFileSync } from "node:fs";
 
 /** What only an end-to-end test may do, with the way a unit test does it instead. */
 const FORBIDDEN: [RegExp, string][] = [
-  [/\bstartFakeDatadog\b/, "a real server: use createFakeDatadog (in process)"],
+  [/\bstartFakeDatadog\b|\bwithFakeDatadogServer\b/, "a real server: use createFakeDatadog"],
   [/\bserveHttp\b|\bDeno\.serve\b|\bBun\.serve\b/, "a real server: use FakeServe"],
   [/\.listen\(\s*\d/, "a TCP port: use the in-process network"],
-  [/\brunBinary\b|\bPUP_BIN\b/, "the compiled binary: tests/e2e/"],
+  [
+    /\brunBinary\b|\bPUP_BIN\b|\bNO_BINARY\b|\brecordingBinary\b/,
+    "the compiled binary: tests/e2e/",
+  ],
   [/PUP_TEST_SECRET_SERVICE/, "the real Secret Service: tests/e2e/secret_service.test.ts"],
   [/setTimeout\([^)]*,\s*[1-9]/, "a sleep: use FakeClock"],
   [/\bsystemClock\b/, "real time: use FakeClock (testDeps' default) or InstantClock"],

@@ -23,7 +23,7 @@ import {
   resolveCredentials,
 } from "./credentials.ts";
 import { apiMessages, formatMs, responseError, serverLine } from "./errors.ts";
-import { checkHeader } from "./headers.ts";
+import { checkHeader, CREDENTIAL_HEADERS } from "./headers.ts";
 import { redactHeader, redactUrl } from "./redact.ts";
 import { buildUrl } from "./url.ts";
 import { DEFAULT_RETRY, rateLimitWaitMs, type RetryPolicy } from "./retry.ts";
@@ -112,8 +112,6 @@ export function timeoutFromEnv(env: Readonly<Record<string, string | undefined>>
   }
   return Math.max(1, Math.round(n * 1000));
 }
-
-const CREDENTIAL_HEADERS = new Set(["authorization", "dd-api-key", "dd-application-key"]);
 
 /** A client bound to one command run; site, org and credentials are resolved once, lazily. */
 export class ApiClient {

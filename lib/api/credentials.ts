@@ -45,6 +45,11 @@ function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
 
+/** A session's credentials: its access token as the bearer, named for a later 401. */
+function sessionCredentials(accessToken: string, refreshed: boolean): Credentials {
+  return { source: "session", headers: bearer(accessToken), accessToken, refreshed };
+}
+
 /**
  * The error for "no credentials at all": the session's guidance, plus which key variable is
  * missing when only one of the two is set.
@@ -89,12 +94,7 @@ export async function resolveCredentials(
   if (hasSession) {
     try {
       const { token, refreshed } = await usableToken(ctx, site, org);
-      return {
-        source: "session",
-        headers: bearer(token.access_token),
-        accessToken: token.access_token,
-        refreshed,
-      };
+      return sessionCredentials(token.access_token, refreshed);
     } catch (err) {
       if (!(err instanceof PupError && err.code === "not_authenticated")) throw err;
     }
@@ -120,10 +120,5 @@ export async function refreshRejected(
   rejected: string,
 ): Promise<Credentials> {
   const { token } = await usableToken(ctx, site, org, { rejected });
-  return {
-    source: "session",
-    headers: bearer(token.access_token),
-    accessToken: token.access_token,
-    refreshed: true,
-  };
+  return sessionCredentials(token.access_token, true);
 }

@@ -3,12 +3,12 @@
  * What `-v/--verbose` may show of a request: header values that carry credentials and query
  * parameters that carry keys are replaced, so a verbose log can be pasted into a bug report.
  */
+import { CREDENTIAL_HEADERS } from "./headers.ts";
 
+/** pup's credential headers, and the others that can carry a secret. */
 const SECRET_HEADERS = new Set([
-  "authorization",
+  ...CREDENTIAL_HEADERS,
   "proxy-authorization",
-  "dd-api-key",
-  "dd-application-key",
   "cookie",
   "set-cookie",
 ]);

@@ -42,7 +42,11 @@ export function judgeCallback(query: URLSearchParams, expectedState: string): Ca
   return { kind: "code", code };
 }
 
-/** The error an outcome means for the user (null for a code). */
+/**
+ * The error an outcome means for the user (null for a code). An `invalid_scope` error is the
+ * login's to word (`invalidScopeError` in invalid_scope.ts: it knows the scopes asked for and
+ * the command that retries), so the login handles it before asking here.
+ */
 export function outcomeError(outcome: CallbackOutcome): PupError | null {
   if (outcome.kind === "state_mismatch") {
     return new PupError("state_mismatch", "state parameter mismatch (CSRF protection)", {
@@ -60,8 +64,6 @@ export function outcomeError(outcome: CallbackOutcome): PupError | null {
       {
         hint: denied
           ? "the request was not approved; run pup auth login again and approve the requested scopes"
-          : outcome.error === "invalid_scope"
-          ? "request other scopes with --scopes a,b, --extra-scopes a,b or --read-only"
           : "run pup auth login again",
       },
     );

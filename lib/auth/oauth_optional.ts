@@ -1,8 +1,9 @@
 /**
  * @module
  * The OAuth endpoints Datadog does not offer today (CONTRACT §2), each asked for only where
- * pup needs it: RFC 8414 metadata (a 404 means "not offered"; for the optional revocation, any
- * failure does too), the device login's two requests (RFC 8628) and revocation (RFC 7009).
+ * pup needs it: RFC 8414 metadata (a 404 means "not offered", any other failure is an error
+ * that each caller weighs: the device login fails, logout's best-effort revocation is
+ * skipped), the device login's two requests (RFC 8628) and revocation (RFC 7009).
  * Built by oauth4webapi and sent through the egress like every OAuth step (`oauth_client.ts`); an endpoint a metadata
  * document names is used only on the site's own API origin ({@link endpointOnSite}).
  */
@@ -79,24 +80,6 @@ export async function requestMetadata(
     }`,
     { hint: "the answer was garbled or cut short; try again in a moment" },
   );
-}
-
-/**
- * RFC 8414 metadata where it is optional (revocation at logout): null when the server offers
- * none or the request fails in any way ({@link requestMetadata} says how); only an untrusted
- * site or an interrupt is thrown.
- */
-export async function fetchMetadata(
-  deps: OAuthDeps,
-  site: string,
-): Promise<Record<string, unknown> | null> {
-  try {
-    return await requestMetadata(deps, site);
-  } catch (err) {
-    if (err instanceof PupError && err.code === "untrusted_site") throw err;
-    if (deps.signal?.aborted) throw err;
-    return null;
-  }
 }
 
 /**

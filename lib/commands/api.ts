@@ -7,8 +7,8 @@
  * `Host` are refused). A 2xx answer is printed as pretty JSON (`-o yaml` for YAML, `--raw` as
  * received); any other status exits 1 with Datadog's errors on stderr.
  */
-import { readFile } from "node:fs/promises";
 import type { Context } from "../cli/context.ts";
+import { type InputSource, readInput } from "../cli/input.ts";
 import { printData } from "../cli/output.ts";
 import type { CommandInput } from "../cli/spec.ts";
 import { ExitCode, usageError } from "../errors.ts";
@@ -27,7 +27,7 @@ export function parseMethod(value: unknown, hasBody: boolean): string {
 }
 
 /** Where `--data` comes from: inline JSON text, a file, or stdin. */
-export type DataSource = { text: string } | { file: string } | { stdin: true };
+export type DataSource = { text: string } | InputSource;
 
 /** What `pup api` was asked for. */
 export interface ApiOptions {
@@ -72,23 +72,12 @@ export function parse(input: CommandInput): ApiOptions {
 
 /** Reads `--data` from where it comes; invalid JSON is a usage error. */
 export async function readData(ctx: Context, data: DataSource): Promise<string> {
-  let text: string;
-  let where: string;
-  if ("stdin" in data) {
-    where = "--data from stdin";
-    text = await ctx.deps.io.readAll();
-  } else if ("file" in data) {
-    where = `--data file ${safeText(data.file)}`;
-    try {
-      text = await readFile(data.file, "utf8");
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? (err as Error).message;
-      throw usageError(`cannot read ${where}: ${code}`);
-    }
-  } else {
-    where = "--data";
-    text = data.text;
-  }
+  const where = "stdin" in data
+    ? "--data from stdin"
+    : "file" in data
+    ? `--data file ${safeText(data.file)}`
+    : "--data";
+  const text = "text" in data ? data.text : await readInput(ctx, data, where);
   if (text.trim() === "") {
     throw usageError(`invalid JSON in ${where}: expected JSON, found nothing`);
   }

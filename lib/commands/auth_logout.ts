@@ -16,7 +16,7 @@ import type { Context } from "../cli/context.ts";
 import { outputFormat, printData } from "../cli/output.ts";
 import { ExitCode, PupError } from "../errors.ts";
 import { oauthDeps } from "../auth/oauth_client.ts";
-import { endpointOnSite, fetchMetadata, revokeToken } from "../auth/oauth_optional.ts";
+import { endpointOnSite, requestMetadata, revokeToken } from "../auth/oauth_optional.ts";
 import { ensureTrusted } from "../auth/trust.ts";
 import type { ClientCredentials, Token } from "../auth/types.ts";
 import { withSiteLock } from "../store/lock.ts";
@@ -54,7 +54,8 @@ async function revoke(
   token: Token,
 ): Promise<Revocation> {
   const deps = oauthDeps(ctx, { timeoutMs: REVOKE_TIMEOUT_MS });
-  const metadata = await fetchMetadata(deps, site).catch(() => null);
+  // Best effort: no metadata, or any failure to get it, means no revocation.
+  const metadata = await requestMetadata(deps, site).catch(() => null);
   const endpoint = metadata?.revocation_endpoint;
   if (typeof endpoint !== "string") return "not_offered";
   if (!client) {

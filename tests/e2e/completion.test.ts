@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMANDS, GROUPS } from "../../lib/cli/commands.ts";
 import { GLOBAL_OPTIONS } from "../../lib/cli/spec.ts";
@@ -16,7 +16,7 @@ import { parse, run } from "../../lib/commands/completion.ts";
 import { completionModel, type Shell, SHELLS } from "../../lib/commands/completion_model.ts";
 import { completionScript } from "../../lib/commands/completion_scripts.ts";
 import { PupError } from "../../lib/errors.ts";
-import { PUP_BIN, tempDir } from "../helpers.ts";
+import { NO_BINARY, PUP_BIN, withTempDir } from "../helpers.ts";
 
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
@@ -88,8 +88,7 @@ test("every script names every command word and every flag of the table", () => 
 });
 
 test("each script passes its shell's parser (bash -n, zsh -n, fish -n, PowerShell)", async (t) => {
-  const dir = await tempDir("pup-completion-");
-  try {
+  return await withTempDir((dir) => {
     const parsers: [Shell, string, string[]][] = [
       ["bash", "bash", ["-n"]],
       ["zsh", "zsh", ["-n"]],
@@ -119,15 +118,12 @@ test("each script passes its shell's parser (bash -n, zsh -n, fish -n, PowerShel
       ], { encoding: "utf8" });
       assert.equal(r.status, 0, r.stdout + r.stderr);
     }
-  } finally {
-    await dir.remove();
-  }
+  }, "pup-completion-");
 });
 
 test("bash completes commands, subcommands, flags and values, skipping a flag's value", async (t) => {
   if (!has("bash")) return t.skip("bash is not installed");
-  const dir = await tempDir("pup-completion-bash-");
-  try {
+  return await withTempDir((dir) => {
     const file = join(dir.path, "pup.bash");
     writeFileSync(file, script("bash"));
     const ask = (...words: string[]) => {
@@ -148,15 +144,12 @@ test("bash completes commands, subcommands, flags and values, skipping a flag's 
     assert.deepEqual(ask("-o", ""), ["json", "table", "yaml"]);
     assert.deepEqual(ask("auth", "login", "--site", "datadoghq.eu", "--no"), ["--no-browser"]);
     assert.deepEqual(ask("--vers"), ["--version"]);
-  } finally {
-    await dir.remove();
-  }
+  }, "pup-completion-bash-");
 });
 
 test("fish completes the same, with descriptions", async (t) => {
   if (!has("fish")) return t.skip("fish is not installed");
-  const dir = await tempDir("pup-completion-fish-");
-  try {
+  return await withTempDir((dir) => {
     const file = join(dir.path, "pup.fish");
     writeFileSync(file, script("fish"));
     const ask = (line: string) => {
@@ -173,14 +166,10 @@ test("fish completes the same, with descriptions", async (t) => {
     assert.deepEqual(ask("pup --org prod monitors list --li"), ["--limit"]);
     assert.ok(ask("pup auth status --").includes("--site"));
     assert.ok(!ask("pup auth status --").includes("--no-browser"), "login's flags stay with login");
-  } finally {
-    await dir.remove();
-  }
+  }, "pup-completion-fish-");
 });
 
-const binSkip = existsSync(PUP_BIN)
-  ? false
-  : "dist/pup is missing: run `bun scripts/build.ts` first";
+const binSkip = NO_BINARY;
 
 test("the binary prints the same scripts, and a wrong shell is a usage error (exit 2)", {
   skip: binSkip,

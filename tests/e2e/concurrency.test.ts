@@ -8,11 +8,17 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
-import { runBinary, storedClient, storedToken, tempDir } from "../helpers.ts";
+import { type FakeDatadog } from "../fakes/datadog.ts";
+import {
+  NO_BINARY,
+  runBinary,
+  storedClient,
+  storedToken,
+  withFakeDatadogServer,
+} from "../helpers.ts";
 import { siteKey } from "../../lib/store/state_store.ts";
 import { tally } from "../fuzz/tally.ts";
-import { binaryEnv, SKIP } from "./signal_helpers.ts";
+import { binaryEnv } from "./signal_helpers.ts";
 
 /** Runs dist/pup; `killAfterMs` sends SIGKILL after that long if it is still running. */
 const pup = (args: string[], env: Record<string, string>, killAfterMs?: number) =>
@@ -22,12 +28,10 @@ const pup = (args: string[], env: Record<string, string>, killAfterMs?: number) 
  * Runs `body` with a fake Datadog, a config folder for the binary and the environment of
  * CONTRACT §10; stops the fake and removes the folder afterwards.
  */
-async function withSetup(body: (t: Setup) => Promise<void>): Promise<void> {
-  const fake = await startFakeDatadog();
-  const dir = await tempDir("pup-e2e-");
-  const key = siteKey(fake.site);
-  try {
-    await body({
+function withSetup(body: (t: Setup) => Promise<void>): Promise<void> {
+  return withFakeDatadogServer((fake, dir) => {
+    const key = siteKey(fake.site);
+    return body({
       fake,
       dir: dir.path,
       env: binaryEnv(fake.site, dir.path),
@@ -35,10 +39,7 @@ async function withSetup(body: (t: Setup) => Promise<void>): Promise<void> {
       clientPath: join(dir.path, `client_${key}.json`),
       sessionsPath: join(dir.path, "sessions.json"),
     });
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
+  }, { prefix: "pup-e2e-" });
 }
 
 interface Setup {
@@ -87,7 +88,7 @@ async function assertFilesParse(dir: string): Promise<number> {
 }
 
 test("20 concurrent pup processes with an expired token make exactly one refresh request", {
-  skip: SKIP,
+  skip: NO_BINARY,
   timeout: 300_000,
 }, () =>
   withSetup(async (t) => {
@@ -116,7 +117,7 @@ test("20 concurrent pup processes with an expired token make exactly one refresh
   }));
 
 test("20 concurrent logins on one site keep all 20 sessions, with one client registration", {
-  skip: SKIP,
+  skip: NO_BINARY,
   timeout: 300_000,
 }, () =>
   withSetup(async (t) => {
@@ -169,7 +170,7 @@ test("20 concurrent logins on one site keep all 20 sessions, with one client reg
 test(
   "pup killed with SIGKILL mid-refresh leaves parseable files and a lock the next run recovers",
   {
-    skip: SKIP,
+    skip: NO_BINARY,
     timeout: 300_000,
   },
   () =>
@@ -242,7 +243,7 @@ test(
 );
 
 test("pup killed with SIGKILL while refreshing with rotation never leaves a torn file", {
-  skip: SKIP,
+  skip: NO_BINARY,
   timeout: 300_000,
 }, () =>
   withSetup(async (t) => {

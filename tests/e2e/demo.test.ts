@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { PUP_BIN } from "../helpers.ts";
+import { NO_BINARY } from "../helpers.ts";
 import { ROOT } from "../../scripts/build.ts";
 
-const skip = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts` first";
+const skip = NO_BINARY;
 
 test("npm run demo logs in, lists, uses the token, logs out and removes its folder", {
   skip,

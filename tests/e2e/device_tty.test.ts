@@ -9,13 +9,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { type FakeDatadog, oauthMetadata, startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, tempDir } from "../helpers.ts";
+import { oauthMetadata } from "../fakes/datadog.ts";
+import { localEnv, NO_BINARY, PUP_BIN, withFakeDatadogServer } from "../helpers.ts";
 
-const SKIP = existsSync(PUP_BIN)
-  ? false
-  : "dist/pup is missing: build it with 'node_modules/.bin/bun scripts/build.ts'";
+const SKIP = NO_BINARY;
 const HAS_SCRIPT = spawnSync("sh", ["-c", "command -v script"]).status === 0;
 
 /** Runs `pup auth login --device` (under `script` when `tty`); approves once `ready` holds. */
@@ -23,9 +20,7 @@ async function deviceLogin(
   tty: boolean,
   ready: (out: string) => boolean,
 ): Promise<{ code: number | null; out: string }> {
-  const fake: FakeDatadog = await startFakeDatadog();
-  const dir = await tempDir("pup-device-tty-");
-  try {
+  return await withFakeDatadogServer(async (fake, dir) => {
     fake.knobs.metadata = oauthMetadata(fake.url);
     fake.knobs.deviceIntervalSeconds = 1;
     const env = { ...localEnv(fake.site, dir.path), TERM: "xterm-256color" };
@@ -46,10 +41,7 @@ async function deviceLogin(
     child.stderr!.on("data", seen);
     const code = await new Promise<number | null>((r) => child.once("close", (c) => r(c)));
     return { code, out };
-  } finally {
-    await fake.close();
-    await dir.remove();
-  }
+  }, { prefix: "pup-device-tty-" });
 }
 
 test(

@@ -15,14 +15,12 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { oauthMetadata, startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, runBinary, seedSession, tempDir } from "../helpers.ts";
+import { type FakeDatadog, oauthMetadata } from "../fakes/datadog.ts";
+import { NO_BINARY, PUP_BIN, runBinary, seedSession } from "../helpers.ts";
 import { tally } from "../fuzz/tally.ts";
-import { binaryEnv, holdsLock, leftovers, SKIP, snapshot, spawnHeld } from "./signal_helpers.ts";
+import { holdsLock, leftovers, snapshot, spawnHeld, withFakeSite } from "./signal_helpers.ts";
 
-const VISIT = new URL("../fakes/bin/visit", import.meta.url).pathname;
-
-type Fake = Awaited<ReturnType<typeof startFakeDatadog>>;
+const PREFIX = "pup-e2e-faults-signals-";
 
 interface Case {
   name: string;
@@ -35,7 +33,7 @@ interface Case {
   codes?: number[];
   /** The next run after a SIGKILL: it takes the lock, so it must break the dead one's. */
   next: string[];
-  prepare(t: { dir: string; fake: Fake }): Promise<void>;
+  prepare(t: { dir: string; fake: FakeDatadog }): Promise<void>;
 }
 
 const withSession: Case["prepare"] = async ({ dir, fake }) => {
@@ -77,16 +75,12 @@ const cases: Case[] = [
 
 for (const c of cases) {
   test(`${c.name}: nothing stored is lost, and nothing is left that the next run cannot clear`, {
-    skip: SKIP,
+    skip: NO_BINARY,
     timeout: 60_000,
-  }, async () => {
-    const fake = await startFakeDatadog();
-    const tmp = await tempDir("pup-e2e-faults-signals-");
-    const dir = join(tmp.path, "config");
-    try {
+  }, () =>
+    withFakeSite(PREFIX, async ({ fake, dir, env }) => {
       await c.prepare({ dir, fake });
       const before = await snapshot(dir);
-      const env = binaryEnv(fake.site, dir);
       const pup = await spawnHeld(fake, c.held, c.args, env);
       if (c.locked) assert.ok(await holdsLock(dir), "no lock was held");
       process.kill(pup.pid, c.signal);
@@ -108,12 +102,7 @@ for (const c of cases) {
       else assert.equal(end.signal, "SIGKILL");
       assert.equal(next.code, 0, `the next run failed: ${next.stderr}`);
       assert.deepEqual(left, [], "a lock or temp file was left behind");
-    } finally {
-      fake.cancelDelays();
-      await fake.close();
-      await tmp.remove();
-    }
-  });
+    }));
 }
 
 // The login's wait reported every interruption as 130 (lib/auth/wait.ts interruptedError):
@@ -122,53 +111,30 @@ for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129], ["SIGINT", 130]
   test(
     `${signal} during a login's code exchange exits ${code}, as ${signal} in a locked step does`,
     {
-      skip: SKIP,
+      skip: NO_BINARY,
       timeout: 60_000,
     },
-    async () => {
-      const fake = await startFakeDatadog();
-      const tmp = await tempDir("pup-e2e-faults-signals-");
-      const dir = join(tmp.path, "config");
-      try {
+    () =>
+      withFakeSite(PREFIX, async ({ fake, dir, env }) => {
         await withSession({ dir, fake });
-        fake.knobs.delayMs["/oauth2/v1/token"] = 50_000;
-        const env = { ...localEnv(fake.site, dir), BROWSER: VISIT, PATH: process.env.PATH ?? "" };
-        const child = spawn(PUP_BIN, ["auth", "login", "--org", "staging", "--timeout", "30"], {
-          env,
-          stdio: ["ignore", "ignore", "pipe"],
-        });
-        let stderr = "";
-        child.stderr.on("data", (d) => (stderr += d));
-        const exited = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
-        while (fake.count("POST", "/oauth2/v1/token") === 0) {
-          await new Promise((r) => setTimeout(r, 20));
-          assert.equal(child.exitCode, null, `pup ended before the code exchange: ${stderr}`);
-        }
-        process.kill(child.pid!, signal);
-        assert.equal(await exited, code, stderr);
-        assert.match(stderr, /login interrupted/);
-      } finally {
-        fake.cancelDelays();
-        await fake.close();
-        await tmp.remove();
-      }
-    },
+        const args = ["auth", "login", "--org", "staging", "--timeout", "30"];
+        const pup = await spawnHeld(fake, "/oauth2/v1/token", args, env);
+        process.kill(pup.pid, signal);
+        assert.equal((await pup.exited).code, code, pup.stderr());
+        assert.match(pup.stderr(), /login interrupted/);
+      }),
   );
 }
 
 test(
   "logins killed with SIGKILL at random moments (the session write included) lose no stored session",
   {
-    skip: SKIP,
+    skip: NO_BINARY,
     timeout: 180_000,
   },
-  async () => {
-    const fake = await startFakeDatadog();
-    const tmp = await tempDir("pup-e2e-faults-signals-");
-    const dir = join(tmp.path, "config");
-    try {
+  () =>
+    withFakeSite(PREFIX, async ({ fake, dir, env }) => {
       await withSession({ dir, fake });
-      const env = { ...localEnv(fake.site, dir), BROWSER: VISIT, PATH: process.env.PATH ?? "" };
       const defaultOf = async () =>
         JSON.parse(
           await readFile(
@@ -232,10 +198,5 @@ test(
         "the next write left the killed writers' temp files",
       );
       console.log(`figures: logins=${REPS} kills=${killed} span_ms=${span} lost=${lost}`);
-    } finally {
-      fake.cancelDelays();
-      await fake.close();
-      await tmp.remove();
-    }
-  },
+    }),
 );

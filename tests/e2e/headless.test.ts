@@ -13,11 +13,9 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, tempDir } from "../helpers.ts";
+import { localEnv, NO_BINARY, PUP_BIN, tempDir, withFixture } from "../helpers.ts";
 
-const SKIP = existsSync(PUP_BIN)
-  ? false
-  : "dist/pup is missing: build it with 'node_modules/.bin/bun scripts/build.ts'";
+const SKIP = NO_BINARY;
 const HAS_SCRIPT = spawnSync("sh", ["-c", "command -v script"]).status === 0;
 const VISIT = new URL("../fakes/bin/visit", import.meta.url).pathname;
 
@@ -180,24 +178,24 @@ for (
     ],
   ] as const
 ) {
-  test(`${name} reaches a slow client whole before pup exits`, { skip: SKIP }, async () => {
-    const t = await setup();
-    try {
-      const pup = start(["auth", "login", "--timeout", "60"], { ...t.env, BROWSER: t.record });
-      const url = await until(async () => (await t.recordedUrls())[0], "the URL");
-      const callback = change(await callbackFor(t.fake, url));
-      const response = await slowGet(callback, 400);
-      const code = await pup.exited;
-      assert.match(response, new RegExp(`^HTTP/1\\.1 ${status} `));
-      const { head, body } = parseResponse(response);
-      assert.match(head, /^connection: close$/im);
-      assert.match(body, page);
-      assert.match(body, /<\/html>$/);
-      assert.equal(code, exit, pup.output());
-    } finally {
-      await t.done();
-    }
-  });
+  test(
+    `${name} reaches a slow client whole before pup exits`,
+    { skip: SKIP },
+    () =>
+      withFixture(setup(), async (t) => {
+        const pup = start(["auth", "login", "--timeout", "60"], { ...t.env, BROWSER: t.record });
+        const url = await until(async () => (await t.recordedUrls())[0], "the URL");
+        const callback = change(await callbackFor(t.fake, url));
+        const response = await slowGet(callback, 400);
+        const code = await pup.exited;
+        assert.match(response, new RegExp(`^HTTP/1\\.1 ${status} `));
+        const { head, body } = parseResponse(response);
+        assert.match(head, /^connection: close$/im);
+        assert.match(body, page);
+        assert.match(body, /<\/html>$/);
+        assert.equal(code, exit, pup.output());
+      }),
+  );
 }
 
 const CANARIES = {
@@ -209,9 +207,8 @@ const CANARIES = {
 
 test("the $BROWSER child gets no DD_API_KEY, DD_APP_KEY, DD_ACCESS_TOKEN or other credential", {
   skip: SKIP,
-}, async () => {
-  const t = await setup();
-  try {
+}, () =>
+  withFixture(setup(), async (t) => {
     const pup = start(["auth", "login", "--timeout", "60"], {
       ...t.env,
       ...CANARIES,
@@ -222,10 +219,7 @@ test("the $BROWSER child gets no DD_API_KEY, DD_APP_KEY, DD_ACCESS_TOKEN or othe
     for (const v of Object.values(CANARIES)) assert.ok(!seen.includes(v), v);
     assert.match(seen, /^PATH=/m);
     assert.match(seen, /^HOME=/m);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 /** Completes a waiting login as a browser would: authorize (approves), then the callback. */
 async function approve(url: string) {
@@ -235,9 +229,8 @@ async function approve(url: string) {
 
 test("under a terminal the wait is a live line with the time left, and the URL an OSC 8 link", {
   skip: SKIP || (HAS_SCRIPT ? false : "script(1) is not installed"),
-}, async () => {
-  const t = await setup({ TERM: "xterm-256color" });
-  try {
+}, () =>
+  withFixture(setup({ TERM: "xterm-256color" }), async (t) => {
     const pup = start(["auth", "login", "--timeout", "300"], { ...t.env, BROWSER: t.record }, true);
     const url = await until(async () => (await t.recordedUrls())[0], "the URL");
     // Let the line count down twice (real time: this is the binary under a real terminal).
@@ -256,16 +249,12 @@ test("under a terminal the wait is a live line with the time left, and the URL a
     assert.ok(out.includes("… 4:59 left (Ctrl-C to cancel)"));
     assert.ok(out.includes("\r\x1b[2K✓ Logged in"), "the line is cleared before the result");
     await writeFile(join(t.env.PUP_CONFIG_DIR, "transcript-tty.txt"), out);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("with plain pipes there is no \\r, no escape code, and one plain waiting line", {
   skip: SKIP,
-}, async () => {
-  const t = await setup({ TERM: "xterm-256color" });
-  try {
+}, () =>
+  withFixture(setup({ TERM: "xterm-256color" }), async (t) => {
     const pup = start(["auth", "login", "--timeout", "300"], { ...t.env, BROWSER: t.record });
     const url = await until(async () => (await t.recordedUrls())[0], "the URL");
     await new Promise((r) => setTimeout(r, 1_200)); // long enough for a redraw, were there one
@@ -278,43 +267,43 @@ test("with plain pipes there is no \\r, no escape code, and one plain waiting li
       ["Waiting for you to approve in the browser (up to 5:00; Ctrl-C to cancel)…"],
     );
     assert.ok(out.includes(`\n  ${url}\n`), "the URL whole on its own line");
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
-test("over SSH no xdg-open runs: pup prints the URL, the ssh -L forward and the hints", {
-  skip: SKIP,
-}, async () => {
-  const t = await setup({ SSH_CONNECTION: "10.0.0.2 51234 10.0.0.9 22", DISPLAY: ":0" });
-  try {
-    const pup = start(["auth", "login", "--timeout", "60"], t.env);
-    const url = await until(
-      () => /^ {2}(http:\/\/127\.0\.0\.1:\d+\/oauth2\/v1\/authorize\S+)$/m.exec(pup.output())?.[1],
-      "the URL",
-    );
-    await approve(url); // the user's own browser, through the forward
-    assert.equal(await pup.exited, 0, pup.output());
-    const out = pup.output();
-    assert.deepEqual(await t.opened(), [], "xdg-open must not run over SSH");
-    assert.match(out, /You are connected over SSH/);
-    const port = /redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)/.exec(url)![1];
-    assert.ok(out.includes(`  ssh -L ${port}:127.0.0.1:${port} 10.0.0.9\n`));
-    assert.match(out, /--callback-port \d+ \(or PUP_OAUTH_CALLBACK_PORT=\d+\)/);
-    assert.match(out, /--no-browser/);
-    assert.match(out, /--device/);
-    await writeFile(join(t.env.PUP_CONFIG_DIR, "transcript-ssh.txt"), out);
-  } finally {
-    await t.done();
-  }
-});
+test(
+  "over SSH no xdg-open runs: pup prints the URL, the ssh -L forward and the hints",
+  {
+    skip: SKIP,
+  },
+  () =>
+    withFixture(
+      setup({ SSH_CONNECTION: "10.0.0.2 51234 10.0.0.9 22", DISPLAY: ":0" }),
+      async (t) => {
+        const pup = start(["auth", "login", "--timeout", "60"], t.env);
+        const url = await until(
+          () =>
+            /^ {2}(http:\/\/127\.0\.0\.1:\d+\/oauth2\/v1\/authorize\S+)$/m.exec(pup.output())?.[1],
+          "the URL",
+        );
+        await approve(url); // the user's own browser, through the forward
+        assert.equal(await pup.exited, 0, pup.output());
+        const out = pup.output();
+        assert.deepEqual(await t.opened(), [], "xdg-open must not run over SSH");
+        assert.match(out, /You are connected over SSH/);
+        const port = /redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)/.exec(url)![1];
+        assert.ok(out.includes(`  ssh -L ${port}:127.0.0.1:${port} 10.0.0.9\n`));
+        assert.match(out, /--callback-port \d+ \(or PUP_OAUTH_CALLBACK_PORT=\d+\)/);
+        assert.match(out, /--no-browser/);
+        assert.match(out, /--device/);
+        await writeFile(join(t.env.PUP_CONFIG_DIR, "transcript-ssh.txt"), out);
+      },
+    ),
+);
 
 test(
   "on Linux with neither DISPLAY nor WAYLAND_DISPLAY no xdg-open runs",
   { skip: SKIP },
-  async () => {
-    const t = await setup();
-    try {
+  () =>
+    withFixture(setup(), async (t) => {
       const pup = start(["auth", "login", "--timeout", "60"], t.env);
       const url = await until(
         () =>
@@ -326,10 +315,7 @@ test(
       assert.deepEqual(await t.opened(), []);
       assert.match(pup.output(), /There is no display here/);
       assert.doesNotMatch(pup.output(), /ssh -L/);
-    } finally {
-      await t.done();
-    }
-  },
+    }),
 );
 
 test("in a container (/.dockerenv) no xdg-open runs even with a display", {
@@ -337,9 +323,8 @@ test("in a container (/.dockerenv) no xdg-open runs even with a display", {
     (existsSync("/.dockerenv") || existsSync("/run/.containerenv")
       ? false
       : "this machine is no container"),
-}, async () => {
-  const t = await setup({ DISPLAY: ":0" });
-  try {
+}, () =>
+  withFixture(setup({ DISPLAY: ":0" }), async (t) => {
     const pup = start(["auth", "login", "--timeout", "60"], t.env);
     const url = await until(
       () => /^ {2}(http:\/\/127\.0\.0\.1:\d+\/oauth2\/v1\/authorize\S+)$/m.exec(pup.output())?.[1],
@@ -349,16 +334,12 @@ test("in a container (/.dockerenv) no xdg-open runs even with a display", {
     assert.equal(await pup.exited, 0, pup.output());
     assert.deepEqual(await t.opened(), []);
     assert.match(pup.output(), /This looks like a container/);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("invalid_scope names the refused scopes and prints the retry command; exit 4", {
   skip: SKIP,
-}, async () => {
-  const t = await setup();
-  try {
+}, () =>
+  withFixture(setup(), async (t) => {
     const pup = start(
       ["auth", "login", "--timeout", "60", "--scopes", "monitors_read,monitors_write,apm_read"],
       { ...t.env, BROWSER: t.record },
@@ -380,16 +361,12 @@ test("invalid_scope names the refused scopes and prints the retry command; exit 
     assert.match(out, /refused the requested scopes: monitors_write, apm_read/);
     assert.ok(out.includes(`  pup auth login --site ${t.fake.site} --scopes monitors_read\n`));
     await writeFile(join(t.env.PUP_CONFIG_DIR, "transcript-scope.txt"), out);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("auth status summarises the scopes in the table and keeps the array in JSON", {
   skip: SKIP,
-}, async () => {
-  const t = await setup();
-  try {
+}, () =>
+  withFixture(setup(), async (t) => {
     const login = start(["auth", "login", "--timeout", "60"], { ...t.env, BROWSER: VISIT });
     assert.equal(await login.exited, 0, login.output());
     const table = start(["auth", "status", "-o", "table"], t.env);
@@ -398,16 +375,12 @@ test("auth status summarises the scopes in the table and keeps the array in JSON
     const json = start(["auth", "status", "-o", "json"], t.env);
     assert.equal(await json.exited, 0);
     assert.ok(JSON.parse(json.output()).scopes.length > 50);
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("Ctrl-C during the code exchange ends pup at once with 130 and stores nothing", {
   skip: SKIP,
-}, async () => {
-  const t = await setup();
-  try {
+}, () =>
+  withFixture(setup(), async (t) => {
     t.fake.knobs.delayMs["/oauth2/v1/token"] = 20_000; // the exchange hangs on the server
     const pup = start(["auth", "login", "--timeout", "60"], { ...t.env, BROWSER: t.record });
     const url = await until(async () => (await t.recordedUrls())[0], "the URL");
@@ -428,16 +401,12 @@ test("Ctrl-C during the code exchange ends pup at once with 130 and stores nothi
       existsSync(join(t.env.PUP_CONFIG_DIR, `tokens_${t.fake.site.replace(":", "_")}.json`)),
       false,
     );
-  } finally {
-    await t.done();
-  }
-});
+  }));
 
 test("under a terminal with TERM=dumb there are no cursor codes and no OSC 8, one plain line", {
   skip: SKIP || (HAS_SCRIPT ? false : "script(1) is not installed"),
-}, async () => {
-  const t = await setup({ TERM: "dumb" });
-  try {
+}, () =>
+  withFixture(setup({ TERM: "dumb" }), async (t) => {
     const pup = start(["auth", "login", "--timeout", "300"], { ...t.env, BROWSER: t.record }, true);
     const url = await until(async () => (await t.recordedUrls())[0], "the URL");
     await approve(url);
@@ -448,7 +417,4 @@ test("under a terminal with TERM=dumb there are no cursor codes and no OSC 8, on
       out,
       /^Waiting for you to approve in the browser \(up to 5:00; Ctrl-C to cancel\)…$/m,
     );
-  } finally {
-    await t.done();
-  }
-});
+  }));

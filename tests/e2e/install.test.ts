@@ -6,11 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import { tempDir } from "../helpers.ts";
+import { runProgram, withTempDir } from "../helpers.ts";
 import { gitCommit, ROOT } from "../../scripts/build.ts";
 import { ensureRelease } from "../../scripts/release.ts";
 import { tarGz } from "../../scripts/archive.ts";
@@ -55,14 +55,44 @@ function releaseFiles(): Map<string, Uint8Array> {
 }
 
 function install(env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(SHELL, [INSTALL_SH], { env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.stdin.end();
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  return runProgram(SHELL, [INSTALL_SH], { env });
+}
+
+/**
+ * Serves `files` and runs `fn` with their URL and a fresh home folder (`prefix`); stops the
+ * server and removes the folder afterwards.
+ */
+async function withServedHome(
+  files: Map<string, Uint8Array>,
+  prefix: string,
+  fn: (url: string, home: string) => Promise<void>,
+): Promise<void> {
+  const { url, server } = await serve(files);
+  try {
+    await withTempDir((home) => fn(url, home.path), prefix);
+  } finally {
+    server.close();
+  }
+}
+
+/** The pup installed before the test (a script), so a test can see it is left as it was. */
+const OLD_PUP = "#!/bin/sh\necho old pup\n";
+
+/** `bin` in `home` with {@link OLD_PUP} in it; returns the folder. */
+function placeOldPup(home: string): string {
+  const dir = join(home, "bin");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "pup"), OLD_PUP, { mode: 0o755 });
+  return dir;
+}
+
+/** install.sh from `url` into `dir`, with `home` as HOME and a minimal PATH. */
+function installInto(url: string, home: string, dir: string) {
+  return install({
+    HOME: home,
+    PATH: "/usr/bin:/bin",
+    PUP_INSTALL_BASE_URL: url,
+    PUP_INSTALL_DIR: dir,
   });
 }
 
@@ -71,24 +101,22 @@ test(
   {
     skip,
   },
-  async () => {
-    const { url, server } = await serve(releaseFiles());
-    const home = await tempDir("pup-install-");
-    try {
-      const env = { HOME: home.path, PATH: "/usr/bin:/bin", PUP_INSTALL_BASE_URL: url };
+  () =>
+    withServedHome(releaseFiles(), "pup-install-", async (url, home) => {
+      const env = { HOME: home, PATH: "/usr/bin:/bin", PUP_INSTALL_BASE_URL: url };
       // The default folder, ~/.local/bin, and the latest version SHA256SUMS lists.
       const first = await install(env);
       assert.equal(first.code, 0, first.stderr);
-      const pup = join(home.path, ".local/bin/pup");
+      const pup = join(home, ".local/bin/pup");
       const r = spawnSync(pup, ["--version"], { encoding: "utf8" });
       assert.equal(r.stdout, `pup ${version} (${gitCommit()})\n`);
       assert.match(first.stderr, /checksum verified/);
       assert.match(first.stderr, /\.local\/bin is not on your PATH/);
       assert.match(first.stderr, /export PATH=/);
-      assert.deepEqual(readdirSync(join(home.path, ".local/bin")), ["pup"], "no staging file left");
+      assert.deepEqual(readdirSync(join(home, ".local/bin")), ["pup"], "no staging file left");
 
       // PUP_VERSION and PUP_INSTALL_DIR, with the folder on PATH: no PATH advice.
-      const dir = join(home.path, "tools");
+      const dir = join(home, "tools");
       const second = await install({
         ...env,
         PATH: `${dir}:/usr/bin:/bin`,
@@ -103,16 +131,12 @@ test(
       const missing = await install({
         ...env,
         PUP_VERSION: "9.9.9",
-        PUP_INSTALL_DIR: join(home.path, "none"),
+        PUP_INSTALL_DIR: join(home, "none"),
       });
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /lists no archive for linux-x64 of version 9\.9\.9/);
-      assert.ok(!existsSync(join(home.path, "none")));
-    } finally {
-      server.close();
-      await home.remove();
-    }
-  },
+      assert.ok(!existsSync(join(home, "none")));
+    }),
 );
 
 test("install.sh installs nothing and exits non-zero when the archive does not match SHA256SUMS", {
@@ -124,41 +148,24 @@ test("install.sh installs nothing and exits non-zero when the archive does not m
   const corrupt = new Uint8Array(files.get(name)!);
   corrupt[corrupt.length >> 1] ^= 0xff;
   files.set(name, corrupt);
-  const { url, server } = await serve(files);
-  const home = await tempDir("pup-install-bad-");
-  try {
+  await withServedHome(files, "pup-install-bad-", async (url, home) => {
     // An older pup already installed stays as it was.
-    const dir = join(home.path, "bin");
-    mkdirSync(dir);
-    writeFileSync(join(dir, "pup"), "#!/bin/sh\necho old pup\n", { mode: 0o755 });
-    const r = await install({
-      HOME: home.path,
-      PATH: "/usr/bin:/bin",
-      PUP_INSTALL_BASE_URL: url,
-      PUP_INSTALL_DIR: dir,
-    });
+    const dir = placeOldPup(home);
+    const r = await installInto(url, home, dir);
     assert.notEqual(r.code, 0);
     assert.match(
       r.stderr,
       /checksum mismatch for pup-.*-linux-x64\.tar\.gz.*nothing was installed/,
     );
     assert.deepEqual(readdirSync(dir), ["pup"]);
-    assert.equal(readFileSync(join(dir, "pup"), "utf8"), "#!/bin/sh\necho old pup\n");
+    assert.equal(readFileSync(join(dir, "pup"), "utf8"), OLD_PUP);
 
     // And into an empty place: the folder is not even created.
-    const fresh = join(home.path, "fresh");
-    const again = await install({
-      HOME: home.path,
-      PATH: "/usr/bin:/bin",
-      PUP_INSTALL_BASE_URL: url,
-      PUP_INSTALL_DIR: fresh,
-    });
+    const fresh = join(home, "fresh");
+    const again = await installInto(url, home, fresh);
     assert.notEqual(again.code, 0);
     assert.ok(!existsSync(fresh));
-  } finally {
-    server.close();
-    await home.remove();
-  }
+  });
 });
 
 test(
@@ -178,28 +185,16 @@ test(
       ["SHA256SUMS", new TextEncoder().encode(`${sum}  ${name}\n`)],
       [name, archive],
     ]);
-    const { url, server } = await serve(files);
-    const home = await tempDir("pup-install-norun-");
-    try {
-      const dir = join(home.path, "bin");
-      mkdirSync(dir);
-      writeFileSync(join(dir, "pup"), "#!/bin/sh\necho old pup\n", { mode: 0o755 });
-      const r = await install({
-        HOME: home.path,
-        PATH: "/usr/bin:/bin",
-        PUP_INSTALL_BASE_URL: url,
-        PUP_INSTALL_DIR: dir,
-      });
+    await withServedHome(files, "pup-install-norun-", async (url, home) => {
+      const dir = placeOldPup(home);
+      const r = await installInto(url, home, dir);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /checksum verified/);
       assert.match(r.stderr, /the downloaded pup does not run here: broken/);
       assert.match(r.stderr, /nothing was installed/);
       assert.deepEqual(readdirSync(dir), ["pup"], "no staged file is left");
-      assert.equal(readFileSync(join(dir, "pup"), "utf8"), "#!/bin/sh\necho old pup\n");
-    } finally {
-      server.close();
-      await home.remove();
-    }
+      assert.equal(readFileSync(join(dir, "pup"), "utf8"), OLD_PUP);
+    });
   },
 );
 

@@ -15,7 +15,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, tempDir } from "../helpers.ts";
+import { localEnv, NO_BINARY, PUP_BIN, tempDir } from "../helpers.ts";
 
 const VISIT = new URL("../fakes/bin/visit", import.meta.url).pathname;
 const LOGGING_BIN = new URL("../fakes/bin-logging", import.meta.url).pathname;
@@ -27,8 +27,8 @@ const STORE_LIMIT = 8191;
 
 const skip = process.env.PUP_TEST_SECRET_SERVICE !== "1"
   ? "no Secret Service: run under scripts/with-keyring.sh (npm test does when gnome-keyring is installed)"
-  : !existsSync(PUP_BIN)
-  ? "dist/pup is missing: run `node_modules/.bin/bun scripts/build.ts` first"
+  : NO_BINARY
+  ? NO_BINARY
   : !existsSync(VISIT)
   ? "tests/fakes/bin/visit is missing"
   : SECRET_TOOL === ""

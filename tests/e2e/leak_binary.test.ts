@@ -6,15 +6,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
-import { type BinaryRun, localEnv, PUP_BIN, runBinary, tempDir } from "../helpers.ts";
+import { type BinaryRun, localEnv, NO_BINARY, runBinary, tempDir } from "../helpers.ts";
 import { filesOutsideStore } from "../leak_scan.ts";
 import { tally } from "../fuzz/tally.ts";
 
-const skip = existsSync(PUP_BIN) ? false : "dist/pup is missing: run `bun scripts/build.ts` first";
+const skip = NO_BINARY;
 const VISIT = new URL("../fakes/bin/visit", import.meta.url).pathname;
 const KEYS = {
   DD_API_KEY: "leak-test-api-key-5f0c9a",
@@ -72,12 +71,8 @@ async function leakWorld(fn: (w: LeakWorld) => Promise<void>) {
 
 /** Every secret the fake issued or the test set, with where it may legitimately be. */
 function knownSecrets(fake: FakeDatadog): string[] {
-  const out = [KEYS.DD_API_KEY, KEYS.DD_APP_KEY, ACCESS_TOKEN_ENV];
-  for (const c of fake.state.clients.values()) if (c.client_secret) out.push(c.client_secret);
-  for (const t of fake.state.accessTokens.keys()) out.push(t);
-  for (const t of fake.state.refreshTokens.keys()) out.push(t);
-  for (const code of fake.state.codes.keys()) out.push(code);
-  return out.filter((s) => s.length >= 8);
+  return [KEYS.DD_API_KEY, KEYS.DD_APP_KEY, ACCESS_TOKEN_ENV, ...fake.secrets()]
+    .filter((s) => s.length >= 8);
 }
 
 async function everyCommand(w: LeakWorld) {

@@ -5,16 +5,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, runBinary as pup, tempDir } from "../helpers.ts";
+import {
+  assertNoSecretPrinted,
+  localEnv,
+  NO_BINARY,
+  runBinary as pup,
+  withFakeDatadogServer,
+} from "../helpers.ts";
 
 const VISIT = new URL("../fakes/bin/chromium-visit", import.meta.url).pathname;
 const hasChromium = spawnSync("sh", ["-c", "command -v chromium"]).status === 0;
-const skip = !existsSync(PUP_BIN)
-  ? "dist/pup is missing: run `bun scripts/build.ts` first"
+const skip = NO_BINARY
+  ? NO_BINARY
   : !hasChromium
   ? "chromium is not installed (apt-get install -y chromium)"
   : false;
@@ -22,10 +26,8 @@ const skip = !existsSync(PUP_BIN)
 test(
   "the binary logs in through headless Chromium and auth status reports the session",
   { skip },
-  async () => {
-    const fake = await startFakeDatadog();
-    const dir = await tempDir();
-    try {
+  () =>
+    withFakeDatadogServer(async (fake, dir) => {
       const env = { ...localEnv(fake.site, dir.path), BROWSER: VISIT };
       const login = await pup(["auth", "login", "--org", "e2e", "--timeout", "60"], env);
       assert.equal(login.code, 0, login.stderr);
@@ -61,30 +63,7 @@ test(
         }
       }
       // Nothing secret in any output.
-      const tokens = JSON.parse(
-        await readFile(join(dir.path, `tokens_${fake.site.replace(":", "_")}.json`), "utf8"),
-      );
-      const client = JSON.parse(
-        await readFile(join(dir.path, `client_${fake.site.replace(":", "_")}.json`), "utf8"),
-      );
-      const secrets = [
-        tokens.e2e.access_token,
-        tokens.e2e.refresh_token,
-        client.client_secret,
-        ...fake.state.codes.keys(),
-      ];
-      for (const out of [login, status, human, none]) {
-        for (const secret of secrets) {
-          assert.ok(
-            !out.stdout.includes(secret) && !out.stderr.includes(secret),
-            "a secret was printed",
-          );
-        }
-      }
+      assertNoSecretPrinted([login, status, human, none], fake.secrets());
       assert.equal(fake.count("POST", "/oauth2/v1/token"), 1);
-    } finally {
-      await fake.close();
-      await dir.remove();
-    }
-  },
+    }),
 );

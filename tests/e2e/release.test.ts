@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { startFakeDatadog } from "../fakes/datadog.ts";
-import { seedSession, tempDir } from "../helpers.ts";
+import { seedSession, tempDir, withTempDir } from "../helpers.ts";
 import { gitCommit, ROOT, type Target, TARGETS } from "../../scripts/build.ts";
 import { archiveName, ensureRelease, type ReleaseManifest } from "../../scripts/release.ts";
 import { platformPackageName } from "../../scripts/npm_packages.ts";
@@ -345,8 +345,7 @@ test("the npm packages install offline from their tarballs and run pup through t
     t.os === "linux" && t.arch === (process.arch === "arm64" ? "arm64" : "x64") &&
     t.libc === "glibc"
   )!;
-  const tmp = await tempDir("pup-release-npm-");
-  try {
+  return await withTempDir((tmp) => {
     const packs = join(tmp.path, "packs");
     mkdirSync(packs);
     const main = JSON.parse(readFileSync(join(DIST, "npm/pup/package.json"), "utf8"));
@@ -416,7 +415,5 @@ test("the npm packages install offline from their tarballs and run pup through t
     assert.equal(missing.stdout, "");
     assert.match(missing.stderr, new RegExp(`@pup-cli/pup-${here.name}(?![-\\w])`));
     assert.match(missing.stderr, /npm install -g @pup-cli\/pup/);
-  } finally {
-    await tmp.remove();
-  }
+  }, "pup-release-npm-");
 });

@@ -7,10 +7,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, tempDir } from "../helpers.ts";
+import { localEnv, runProgram, withFakeDatadogServer } from "../helpers.ts";
 import { ROOT } from "../../scripts/build.ts";
 
 const VISIT = join(ROOT, "tests/fakes/bin/visit");
@@ -20,24 +18,14 @@ const RUNTIMES: [string, string, string[]][] = [
 ];
 
 function run(cmd: string, args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => (stdout += c));
-    child.stderr.on("data", (c) => (stderr += c));
-    child.stdin.end();
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runProgram(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
 }
 
 for (const [name, cmd, prefix] of RUNTIMES) {
   test(`from source under ${name}: login, status, token and logout against the fake Datadog`, {
     timeout: 300_000,
-  }, async () => {
-    const fake = await startFakeDatadog();
-    const dir = await tempDir(`pup-source-${name}-`);
-    try {
+  }, () =>
+    withFakeDatadogServer(async (fake, dir) => {
       const env = localEnv(fake.site, join(dir.path, "config"), { BROWSER: VISIT });
       const pup = (...args: string[]) => run(cmd, [...prefix, ...args], env);
       const login = await pup("auth", "login", "--timeout", "60");
@@ -55,9 +43,5 @@ for (const [name, cmd, prefix] of RUNTIMES) {
       const logout = await pup("auth", "logout");
       assert.equal(logout.code, 0, logout.stderr);
       assert.equal((await pup("auth", "status")).code, 4);
-    } finally {
-      await fake.close();
-      await dir.remove();
-    }
-  });
+    }, { prefix: `pup-source-${name}-` }));
 }

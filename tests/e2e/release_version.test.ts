@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "../helpers.ts";
+import { withTempDir } from "../helpers.ts";
 import { gitCommit, ROOT } from "../../scripts/build.ts";
 import { COMMIT, PACKAGE_VERSION, sourceCommit, VERSION } from "../../lib/version.ts";
 
@@ -36,9 +36,8 @@ test("from source the commit is the checkout's HEAD", () => {
   }
 });
 
-test("sourceCommit reads a detached HEAD, a loose ref, packed-refs and a linked worktree", async () => {
-  const tmp = await tempDir("pup-version-");
-  try {
+test("sourceCommit reads a detached HEAD, a loose ref, packed-refs and a linked worktree", () =>
+  withTempDir((tmp) => {
     const repo = join(tmp.path, "repo");
     const git = join(repo, ".git");
     mkdirSync(join(git, "refs/heads"), { recursive: true });
@@ -68,16 +67,12 @@ test("sourceCommit reads a detached HEAD, a loose ref, packed-refs and a linked 
     writeFileSync(join(git, "HEAD"), "ref: refs/heads/unborn\n");
     assert.equal(sourceCommit(repo), undefined);
     assert.equal(sourceCommit(join(tmp.path, "nowhere")), undefined);
-  } finally {
-    await tmp.remove();
-  }
-});
+  }, "pup-version-"));
 
 test("a source copy outside git says unknown, and so does a binary built outside git", {
   timeout: 300_000,
-}, async () => {
-  const tmp = await tempDir("pup-version-nogit-");
-  try {
+}, () =>
+  withTempDir((tmp) => {
     const copy = join(tmp.path, "pup");
     const r = spawnSync("sh", ["-c", `mkdir -p "${copy}" && cp -r main.ts lib "${copy}/"`], {
       cwd: ROOT,
@@ -107,7 +102,4 @@ test("a source copy outside git says unknown, and so does a binary built outside
       spawnSync(out, ["--version"], { encoding: "utf8" }).stdout,
       `pup ${PACKAGE_VERSION} (unknown)\n`,
     );
-  } finally {
-    await tmp.remove();
-  }
-});
+  }, "pup-version-nogit-"));

@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { SiteState, Token } from "../../lib/auth/types.ts";
 import { type Spawner, spawnProgram } from "../../lib/runtime/spawn.ts";
 import {
   SECRET_SERVICE_MAX_VALUE_BYTES,
@@ -16,6 +15,7 @@ import {
 import { probeKeychain } from "../../lib/store/keychain.ts";
 import { systemClock } from "../../lib/deps.ts";
 import { KeychainStateStore } from "../../lib/store/keychain_state_store.ts";
+import { bigState } from "../fakes/site_states.ts";
 
 // The real `secret-tool` against a private gnome-keyring: run under scripts/with-keyring.sh,
 // which sets PUP_TEST_SECRET_SERVICE=1 once the keyring owns org.freedesktop.secrets.
@@ -29,24 +29,6 @@ function realStore(): SecretServiceKeychain {
 /** A site name of its own for each test: the keyring is shared by every test of a run. */
 function uniqueSite(): string {
   return `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.datadoghq.com`;
-}
-
-function bigState(orgs: number, tokenSize: number): SiteState {
-  const tokens: Record<string, Token> = {};
-  for (let i = 0; i < orgs; i++) {
-    tokens[`org-${i}`] = {
-      access_token: `at_org-${i}_` + "A".repeat(tokenSize),
-      refresh_token: `rt_org-${i}_` + "R".repeat(tokenSize),
-      token_type: "Bearer",
-      expires_in: 3600,
-      expires_at: "2030-01-01T00:00:00.000Z",
-      scope: "dashboards_read metrics_read monitors_read",
-    };
-  }
-  return {
-    tokens,
-    client: { client_id: "client-123", registered_at: "2024-01-01T00:00:00.000Z" },
-  };
 }
 
 test("a value written to the Secret Service reads back unchanged", { skip }, async () => {

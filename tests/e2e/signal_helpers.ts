@@ -1,22 +1,16 @@
 /**
  * @module
- * What the end-to-end signal tests share (`signals`, `faults_signals`): the skip reason when
- * the binary is missing, a fake Datadog with a config folder, the compiled binary started
+ * What the end-to-end signal tests share (`signals`, `faults_signals`, `concurrency`): a fake
+ * Datadog with a config folder, the compiled binary started
  * with one request held open at the fake (so a signal lands inside that step), and the
  * before/after views of the config folder (its state files; the lock and temp files left).
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, startFakeDatadog } from "../fakes/datadog.ts";
 import { localEnv, PUP_BIN, tempDir } from "../helpers.ts";
-
-/** The `skip` of a test that runs dist/pup: a reason when it has not been built. */
-export const SKIP: string | false = existsSync(PUP_BIN)
-  ? false
-  : "dist/pup is missing: run `bun scripts/build.ts`";
 
 /** A fake Datadog, a config folder (not yet created) and the environment to run pup in. */
 export interface FakeSite {

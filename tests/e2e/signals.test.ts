@@ -12,9 +12,9 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type FakeDatadog, oauthMetadata } from "../fakes/datadog.ts";
 import { writeFileAtomic } from "../../lib/store/files.ts";
-import { seedSession, tempDir } from "../helpers.ts";
+import { NO_BINARY, seedSession, tempDir } from "../helpers.ts";
 import { tally } from "../fuzz/tally.ts";
-import { holdsLock, leftovers, SKIP, snapshot, spawnHeld, withFakeSite } from "./signal_helpers.ts";
+import { holdsLock, leftovers, snapshot, spawnHeld, withFakeSite } from "./signal_helpers.ts";
 
 const CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 type Signal = keyof typeof CODES;
@@ -73,7 +73,7 @@ const cases: Case[] = [
 
 for (const c of cases) {
   test(`${c.name} leaves no lock file and no temp file, and exits ${CODES[c.signal]}`, {
-    skip: SKIP,
+    skip: NO_BINARY,
     timeout: 60_000,
   }, () =>
     withFakeSite("pup-e2e-signals-", async ({ fake, dir, env }) => {

@@ -7,17 +7,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeDatadog } from "../fakes/datadog.ts";
-import { localEnv, PUP_BIN, seedSession, tempDir } from "../helpers.ts";
+import { localEnv, NO_BINARY, PUP_BIN, seedSession, tempDir } from "../helpers.ts";
 import { tally } from "../fuzz/tally.ts";
 
 const canMount = process.getuid?.() === 0 &&
   spawnSync("unshare", ["-m", "true"]).status === 0;
-const SKIP = !existsSync(PUP_BIN)
-  ? "dist/pup is missing: run `bun scripts/build.ts`"
+const SKIP = NO_BINARY
+  ? NO_BINARY
   : !canMount
   ? "needs root and unshare -m (a private tmpfs)"
   : false;

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { Clock } from "../../lib/deps.ts";
-import { localEnv, runPup, tempDir, testDeps } from "../helpers.ts";
+import { localEnv, runPup, tempDir, testDeps, withTempDir } from "../helpers.ts";
 import { tally } from "./tally.ts";
 
 const RUNS = 120;
@@ -168,9 +168,8 @@ test("every device authorization and token poll answer ends in a session or a cl
 
 test(
   "a device interval of 0 or less does not busy-poll the token endpoint",
-  async () => {
-    const dir = await tempDir();
-    try {
+  () =>
+    withTempDir(async (dir) => {
       for (const interval of [0, -1, -5]) {
         let polls = 0;
         const fetcher: typeof fetch = (input) => {
@@ -197,8 +196,5 @@ test(
         // 60 s at RFC 8628's 5 s default interval: at most 12 polls.
         assert.ok(polls <= 12, `interval ${interval}: ${polls} polls in 60 s`);
       }
-    } finally {
-      await dir.remove();
-    }
-  },
+    }),
 );

@@ -11,7 +11,7 @@ import { PupError } from "../../lib/errors.ts";
 import { configPath, loadConfig } from "../../lib/session/config.ts";
 import { readSessions, sessionsPath } from "../../lib/session/sessions.ts";
 import { FileStateStore } from "../../lib/store/file_state_store.ts";
-import { tempDir } from "../helpers.ts";
+import { tempDir, withTempDir } from "../helpers.ts";
 import { tally } from "./tally.ts";
 
 const RUNS = 150;
@@ -85,9 +85,8 @@ const yamlLike = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
 );
 
-test("every config.yaml gives a config or a config error naming the file", async () => {
-  const dir = await tempDir();
-  try {
+test("every config.yaml gives a config or a config error naming the file", () =>
+  withTempDir(async (dir) => {
     await fc.assert(
       fc.asyncProperty(yamlLike, async (text) => {
         inputs++;
@@ -102,10 +101,7 @@ test("every config.yaml gives a config or a config error naming the file", async
       }),
       { numRuns: RUNS },
     );
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
 const entry = fc.record(
   {
@@ -144,9 +140,8 @@ const jsonFile = (value: fc.Arbitrary<unknown>) =>
     fc.string({ maxLength: 40 }),
   );
 
-test("every sessions.json gives sessions with valid sites, or an error naming the file", async () => {
-  const dir = await tempDir();
-  try {
+test("every sessions.json gives sessions with valid sites, or an error naming the file", () =>
+  withTempDir(async (dir) => {
     await fc.assert(
       fc.asyncProperty(jsonFile(fc.array(entry, { maxLength: 4 })), async (text) => {
         inputs++;
@@ -162,10 +157,7 @@ test("every sessions.json gives sessions with valid sites, or an error naming th
       }),
       { numRuns: RUNS },
     );
-  } finally {
-    await dir.remove();
-  }
-});
+  }));
 
 const token = fc.record(
   {

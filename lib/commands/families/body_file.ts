@@ -4,8 +4,8 @@
  * byte; a YAML one as the JSON of the same value. A file that is neither, or holds no object
  * or list, is a usage error naming the file and the line.
  */
-import { readFile } from "node:fs/promises";
 import type { Context } from "../../cli/context.ts";
+import { readInput } from "../../cli/input.ts";
 import { usageError } from "../../errors.ts";
 import { safeText } from "../../text.ts";
 
@@ -17,16 +17,7 @@ import { safeText } from "../../text.ts";
  */
 export async function readBodyFile(ctx: Context, file: string): Promise<string> {
   const where = file === "-" ? "--file - (stdin)" : `--file ${safeText(file)}`;
-  let text: string;
-  if (file === "-") text = await ctx.deps.io.readAll();
-  else {
-    try {
-      text = await readFile(file, "utf8");
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? (err as Error).message;
-      throw usageError(`cannot read ${where}: ${code}`);
-    }
-  }
+  const text = await readInput(ctx, file === "-" ? { stdin: true } : { file }, where);
   if (text.trim() === "") {
     throw usageError(`invalid ${where}: expected a JSON or YAML object, found an empty file`);
   }

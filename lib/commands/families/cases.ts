@@ -2,6 +2,7 @@
  * @module
  * `pup cases …`: Datadog's v2 case management API (scope cases_read).
  */
+import { pageNumberFlags, pageNumberPaging } from "./common.ts";
 import type { ApiCommandDef, ColumnDef } from "./types.ts";
 
 const COLUMNS: ColumnDef[] = [
@@ -22,18 +23,10 @@ export const CASES: ApiCommandDef[] = [
     endpoint: "/api/v2/cases",
     flags: {
       query: { description: "only cases matching this text", valueName: "q", query: "filter" },
-      "page-number": { description: "start at this page (0-based)", valueName: "n", as: "int" },
-      "page-size": { description: "cases per page (at most 100)", valueName: "n", as: "int" },
+      ...pageNumberFlags("cases"),
     },
     items: "data",
-    paging: {
-      kind: "page-number",
-      page: "page[number]",
-      size: "page[size]",
-      max: 100,
-      startFlag: "page-number",
-      sizeFlag: "page-size",
-    },
+    paging: pageNumberPaging(),
     limit: 100,
     columns: COLUMNS,
     empty: "No cases match.",

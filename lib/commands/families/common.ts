@@ -56,3 +56,35 @@ export const SEARCH_CURSOR_PAGING: Readonly<Paging & { kind: "cursor" }> = {
   max: 1000,
   next: "meta.page.after",
 };
+
+/**
+ * `--page-number` / `--page-size` of a list the API serves in numbered pages of at most 100
+ * `noun` (cases, users, detection rules, Synthetic tests); used with {@link pageNumberPaging}.
+ *
+ * @example
+ * pageNumberFlags("users")["page-size"].description; // "users per page (at most 100)"
+ */
+export function pageNumberFlags(noun: string): Record<"page-number" | "page-size", FlagDef> {
+  return {
+    "page-number": { description: "start at this page (0-based)", valueName: "n", as: "int" },
+    "page-size": { description: `${noun} per page (at most 100)`, valueName: "n", as: "int" },
+  };
+}
+
+/**
+ * The paging of {@link pageNumberFlags}, with the API's names for the page number and size:
+ * `page[number]` / `page[size]` in the v2 APIs, which gives their `--limit` and `--all`.
+ */
+export function pageNumberPaging(
+  page = "page[number]",
+  size = "page[size]",
+): Paging & { kind: "page-number" } {
+  return {
+    kind: "page-number",
+    page,
+    size,
+    max: 100,
+    startFlag: "page-number",
+    sizeFlag: "page-size",
+  };
+}

@@ -3,7 +3,12 @@
  * `pup security rules …` and `pup security signals list`: Datadog's v2 security monitoring API
  * (scopes security_monitoring_rules_read, security_monitoring_signals_read).
  */
-import { SEARCH_CURSOR_PAGING, SEARCH_TIME_FLAGS } from "./common.ts";
+import {
+  pageNumberFlags,
+  pageNumberPaging,
+  SEARCH_CURSOR_PAGING,
+  SEARCH_TIME_FLAGS,
+} from "./common.ts";
 import type { ApiCommandDef, ColumnDef } from "./types.ts";
 
 const RULE_COLUMNS: ColumnDef[] = [
@@ -28,18 +33,10 @@ export const SECURITY: ApiCommandDef[] = [
         valueName: "field",
         query: "sort",
       },
-      "page-number": { description: "start at this page (0-based)", valueName: "n", as: "int" },
-      "page-size": { description: "rules per page (at most 100)", valueName: "n", as: "int" },
+      ...pageNumberFlags("rules"),
     },
     items: "data",
-    paging: {
-      kind: "page-number",
-      page: "page[number]",
-      size: "page[size]",
-      max: 100,
-      startFlag: "page-number",
-      sizeFlag: "page-size",
-    },
+    paging: pageNumberPaging(),
     limit: 100,
     columns: RULE_COLUMNS,
     empty: "No rules found.",

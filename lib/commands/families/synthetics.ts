@@ -2,6 +2,7 @@
  * @module
  * `pup synthetics tests …`: Datadog's v1 Synthetic tests API (scope synthetics_read).
  */
+import { pageNumberFlags, pageNumberPaging } from "./common.ts";
 import type { ApiCommandDef, ColumnDef } from "./types.ts";
 
 const COLUMNS: ColumnDef[] = [
@@ -21,18 +22,10 @@ export const SYNTHETICS: ApiCommandDef[] = [
     method: "GET",
     endpoint: "/api/v1/synthetics/tests",
     flags: {
-      "page-number": { description: "start at this page (0-based)", valueName: "n", as: "int" },
-      "page-size": { description: "tests per page (at most 100)", valueName: "n", as: "int" },
+      ...pageNumberFlags("tests"),
     },
     items: "tests",
-    paging: {
-      kind: "page-number",
-      page: "page_number",
-      size: "page_size",
-      max: 100,
-      startFlag: "page-number",
-      sizeFlag: "page-size",
-    },
+    paging: pageNumberPaging("page_number", "page_size"),
     limit: 100,
     columns: COLUMNS,
     empty: "No Synthetic tests found.",

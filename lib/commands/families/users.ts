@@ -2,6 +2,7 @@
  * @module
  * `pup users …`: Datadog's v2 users API (scope user_access_read).
  */
+import { pageNumberFlags, pageNumberPaging } from "./common.ts";
 import type { ApiCommandDef, ColumnDef } from "./types.ts";
 
 const COLUMNS: ColumnDef[] = [
@@ -20,18 +21,10 @@ export const USERS: ApiCommandDef[] = [
     method: "GET",
     endpoint: "/api/v2/users",
     flags: {
-      "page-number": { description: "start at this page (0-based)", valueName: "n", as: "int" },
-      "page-size": { description: "users per page (at most 100)", valueName: "n", as: "int" },
+      ...pageNumberFlags("users"),
     },
     items: "data",
-    paging: {
-      kind: "page-number",
-      page: "page[number]",
-      size: "page[size]",
-      max: 100,
-      startFlag: "page-number",
-      sizeFlag: "page-size",
-    },
+    paging: pageNumberPaging(),
     limit: 100,
     columns: COLUMNS,
     empty: "No users found.",

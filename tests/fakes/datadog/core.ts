@@ -286,6 +286,14 @@ export function createFakeDatadogCore(options: FakeDatadogOptions = {}): FakeDat
       grant.status = decision === "approve" ? "approved" : "denied";
     },
     now,
+    secrets: () =>
+      [
+        ...[...state.clients.values()].map((c) => c.client_secret ?? ""),
+        ...state.accessTokens.keys(),
+        ...state.refreshTokens.keys(),
+        ...state.codes.keys(),
+        ...state.devices.keys(),
+      ].filter((s) => s !== ""),
     cancelDelays() {
       for (const wake of [...wakers]) wake();
     },

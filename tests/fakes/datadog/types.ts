@@ -245,6 +245,11 @@ export interface FakeDatadogCore {
   now(): number;
   /** Wakes every pending `delayMs` sleep at once (used by `close()`). */
   cancelDelays(): void;
+  /**
+   * Every secret the fake has handed out — client secrets, access and refresh tokens,
+   * authorization codes, device codes — for tests that check none reaches an output.
+   */
+  secrets(): string[];
 }
 
 /** A fake Datadog listening on 127.0.0.1. */
