@@ -330,17 +330,6 @@ export function lostState(
 const OTHER_KEY = "127.0.0.2";
 
 /** Every secret the fake handed out (tokens, refresh tokens, client secrets, codes). */
-function secretsOf(fake: FakeDatadogCore): string[] {
-  const s = fake.state;
-  return [
-    ...[...s.clients.values()].map((c) => c.client_secret ?? ""),
-    ...s.accessTokens.keys(),
-    ...s.refreshTokens.keys(),
-    ...s.codes.keys(),
-    ...[...s.devices.keys()],
-  ].filter((x) => x.length >= 8);
-}
-
 interface Outcome {
   code: number;
   stdout: string;
@@ -439,7 +428,7 @@ async function runCase(
     assert.ok(finished, `${step.name} / ${fault}: pup did not finish`);
     const r = await running;
     const after = await snapshot(tmp.path);
-    const secrets = secretsOf(fake);
+    const secrets = fake.secrets().filter((x) => x.length >= 8);
     const out = r.stdout + r.stderr;
     return {
       ...r,

@@ -20,11 +20,11 @@ import { fileURLToPath } from "node:url";
 import { PupError } from "../lib/errors.ts";
 import { KeychainStateStore, stateAccount } from "../lib/store/keychain_state_store.ts";
 import {
-  WINCRED_SCRIPT,
   WINDOWS_BLOB_LIMIT,
   WINDOWS_MAX_VALUE_BYTES,
   WindowsCredentialManager,
 } from "../lib/store/keychain_windows.ts";
+import { WINCRED_SCRIPT } from "../lib/store/keychain_windows_script.ts";
 import {
   type FakeTool,
   removeNamed,

@@ -98,17 +98,8 @@ async function setup(
   };
 }
 
-function secretsOf(fake: FakeDatadogCore): string[] {
-  const out: string[] = [];
-  for (const c of fake.state.clients.values()) if (c.client_secret) out.push(c.client_secret);
-  for (const t of fake.state.accessTokens.keys()) out.push(t);
-  for (const t of fake.state.refreshTokens.keys()) out.push(t);
-  for (const c of fake.state.codes.keys()) out.push(c);
-  return out;
-}
-
 function assertNoSecrets(fake: FakeDatadogCore, ...texts: string[]) {
-  for (const s of secretsOf(fake)) {
+  for (const s of fake.secrets()) {
     for (const t of texts) assert.ok(!t.includes(s), "a secret was printed");
   }
 }

@@ -38,15 +38,6 @@ const lockDeps = (clock = new FakeClock()) => ({
   processExists: () => true,
 });
 
-/** Moves `clock` on, a little at a time, until `work` settles; returns its result. */
-async function drive<T>(clock: FakeClock, work: Promise<T>): Promise<T> {
-  let done = false;
-  const tracked = work.finally(() => (done = true));
-  tracked.catch(() => {});
-  while (!done) await clock.advance(10);
-  return await tracked;
-}
-
 async function withDir(fn: (dir: string) => Promise<void>) {
   return await withTempDir(async (dir) => {
     await fn(dir.path);
@@ -91,20 +82,13 @@ test("concurrent updates of sessions.json lose no session", async () => {
   await withDir(async (dir) => {
     // Thirty processes at once: all but one wait for the lock, backing off on the fake clock.
     const clock = new FakeClock();
-    await drive(
-      clock,
-      Promise.all(
-        Array.from(
-          { length: 30 },
-          (_, i) =>
-            updateSessions(
-              dir,
-              lockDeps(clock),
-              (e) => upsertSession(e, { site: "s", org: `o${i}` }),
-            ),
-        ),
-      ),
+    const writers = Array.from(
+      { length: 30 },
+      (_, i) =>
+        updateSessions(dir, lockDeps(clock), (e) => upsertSession(e, { site: "s", org: `o${i}` })),
     );
+    await clock.run(writers); // time moves only when every writer waits on the clock
+    await Promise.all(writers);
     const orgs = (await readSessions(dir)).map((s) => s.org).sort();
     assert.equal(orgs.length, 30);
     assert.equal(new Set(orgs).size, 30);

@@ -20,9 +20,6 @@ import { checkAccount, runTool, SPAWNER_TIMEOUT_ONLY, summarizeStderr } from "./
 import { encodePowerShell, WINCRED_EXIT, WINCRED_SCRIPT } from "./keychain_windows_script.ts";
 import { checkValueSize, type SecretStore } from "./secret_store.ts";
 
-/** The script this back end runs (its text is what PowerShell receives, encoded, in argv). */
-export { WINCRED_SCRIPT };
-
 /** The largest value stored whole (CONTRACT §7: Windows always shards at 1,000 bytes). */
 export const WINDOWS_MAX_VALUE_BYTES = 1000;
 /** `CRED_MAX_CREDENTIAL_BLOB_SIZE` = 5 × 512. */
