@@ -114,8 +114,8 @@ export class FakeClock implements Clock {
 
   /**
    * Runs `actors` (concurrent callers, e.g. processes racing for a lock) with no real-time
-   * heuristic: time moves only when every actor still running waits on this clock — one timer
-   * each, so none is doing real I/O — and then every timer due within `window` ms of the
+   * heuristic: time moves only when every actor still running waits on this clock — a sleep
+   * each, so none is doing real I/O — and then every sleep due within `window` ms of the
    * earliest fires at once, so the actors it wakes race each other for real. Stops when all
    * have settled, or when the next timer falls due after `until` (time is then `until`). Every
    * actor must wait only on this clock's `sleep` or on real I/O, with one sleep at a time;
