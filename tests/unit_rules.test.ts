@@ -7,7 +7,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { TESTS_DIR, unitTestFiles } from "./unit_files.ts";
 
 /** What only an end-to-end test may do, with the way a unit test does it instead. */
 const FORBIDDEN: [RegExp, string][] = [
@@ -23,23 +24,12 @@ const FORBIDDEN: [RegExp, string][] = [
   [/\bsystemClock\b/, "real time: use FakeClock (testDeps' default) or InstantClock"],
 ];
 
-function unitFiles(dir: URL, prefix = ""): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory() && e.name !== "e2e" && e.name !== "fakes") {
-      out.push(...unitFiles(new URL(`${e.name}/`, dir), `${prefix}${e.name}/`));
-    } else if (e.isFile() && e.name.endsWith(".test.ts")) out.push(`${prefix}${e.name}`);
-  }
-  return out;
-}
-
 test("no unit test binds a port, runs the binary, uses the real keyring or real time", () => {
-  const here = new URL("./", import.meta.url);
-  const files = unitFiles(here).filter((f) => f !== "unit_rules.test.ts");
+  const files = unitTestFiles().filter((f) => f !== "unit_rules.test.ts");
   assert.ok(files.length > 40, `found only ${files.length} unit test files`);
   const found: string[] = [];
   for (const file of files) {
-    const lines = readFileSync(new URL(file, here), "utf8").split("\n");
+    const lines = readFileSync(new URL(file, TESTS_DIR), "utf8").split("\n");
     lines.forEach((line, i) => {
       for (const [re, instead] of FORBIDDEN) {
         if (re.test(line)) found.push(`tests/${file}:${i + 1}: ${instead}`);

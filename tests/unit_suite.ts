@@ -5,21 +5,9 @@
  * imported from here they share one, as under Bun. `deno test` runs this module and the
  * end-to-end tests (`deno.json`'s `test.include`); a file given by name still runs alone.
  *
- * Every `*.test.ts` under `tests/` but `tests/e2e/` is found when this module loads, so a new
- * test file needs no entry here.
+ * Every `*.test.ts` under `tests/` but `tests/e2e/` is found when this module loads
+ * (`unit_files.ts`), so a new test file needs no entry here.
  */
-import { readdirSync } from "node:fs";
+import { TESTS_DIR, unitTestFiles } from "./unit_files.ts";
 
-/** The unit test files under `dir` (relative to `tests/`), sorted; `e2e/` is skipped. */
-function unitTests(dir: URL, prefix = ""): string[] {
-  const found: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory() && !(prefix === "" && e.name === "e2e")) {
-      found.push(...unitTests(new URL(`${e.name}/`, dir), `${prefix}${e.name}/`));
-    } else if (e.isFile() && e.name.endsWith(".test.ts")) found.push(`${prefix}${e.name}`);
-  }
-  return found.sort();
-}
-
-const here = new URL("./", import.meta.url);
-for (const file of unitTests(here)) await import(new URL(file, here).href);
+for (const file of unitTestFiles()) await import(new URL(file, TESTS_DIR).href);
