@@ -157,7 +157,7 @@ export function fakeDatadogApp(core: FakeDatadogCore = createFakeDatadogCore()):
 export function createFakeDatadog(options: FakeDatadogOptions = {}): FakeDatadog {
   const core = createFakeDatadogCore(options);
   const app = fakeDatadogApp(core);
-  const at = answer({ request: (input, init) => app.request(input, init) });
+  const at = answer(app);
   return Object.assign(core, {
     site: at.host,
     url: at.origin,
